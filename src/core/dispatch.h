@@ -1,0 +1,14 @@
+/* The shared dispatch step both adapters run (Redis's processCommand). */
+#ifndef STS_CORE_DISPATCH_H
+#define STS_CORE_DISPATCH_H
+
+#include "core/call.h"
+
+/**
+ * Runs call->method on request: checks the deadline, runs the authenticator and per-method policy, allocates
+ * and initialises the response in the call arena, and calls the handler. On success *response is set; on failure
+ * the returned status and sts_call_error_message say why. Thread-safe; blocks only if the method is BLOCKING.
+ */
+sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+
+#endif

@@ -1,0 +1,81 @@
+/* The method table: one row per RPC, generated from the proto by tools/protoc-gen-sts. */
+#ifndef STS_CORE_METHOD_H
+#define STS_CORE_METHOD_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+
+#include "core/status.h"
+
+typedef struct sts_call_s sts_call_t;
+
+/** HTTP verbs a binding can use. */
+typedef enum { STS_HTTP_GET, STS_HTTP_PUT, STS_HTTP_POST, STS_HTTP_DELETE, STS_HTTP_PATCH } sts_http_verb_t;
+
+/** One REST binding of an RPC (the main one or an additional_binding). */
+typedef struct {
+    sts_http_verb_t verb;
+    /** Path template: literal segments and "{field}" captures, e.g. "/v1/auth/access-tokens/{id}". */
+    const char *path_template;
+    /** "*" decodes the whole JSON body into the request; "" means the request takes no body; else a field name. */
+    const char *body_field;
+    /** "" sends the whole response; else the field of the response sent as the body. */
+    const char *response_body;
+    /** HTTP status on success (200 unless the contract fixes another, e.g. 201). */
+    int success_status;
+} sts_http_binding_t;
+
+/**
+ * A handler: reads request, fills response (already initialised, allocated in the call arena), returns a status.
+ * On failure it sets a message with sts_call_fail. Handlers never see the wire protocol.
+ */
+typedef sts_status_t (*sts_handler_fn)(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
+
+enum {
+    /** The handler blocks (upstream I/O, database writes, password hashing): run it on the worker pool. */
+    STS_METHOD_BLOCKING = 1u << 0,
+    /** No authentication (health checks). */
+    STS_METHOD_PUBLIC = 1u << 1,
+};
+
+/** One RPC. Rows are immutable and live for the whole process. */
+typedef struct {
+    const char *grpc_path;       /**< "/sts.v1.TokenService/IssueToken" */
+    const char *service;         /**< "sts.v1.TokenService" */
+    const char *name;            /**< "IssueToken" */
+    const ProtobufCMessageDescriptor *request;
+    const ProtobufCMessageDescriptor *response;
+    sts_handler_fn handler;
+    const sts_http_binding_t *http; /**< may be NULL when http_count is 0 */
+    size_t http_count;
+    unsigned flags;              /**< STS_METHOD_* */
+    const char *required_role;   /**< NULL when any authenticated caller may call */
+} sts_method_t;
+
+/** JSON names of one message's fields, parallel to descriptor->fields (which protobuf-c sorts by number). */
+typedef struct {
+    const ProtobufCMessageDescriptor *descriptor;
+    const char *const *json_names;
+} sts_json_message_t;
+
+/** Everything generated from one protoc run. */
+typedef struct {
+    const sts_method_t *methods;
+    size_t method_count;
+    const sts_json_message_t *messages;
+    size_t message_count;
+} sts_method_table_t;
+
+/** Finds the row whose grpc_path equals path exactly; NULL if none. Thread-safe. */
+const sts_method_t *sts_method_find_grpc(const sts_method_table_t *table, const char *path, size_t path_len);
+
+/**
+ * The JSON names for a message, or NULL when the table has no entry for it (callers then derive lowerCamelCase
+ * names from the proto field names, as protoc does). Thread-safe.
+ */
+const char *const *sts_method_json_names(const sts_method_table_t *table, const ProtobufCMessageDescriptor *descriptor);
+
+/** True if any row belongs to the given fully-qualified service name. */
+int sts_method_table_has_service(const sts_method_table_t *table, const char *service);
+
+#endif

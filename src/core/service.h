@@ -1,0 +1,38 @@
+/* The immutable runtime that handlers run against: limits, issuer, method table. */
+#ifndef STS_CORE_SERVICE_H
+#define STS_CORE_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/issuer.h"
+#include "core/method.h"
+
+/**
+ * Authenticates a call from call->authorization into call->principal. Returns OK, or UNAUTHENTICATED with a
+ * message set through sts_call_fail. Must be thread-safe.
+ */
+typedef sts_status_t (*sts_authenticate_fn)(void *data, sts_call_t *call);
+
+/**
+ * Built once at startup by the server and never changed afterwards (a reload builds a new one), so every thread
+ * reads it without locks. The server owns the issuer and the table it points to.
+ */
+struct sts_service_s {
+    const sts_method_table_t *methods;
+    sts_issuer_t *issuer;
+    /** S3 endpoint returned as EndpointURL; "" when none is configured. */
+    const char *endpoint_url;
+    int32_t default_duration_seconds; /**< 3600 */
+    int32_t min_duration_seconds;     /**< 900 */
+    int32_t max_duration_seconds;     /**< 43200 or lower */
+    size_t max_policy_length;         /**< 2048 */
+    /** NULL: no authentication (STS_AUTH=none); every caller is anonymous. */
+    sts_authenticate_fn authenticate;
+    void *authenticate_data;
+};
+
+/** Fills a service with the contract's defaults: no issuer, no authentication, durations 900/3600/43200. */
+void sts_service_defaults(sts_service_t *service, const sts_method_table_t *methods);
+
+#endif

@@ -1,0 +1,27 @@
+/* Process-wide logging to stderr. */
+#ifndef STS_UTIL_LOG_H
+#define STS_UTIL_LOG_H
+
+typedef enum { STS_LOG_DEBUG, STS_LOG_INFO, STS_LOG_WARN, STS_LOG_ERROR } sts_log_level_t;
+
+/** Sets the minimum level written. Call before starting threads. */
+void sts_log_set_level(sts_log_level_t level);
+
+/** Parses "debug", "info", "warn" or "error"; returns 0 on success, -1 otherwise. */
+int sts_log_parse_level(const char *name, sts_log_level_t *out);
+
+/**
+ * Writes one line "<UTC time> <level> <message>" to stderr, atomically (one write call).
+ * Thread-safe. Callers must never pass secrets or token strings.
+ */
+void sts_log(sts_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** Logs at error level and aborts. For invariants and out-of-memory only. */
+_Noreturn void sts_log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define sts_log_info(...)  sts_log(STS_LOG_INFO, __VA_ARGS__)
+#define sts_log_warn(...)  sts_log(STS_LOG_WARN, __VA_ARGS__)
+#define sts_log_error(...) sts_log(STS_LOG_ERROR, __VA_ARGS__)
+#define sts_log_debug(...) sts_log(STS_LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,141 @@
+#include "util/timefmt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+sts_time_us_t sts_time_from_timespec(const struct timespec *ts)
+{
+    return (sts_time_us_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000;
+}
+
+sts_time_us_t sts_time_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return sts_time_from_timespec(&now);
+}
+
+int64_t sts_time_monotonic_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+static int split(sts_time_us_t t, struct tm *tm, int64_t *micros)
+{
+    int64_t secs = t / 1000000;
+    int64_t frac = t % 1000000;
+    if (frac < 0) {
+        frac += 1000000;
+        secs -= 1;
+    }
+    time_t tt = (time_t)secs;
+    if (gmtime_r(&tt, tm) == NULL || tm->tm_year + 1900 < 0 || tm->tm_year + 1900 > 9999)
+        return -1;
+    *micros = frac;
+    return 0;
+}
+
+int sts_time_format_iso_micro(sts_time_us_t t, char *out, size_t out_size)
+{
+    struct tm tm;
+    int64_t micros;
+    if (out_size < STS_TIME_ISO_MAX || split(t, &tm, &micros) != 0)
+        return -1;
+    return snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00", tm.tm_year + 1900, tm.tm_mon + 1,
+                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)micros);
+}
+
+int sts_time_format_rfc3339(sts_time_us_t t, int fraction_digits, char *out, size_t out_size)
+{
+    struct tm tm;
+    int64_t micros;
+    if (out_size < STS_TIME_ISO_MAX || split(t, &tm, &micros) != 0)
+        return -1;
+    int len = snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec);
+    switch (fraction_digits) {
+    case 0:
+        break;
+    case 3:
+        len += snprintf(out + len, out_size - (size_t)len, ".%03lld", (long long)(micros / 1000));
+        break;
+    case 6:
+        len += snprintf(out + len, out_size - (size_t)len, ".%06lld", (long long)micros);
+        break;
+    case 9:
+        len += snprintf(out + len, out_size - (size_t)len, ".%06lld000", (long long)micros);
+        break;
+    default:
+        return -1;
+    }
+    len += snprintf(out + len, out_size - (size_t)len, "Z");
+    return len;
+}
+
+static int digits(const char *p, int count, int *out)
+{
+    int value = 0;
+    for (int i = 0; i < count; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        value = value * 10 + (p[i] - '0');
+    }
+    *out = value;
+    return 0;
+}
+
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    /* Howard Hinnant's algorithm: avoids timegm's dependence on TZ and its 32-bit limits. */
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int sts_time_parse_rfc3339(const char *text, size_t len, sts_time_us_t *out)
+{
+    int year, month, day, hour, minute, second;
+    if (len < 20 || digits(text, 4, &year) || text[4] != '-' || digits(text + 5, 2, &month) || text[7] != '-' ||
+        digits(text + 8, 2, &day) || (text[10] != 'T' && text[10] != 't') || digits(text + 11, 2, &hour) ||
+        text[13] != ':' || digits(text + 14, 2, &minute) || text[16] != ':' || digits(text + 17, 2, &second))
+        return -1;
+    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12 || day < 1 || day > month_days[month - 1] || hour > 23 || minute > 59 || second > 60)
+        return -1;
+    if (month == 2 && day == 29 && !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+        return -1;
+    size_t pos = 19;
+    int64_t micros = 0;
+    if (pos < len && text[pos] == '.') {
+        pos++;
+        size_t start = pos;
+        int scale = 100000;
+        while (pos < len && text[pos] >= '0' && text[pos] <= '9') {
+            micros += (text[pos] - '0') * scale;
+            scale /= 10;
+            pos++;
+        }
+        if (pos == start || pos - start > 9)
+            return -1;
+    }
+    int64_t offset = 0;
+    if (pos + 1 == len && (text[pos] == 'Z' || text[pos] == 'z')) {
+        pos++;
+    } else if (pos + 6 == len && (text[pos] == '+' || text[pos] == '-') && text[pos + 3] == ':') {
+        int oh, om;
+        if (digits(text + pos + 1, 2, &oh) || digits(text + pos + 4, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        offset = (int64_t)(oh * 60 + om) * 60 * (text[pos] == '+' ? 1 : -1);
+        pos += 6;
+    }
+    if (pos != len)
+        return -1;
+    int64_t secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+    *out = secs * 1000000 + micros;
+    return 0;
+}
