@@ -13,9 +13,9 @@ typedef struct sts_service_s sts_service_t;
 
 /** Who is calling. Filled by the authenticator chain in dispatch; all strings live in the call arena. */
 typedef struct {
-    int authenticated;          /**< 0: anonymous (STS_AUTH=none or a public method) */
-    const char *subject;        /**< stable id of the caller, NULL when anonymous */
-    const char *username;       /**< display name for logs and RoleSessionName, NULL when anonymous */
+    int authenticated;    /**< 0: anonymous (STS_AUTH=none or a public method) */
+    const char *subject;  /**< stable id of the caller, NULL when anonymous */
+    const char *username; /**< display name for logs and RoleSessionName, NULL when anonymous */
     const char *const *roles;
     size_t role_count;
 } sts_principal_t;

@@ -40,16 +40,16 @@ enum {
 
 /** One RPC. Rows are immutable and live for the whole process. */
 typedef struct {
-    const char *grpc_path;       /**< "/sts.v1.TokenService/IssueToken" */
-    const char *service;         /**< "sts.v1.TokenService" */
-    const char *name;            /**< "IssueToken" */
+    const char *grpc_path; /**< "/sts.v1.TokenService/IssueToken" */
+    const char *service;   /**< "sts.v1.TokenService" */
+    const char *name;      /**< "IssueToken" */
     const ProtobufCMessageDescriptor *request;
     const ProtobufCMessageDescriptor *response;
     sts_handler_fn handler;
     const sts_http_binding_t *http; /**< may be NULL when http_count is 0 */
     size_t http_count;
-    unsigned flags;              /**< STS_METHOD_* */
-    const char *required_role;   /**< NULL when any authenticated caller may call */
+    unsigned flags;            /**< STS_METHOD_* */
+    const char *required_role; /**< NULL when any authenticated caller may call */
 } sts_method_t;
 
 /** JSON names of one message's fields, parallel to descriptor->fields (which protobuf-c sorts by number). */

@@ -13,12 +13,12 @@
     XX(ALREADY_EXISTS, 6, 409, "already exists")                                                                       \
     XX(PERMISSION_DENIED, 7, 403, "permission denied")                                                                 \
     XX(RESOURCE_EXHAUSTED, 8, 429, "a limit was reached")                                                              \
-    XX(FAILED_PRECONDITION, 9, 400, "the system is not in a state that allows this call")                             \
+    XX(FAILED_PRECONDITION, 9, 400, "the system is not in a state that allows this call")                              \
     XX(ABORTED, 10, 409, "aborted by a concurrent change")                                                             \
     XX(OUT_OF_RANGE, 11, 400, "out of range")                                                                          \
     XX(UNIMPLEMENTED, 12, 501, "not implemented")                                                                      \
     XX(INTERNAL, 13, 500, "internal error")                                                                            \
-    XX(UNAVAILABLE, 14, 503, "the service is unavailable; retry later")                                               \
+    XX(UNAVAILABLE, 14, 503, "the service is unavailable; retry later")                                                \
     XX(DATA_LOSS, 15, 500, "data loss")                                                                                \
     XX(UNAUTHENTICATED, 16, 401, "missing or invalid credentials")
 

@@ -1,0 +1,41 @@
+#include "core/dispatch.h"
+
+#include "core/service.h"
+#include <string.h>
+
+#include "util/timefmt.h"
+
+/* Authentication and per-method policy run here, once, for both protocols. */
+static sts_status_t check_policy(sts_call_t *call)
+{
+    const sts_service_t *service = call->service;
+    if ((call->method->flags & STS_METHOD_PUBLIC) || service->authenticate == NULL)
+        return STS_STATUS_OK;
+    sts_status_t status = service->authenticate(service->authenticate_data, call);
+    if (status != STS_STATUS_OK)
+        return status;
+    const char *role = call->method->required_role;
+    if (role == NULL)
+        return STS_STATUS_OK;
+    for (size_t i = 0; i < call->principal.role_count; i++) {
+        if (strcmp(call->principal.roles[i], role) == 0)
+            return STS_STATUS_OK;
+    }
+    return sts_call_fail(call, STS_STATUS_PERMISSION_DENIED, "this call requires the role '%s'", role);
+}
+
+sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response)
+{
+    *response = NULL;
+    if (call->deadline_ns != 0 && sts_time_monotonic_ns() >= call->deadline_ns)
+        return sts_call_fail(call, STS_STATUS_DEADLINE_EXCEEDED, "the caller's deadline ran out before %s started",
+                             call->method->name);
+    sts_status_t status = check_policy(call);
+    if (status != STS_STATUS_OK)
+        return status;
+    ProtobufCMessage *out = sts_call_new_message(call, call->method->response);
+    status = call->method->handler(call, request, out);
+    if (status == STS_STATUS_OK)
+        *response = out;
+    return status;
+}

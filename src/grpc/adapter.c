@@ -1,0 +1,173 @@
+#include "grpc/adapter.h"
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "grpc/rpc.h"
+#include "util/log.h"
+
+/* Requests kept waiting per method and per thread; more only adds memory, fewer stalls bursts. */
+#define REQUESTS_PER_METHOD 4
+/* Requests kept waiting per thread for unregistered methods, answered UNIMPLEMENTED. */
+#define CATCHERS 2
+
+typedef struct {
+    sts__grpc_worker_t worker;
+    pthread_t thread;
+    int started;
+} grpc_thread_t;
+
+struct sts_grpc_server_s {
+    const sts_service_t *service;
+    grpc_server *server;
+    int port;
+    atomic_int stopping;
+    int shut_down;
+    void **registered;
+    int thread_count;
+    grpc_thread_t threads[];
+};
+
+static void *run(void *arg)
+{
+    grpc_thread_t *thread = arg;
+    for (;;) {
+        grpc_event event = grpc_completion_queue_next(thread->worker.cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        if (event.type == GRPC_QUEUE_SHUTDOWN)
+            break;
+        if (event.type == GRPC_OP_COMPLETE)
+            sts__grpc_rpc_on_event(event.tag, event.success);
+    }
+    return NULL;
+}
+
+static grpc_server *create_grpc_server(size_t max_message_bytes)
+{
+    grpc_arg args[2];
+    args[0].type = GRPC_ARG_INTEGER;
+    args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+    args[0].value.integer = (int)max_message_bytes;
+    /* With reuse allowed, a second stsd would silently share the port instead of failing. */
+    args[1].type = GRPC_ARG_INTEGER;
+    args[1].key = (char *)GRPC_ARG_ALLOW_REUSEPORT;
+    args[1].value.integer = 0;
+    grpc_channel_args channel_args = {.num_args = 2, .args = args};
+    return grpc_server_create(&channel_args, NULL);
+}
+
+sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const char *listen, int threads,
+                                          size_t max_message_bytes, char *error, size_t error_size)
+{
+    grpc_init();
+    sts_grpc_server_t *s = calloc(1, sizeof(*s) + (size_t)threads * sizeof(grpc_thread_t));
+    const sts_method_table_t *table = service->methods;
+    void **registered = calloc(table->method_count + 1, sizeof(void *));
+    if (s == NULL || registered == NULL)
+        sts_log_fatal("out of memory");
+    s->service = service;
+    s->registered = registered;
+    s->thread_count = threads;
+    s->server = create_grpc_server(max_message_bytes);
+    for (int i = 0; i < threads; i++) {
+        sts__grpc_worker_t *worker = &s->threads[i].worker;
+        worker->server = s->server;
+        worker->cq = grpc_completion_queue_create_for_next(NULL);
+        worker->service = service;
+        worker->registered = registered;
+        worker->stopping = &s->stopping;
+        grpc_server_register_completion_queue(s->server, worker->cq, NULL);
+    }
+    for (size_t m = 0; m < table->method_count; m++)
+        registered[m] = grpc_server_register_method(s->server, table->methods[m].grpc_path, NULL,
+                                                    GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+    grpc_server_credentials *credentials = grpc_insecure_server_credentials_create();
+    s->port = grpc_server_add_http2_port(s->server, listen, credentials);
+    grpc_server_credentials_release(credentials);
+    if (s->port == 0) {
+        snprintf(error, error_size,
+                 "cannot listen for gRPC on %s: the address is already in use or is not a valid HOST:PORT", listen);
+        sts_grpc_server_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
+int sts_grpc_server_port(const sts_grpc_server_t *server)
+{
+    return server->port;
+}
+
+int sts_grpc_server_start(sts_grpc_server_t *s)
+{
+    grpc_server_start(s->server);
+    for (int i = 0; i < s->thread_count; i++) {
+        const sts__grpc_worker_t *worker = &s->threads[i].worker;
+        for (size_t m = 0; m < s->service->methods->method_count; m++) {
+            for (int k = 0; k < REQUESTS_PER_METHOD; k++)
+                sts__grpc_rpc_request(worker, (long)m);
+        }
+        for (int k = 0; k < CATCHERS; k++)
+            sts__grpc_rpc_request(worker, -1);
+    }
+    for (int i = 0; i < s->thread_count; i++) {
+        if (pthread_create(&s->threads[i].thread, NULL, run, &s->threads[i]) != 0) {
+            sts_log_error("cannot start a gRPC thread");
+            return -1;
+        }
+        s->threads[i].started = 1;
+    }
+    return 0;
+}
+
+/* Runs a queue that never had a thread (start failed or was never called) down to its shutdown event. */
+static void drain_queue(grpc_completion_queue *cq)
+{
+    grpc_completion_queue_shutdown(cq);
+    for (;;) {
+        grpc_event event = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        if (event.type == GRPC_QUEUE_SHUTDOWN)
+            return;
+        if (event.type == GRPC_OP_COMPLETE)
+            sts__grpc_rpc_on_event(event.tag, 0);
+    }
+}
+
+void sts_grpc_server_shutdown(sts_grpc_server_t *s, int drain_ms)
+{
+    atomic_store(&s->stopping, 1);
+    grpc_completion_queue *done = grpc_completion_queue_create_for_pluck(NULL);
+    grpc_server_shutdown_and_notify(s->server, done, s);
+    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(drain_ms, GPR_TIMESPAN));
+    grpc_event event = grpc_completion_queue_pluck(done, s, deadline, NULL);
+    if (event.type == GRPC_QUEUE_TIMEOUT) {
+        if (drain_ms > 0)
+            sts_log_warn("grpc: calls still running after %d ms; cancelling them", drain_ms);
+        grpc_server_cancel_all_calls(s->server);
+        grpc_completion_queue_pluck(done, s, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+    }
+    grpc_completion_queue_shutdown(done);
+    grpc_completion_queue_destroy(done);
+    for (int i = 0; i < s->thread_count; i++) {
+        if (s->threads[i].started) {
+            grpc_completion_queue_shutdown(s->threads[i].worker.cq);
+            pthread_join(s->threads[i].thread, NULL);
+            s->threads[i].started = 0;
+        } else {
+            drain_queue(s->threads[i].worker.cq);
+        }
+    }
+    s->shut_down = 1;
+}
+
+void sts_grpc_server_destroy(sts_grpc_server_t *s)
+{
+    if (!s->shut_down)
+        sts_grpc_server_shutdown(s, 0);
+    grpc_server_destroy(s->server);
+    for (int i = 0; i < s->thread_count; i++)
+        grpc_completion_queue_destroy(s->threads[i].worker.cq);
+    free(s->registered);
+    free(s);
+    grpc_shutdown();
+}

@@ -1,0 +1,180 @@
+#include "grpc/rpc.h"
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/support/time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/call.h"
+#include "core/dispatch.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+typedef enum { RPC_WAITING, RPC_REPLYING } rpc_state_t;
+
+struct sts__grpc_rpc_s {
+    const sts__grpc_worker_t *worker;
+    long method_index; /* -1: a catcher for unregistered methods */
+    rpc_state_t state;
+    grpc_call *call;
+    gpr_timespec deadline;
+    grpc_byte_buffer *payload;
+    grpc_metadata_array metadata;
+    grpc_call_details details; /* catchers only */
+    grpc_byte_buffer *response;
+    grpc_slice status_details;
+    int cancelled;
+};
+
+int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index)
+{
+    sts__grpc_rpc_t *rpc = calloc(1, sizeof(*rpc));
+    if (rpc == NULL)
+        sts_log_fatal("out of memory");
+    rpc->worker = worker;
+    rpc->method_index = method_index;
+    rpc->status_details = grpc_empty_slice();
+    grpc_metadata_array_init(&rpc->metadata);
+    grpc_call_error rc;
+    if (method_index < 0) {
+        grpc_call_details_init(&rpc->details);
+        rc = grpc_server_request_call(worker->server, &rpc->call, &rpc->details, &rpc->metadata, worker->cq, worker->cq,
+                                      rpc);
+    } else {
+        rc = grpc_server_request_registered_call(worker->server, worker->registered[method_index], &rpc->call,
+                                                 &rpc->deadline, &rpc->metadata, &rpc->payload, worker->cq, worker->cq,
+                                                 rpc);
+    }
+    if (rc == GRPC_CALL_OK)
+        return 0;
+    sts__grpc_rpc_on_event(rpc, 0);
+    return -1;
+}
+
+static void rpc_free(sts__grpc_rpc_t *rpc)
+{
+    if (rpc->call != NULL)
+        grpc_call_unref(rpc->call);
+    if (rpc->payload != NULL)
+        grpc_byte_buffer_destroy(rpc->payload);
+    if (rpc->response != NULL)
+        grpc_byte_buffer_destroy(rpc->response);
+    grpc_metadata_array_destroy(&rpc->metadata);
+    if (rpc->method_index < 0)
+        grpc_call_details_destroy(&rpc->details);
+    grpc_slice_unref(rpc->status_details);
+    free(rpc);
+}
+
+static const char *find_metadata(sts_call_t *call, const grpc_metadata_array *metadata, const char *key)
+{
+    for (size_t i = 0; i < metadata->count; i++) {
+        const grpc_metadata *entry = &metadata->metadata[i];
+        if (grpc_slice_str_cmp(entry->key, key) == 0)
+            return sts_arena_strndup(&call->arena, (const char *)GRPC_SLICE_START_PTR(entry->value),
+                                     GRPC_SLICE_LENGTH(entry->value));
+    }
+    return NULL;
+}
+
+/* gRPC keeps its own monotonic epoch, so carry the time left over rather than the absolute deadline. */
+static int64_t deadline_ns(gpr_timespec deadline)
+{
+    if (gpr_time_cmp(deadline, gpr_inf_future(deadline.clock_type)) == 0)
+        return 0;
+    gpr_timespec left = gpr_time_sub(deadline, gpr_now(deadline.clock_type));
+    return sts_time_monotonic_ns() + (int64_t)left.tv_sec * 1000000000 + left.tv_nsec;
+}
+
+static ProtobufCMessage *read_request(sts__grpc_rpc_t *rpc, sts_call_t *call)
+{
+    if (rpc->payload == NULL)
+        return sts_call_unpack(call, call->method->request, NULL, 0);
+    grpc_byte_buffer_reader reader;
+    if (!grpc_byte_buffer_reader_init(&reader, rpc->payload)) {
+        sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "cannot decompress the request message");
+        return NULL;
+    }
+    grpc_slice slice = grpc_byte_buffer_reader_readall(&reader);
+    grpc_byte_buffer_reader_destroy(&reader);
+    ProtobufCMessage *request =
+        sts_call_unpack(call, call->method->request, GRPC_SLICE_START_PTR(slice), GRPC_SLICE_LENGTH(slice));
+    grpc_slice_unref(slice);
+    return request;
+}
+
+static grpc_byte_buffer *pack_response(sts_call_t *call, const ProtobufCMessage *response)
+{
+    size_t size = protobuf_c_message_get_packed_size(response);
+    uint8_t *bytes = sts_arena_alloc(&call->arena, size);
+    protobuf_c_message_pack(response, bytes);
+    grpc_slice slice = grpc_slice_from_copied_buffer((const char *)bytes, size);
+    grpc_byte_buffer *buffer = grpc_raw_byte_buffer_create(&slice, 1);
+    grpc_slice_unref(slice);
+    return buffer;
+}
+
+/* Sends metadata, the response (if any) and the status in one batch; the batch's tag is rpc again. */
+static void reply(sts__grpc_rpc_t *rpc, sts_status_t status, const char *message)
+{
+    grpc_op ops[4];
+    memset(ops, 0, sizeof(ops));
+    size_t n = 0;
+    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    if (rpc->response != NULL) {
+        ops[n].op = GRPC_OP_SEND_MESSAGE;
+        ops[n++].data.send_message.send_message = rpc->response;
+    }
+    if (message != NULL)
+        rpc->status_details = grpc_slice_from_copied_string(message);
+    ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[n].data.send_status_from_server.status = (grpc_status_code)status;
+    ops[n++].data.send_status_from_server.status_details = message != NULL ? &rpc->status_details : NULL;
+    ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    ops[n++].data.recv_close_on_server.cancelled = &rpc->cancelled;
+    rpc->state = RPC_REPLYING;
+    grpc_call_error rc = grpc_call_start_batch(rpc->call, ops, n, rpc, NULL);
+    if (rc != GRPC_CALL_OK) {
+        sts_log_error("grpc: cannot reply (call error %d)", (int)rc);
+        rpc_free(rpc);
+    }
+}
+
+static void serve(sts__grpc_rpc_t *rpc)
+{
+    const sts__grpc_worker_t *worker = rpc->worker;
+    if (rpc->method_index < 0) {
+        char message[256];
+        size_t len = GRPC_SLICE_LENGTH(rpc->details.method);
+        snprintf(message, sizeof(message), "unknown method %.*s", (int)(len > 200 ? 200 : len),
+                 (const char *)GRPC_SLICE_START_PTR(rpc->details.method));
+        reply(rpc, STS_STATUS_UNIMPLEMENTED, message);
+        return;
+    }
+    sts_call_t call;
+    sts_call_init(&call, worker->service, &worker->service->methods->methods[rpc->method_index]);
+    call.authorization = find_metadata(&call, &rpc->metadata, "authorization");
+    call.deadline_ns = deadline_ns(rpc->deadline);
+    ProtobufCMessage *request = read_request(rpc, &call);
+    ProtobufCMessage *response = NULL;
+    sts_status_t status = request != NULL ? sts_dispatch(&call, request, &response) : STS_STATUS_INVALID_ARGUMENT;
+    if (status == STS_STATUS_OK)
+        rpc->response = pack_response(&call, response);
+    else if (sts_status_http(status) >= 500)
+        sts_log_warn("%s failed: %s: %s", call.method->grpc_path, sts_status_name(status),
+                     sts_call_error_message(&call, status));
+    reply(rpc, status, status == STS_STATUS_OK ? NULL : sts_call_error_message(&call, status));
+    sts_call_dispose(&call);
+}
+
+void sts__grpc_rpc_on_event(sts__grpc_rpc_t *rpc, int ok)
+{
+    if (rpc->state == RPC_REPLYING || !ok) {
+        rpc_free(rpc);
+        return;
+    }
+    const sts__grpc_worker_t *worker = rpc->worker;
+    /* Replace this request first, so the method is never without a waiting request while this call runs. */
+    if (!atomic_load(worker->stopping))
+        sts__grpc_rpc_request(worker, rpc->method_index);
+    serve(rpc);
+}

@@ -1,0 +1,34 @@
+/* One gRPC call from request to reply; internal to the gRPC adapter. */
+#ifndef STS_GRPC_RPC_H
+#define STS_GRPC_RPC_H
+#include <grpc/grpc.h>
+#include <stdatomic.h>
+#include "core/method.h"
+#include "core/service.h"
+
+/** What each completion-queue thread shares with the calls it serves. */
+typedef struct {
+    grpc_server *server;
+    grpc_completion_queue *cq;
+    const sts_service_t *service;
+    /** Registered-method handles, parallel to service->methods->methods. */
+    void *const *registered;
+    /** Set once shutdown begins: completed requests are no longer replaced. */
+    const atomic_int *stopping;
+} sts__grpc_worker_t;
+
+typedef struct sts__grpc_rpc_s sts__grpc_rpc_t;
+
+/**
+ * Posts a request for the next call of table row method_index (or, with -1, of any unregistered method, which is
+ * answered UNIMPLEMENTED). Its tag completes on worker->cq. Returns 0, or -1 if gRPC refused it.
+ */
+int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index);
+
+/**
+ * Handles a completed tag from worker->cq: a new call (served inline, then replied to) or a finished reply (freed).
+ * ok is the event's success flag; a request that completes with ok 0 (shutdown) is freed.
+ */
+void sts__grpc_rpc_on_event(sts__grpc_rpc_t *rpc, int ok);
+
+#endif

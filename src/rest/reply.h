@@ -1,0 +1,18 @@
+/* Writing REST responses: the one error shape (DESIGN §1.5) and JSON bodies. */
+#ifndef STS_REST_REPLY_H
+#define STS_REST_REPLY_H
+
+#include <h2o.h>
+
+#include "core/status.h"
+
+/** Sends body (copied) with the given HTTP status and Content-Type: application/json. */
+void sts_rest_send_json(h2o_req_t *req, int http_status, const char *body, size_t len);
+
+/**
+ * Sends {"code":<http_status>,"status":"<status name>","message":"<message>"}. For UNAUTHENTICATED it adds
+ * WWW-Authenticate: Bearer with the message as error_description. The message must not contain secrets.
+ */
+void sts_rest_send_error(h2o_req_t *req, int http_status, sts_status_t status, const char *message);
+
+#endif

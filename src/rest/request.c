@@ -1,0 +1,134 @@
+#include "rest/request.h"
+
+#include <string.h>
+
+#include "core/service.h"
+#include "rest/json.h"
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+long sts_rest_percent_decode(const char *in, size_t len, char *out, int plus_is_space)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (in[i] == '%') {
+            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
+            int lo = i + 2 < len ? hex_value(in[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return -1;
+            out[o++] = (char)(hi << 4 | lo);
+            i += 2;
+        } else if (in[i] == '+' && plus_is_space) {
+            out[o++] = ' ';
+        } else {
+            out[o++] = in[i];
+        }
+    }
+    return (long)o;
+}
+
+static int set_text(sts_call_t *call, ProtobufCMessage *message, const char *name, size_t name_len, const char *value,
+                    size_t value_len, int plus_is_space)
+{
+    char *decoded_name = sts_arena_alloc(&call->arena, name_len + 1);
+    char *decoded_value = sts_arena_alloc(&call->arena, value_len + 1);
+    long n = sts_rest_percent_decode(name, name_len, decoded_name, plus_is_space);
+    long v = sts_rest_percent_decode(value, value_len, decoded_value, plus_is_space);
+    if (n < 0 || v < 0) {
+        sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "malformed percent-encoding in the URL");
+        return -1;
+    }
+    decoded_value[v] = '\0';
+    const char *error = NULL;
+    if (sts_json_set_field_text(call->service->methods, message, decoded_name, (size_t)n, decoded_value, (size_t)v,
+                                &call->arena, &error) != 0) {
+        sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "%s", error);
+        return -1;
+    }
+    return 0;
+}
+
+static int decode_query(sts_call_t *call, ProtobufCMessage *message, const char *query, size_t len)
+{
+    size_t params = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && query[i] != '&')
+            continue;
+        if (i > start) {
+            if (++params > STS_REST_MAX_QUERY_PARAMS) {
+                sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "more than %d query parameters",
+                              STS_REST_MAX_QUERY_PARAMS);
+                return -1;
+            }
+            const char *pair = query + start;
+            const char *equals = memchr(pair, '=', i - start);
+            size_t name_len = equals != NULL ? (size_t)(equals - pair) : i - start;
+            const char *value = equals != NULL ? equals + 1 : pair + name_len;
+            size_t value_len = (size_t)(query + i - value);
+            if (set_text(call, message, pair, name_len, value, value_len, 1) != 0)
+                return -1;
+        }
+        start = i + 1;
+    }
+    return 0;
+}
+
+static int is_blank(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+            return 0;
+    }
+    return 1;
+}
+
+static int decode_body(sts_call_t *call, ProtobufCMessage *message, const char *body_field, const char *body,
+                       size_t len)
+{
+    if (body == NULL || is_blank(body, len))
+        return 0;
+    if (body_field[0] == '\0') {
+        sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "%s takes no request body", call->method->name);
+        return -1;
+    }
+    ProtobufCMessage *target = message;
+    if (strcmp(body_field, "*") != 0) {
+        /* The plugin guarantees body_field names a message-typed field of the request. */
+        const ProtobufCFieldDescriptor *field =
+            protobuf_c_message_descriptor_get_field_by_name(message->descriptor, body_field);
+        target = sts_call_new_message(call, field->descriptor);
+        *(ProtobufCMessage **)((char *)message + field->offset) = target;
+    }
+    const char *error = NULL;
+    if (sts_json_decode(call->service->methods, body, len, target, &call->arena, &error) != 0) {
+        sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "%s", error);
+        return -1;
+    }
+    return 0;
+}
+
+ProtobufCMessage *sts_rest_decode_request(sts_call_t *call, const sts_route_match_t *match,
+                                          const sts_rest_input_t *input)
+{
+    ProtobufCMessage *message = sts_call_new_message(call, call->method->request);
+    if (decode_body(call, message, match->binding->body_field, input->body, input->body_len) != 0)
+        return NULL;
+    for (size_t i = 0; i < match->capture_count; i++) {
+        const sts_route_capture_t *capture = &match->captures[i];
+        if (set_text(call, message, capture->field, capture->field_len, capture->value, capture->value_len, 0) != 0)
+            return NULL;
+    }
+    if (input->query != NULL && decode_query(call, message, input->query, input->query_len) != 0)
+        return NULL;
+    return message;
+}

@@ -1,0 +1,35 @@
+/* Turning an HTTP request (body, query, path captures) into the RPC's request message. */
+#ifndef STS_REST_REQUEST_H
+#define STS_REST_REQUEST_H
+
+#include <stddef.h>
+
+#include "core/call.h"
+#include "rest/router.h"
+
+/** Most query parameters one request may carry. */
+#define STS_REST_MAX_QUERY_PARAMS 32
+
+/** The parts of an HTTP request the transcoder reads; pointers stay owned by the caller. */
+typedef struct {
+    const char *body;
+    size_t body_len;
+    const char *query; /**< after the '?', or NULL */
+    size_t query_len;
+} sts_rest_input_t;
+
+/**
+ * Builds call->method's request message in the call arena from the body (per the binding's body field), the path
+ * captures and the query parameters, in that order, so the URL wins over the body for the same field.
+ * Returns the message, or NULL with an INVALID_ARGUMENT message recorded on the call naming the field.
+ */
+ProtobufCMessage *sts_rest_decode_request(sts_call_t *call, const sts_route_match_t *match,
+                                          const sts_rest_input_t *input);
+
+/**
+ * Decodes %XX escapes (and '+' as a space when plus_is_space) from in into out, which needs len bytes.
+ * Returns the decoded length, or -1 on a truncated or non-hex escape.
+ */
+long sts_rest_percent_decode(const char *in, size_t len, char *out, int plus_is_space);
+
+#endif

@@ -1,0 +1,145 @@
+#include "rest/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rest/listener.h"
+#include "rest/server_internal.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+/* How often a loop looks at the stop flag; bounds shutdown latency, costs nothing under load. */
+enum { LOOP_POLL_MS = 50 };
+
+static void on_accept(h2o_socket_t *listener, const char *error)
+{
+    if (error != NULL)
+        return;
+    h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+    if (sock != NULL)
+        h2o_accept(listener->data, sock);
+}
+
+static int has_connections(h2o_context_t *context)
+{
+    return !h2o_linklist_is_empty(&context->http1._conns) || !h2o_linklist_is_empty(&context->http2._conns);
+}
+
+static void *run_loop(void *arg)
+{
+    sts__rest_thread_t *thread = arg;
+    sts_rest_server_t *server = thread->server;
+    while (!atomic_load(&server->stopping))
+        h2o_evloop_run(thread->loop, LOOP_POLL_MS);
+    h2o_socket_read_stop(thread->listener);
+    h2o_socket_close(thread->listener);
+    thread->listener = NULL;
+    /* Answer what is in flight and let h2o close keep-alive connections, within the drain budget. */
+    h2o_context_request_shutdown(&thread->context);
+    int64_t deadline = sts_time_monotonic_ns() + (int64_t)server->drain_ms * 1000000;
+    while (has_connections(&thread->context) && sts_time_monotonic_ns() < deadline)
+        h2o_evloop_run(thread->loop, 10);
+    /* request_shutdown arms an HTTP/2 grace timer even with no connection; h2o_context_dispose insists it is gone. */
+    if (h2o_timeout_is_linked(&thread->context.http2._graceful_shutdown_timeout))
+        h2o_timeout_unlink(&thread->context.http2._graceful_shutdown_timeout);
+    h2o_evloop_run(thread->loop, 0);
+    return NULL;
+}
+
+static void init_thread(sts_rest_server_t *server, sts__rest_thread_t *thread, int fd)
+{
+    thread->server = server;
+    thread->fd = fd;
+    thread->loop = h2o_evloop_create();
+    h2o_context_init(&thread->context, thread->loop, &server->config);
+    thread->accept.ctx = &thread->context;
+    thread->accept.hosts = server->config.hosts;
+    thread->listener = h2o_evloop_socket_create(thread->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    thread->listener->data = &thread->accept;
+}
+
+sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const char *listen, int threads,
+                                          size_t max_body_bytes, char *error, size_t error_size)
+{
+    sts_router_t *router = sts_router_create(service->methods, error, error_size);
+    if (router == NULL)
+        return NULL;
+    int fds[64];
+    int port = 0;
+    if (threads < 1 || threads > 64) {
+        snprintf(error, error_size, "REST threads must be from 1 to 64, got %d", threads);
+        sts_router_destroy(router);
+        return NULL;
+    }
+    if (sts_rest_listen(listen, threads, fds, &port, error, error_size) != 0) {
+        sts_router_destroy(router);
+        return NULL;
+    }
+    sts_rest_server_t *server = calloc(1, sizeof(*server) + (size_t)threads * sizeof(sts__rest_thread_t));
+    if (server == NULL)
+        sts_log_fatal("out of memory creating the REST server");
+    server->service = service;
+    server->router = router;
+    server->max_body_bytes = max_body_bytes;
+    server->port = port;
+    server->thread_count = threads;
+    h2o_config_init(&server->config);
+    server->config.server_name = h2o_iovec_init(H2O_STRLIT("sts"));
+    /* Bodies between our limit and twice it still reach us, so they get the JSON 413; beyond that h2o answers. */
+    server->config.max_request_entity_size = max_body_bytes * 2;
+    h2o_hostconf_t *host = h2o_config_register_host(&server->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    sts__rest_handler_t *handler = (sts__rest_handler_t *)h2o_create_handler(path, sizeof(*handler));
+    handler->super.on_req = sts__rest_on_request;
+    handler->server = server;
+    for (int i = 0; i < threads; i++)
+        init_thread(server, &server->threads[i], fds[i]);
+    return server;
+}
+
+int sts_rest_server_port(const sts_rest_server_t *server)
+{
+    return server->port;
+}
+
+int sts_rest_server_start(sts_rest_server_t *server)
+{
+    for (int i = 0; i < server->thread_count; i++) {
+        sts__rest_thread_t *thread = &server->threads[i];
+        h2o_socket_read_start(thread->listener, on_accept);
+        if (pthread_create(&thread->thread, NULL, run_loop, thread) != 0) {
+            sts_log_error("cannot start REST thread %d", i);
+            return -1;
+        }
+        thread->started = 1;
+    }
+    return 0;
+}
+
+void sts_rest_server_shutdown(sts_rest_server_t *server, int drain_ms)
+{
+    server->drain_ms = drain_ms;
+    atomic_store(&server->stopping, 1);
+    for (int i = 0; i < server->thread_count; i++) {
+        if (server->threads[i].started)
+            pthread_join(server->threads[i].thread, NULL);
+        server->threads[i].started = 0;
+    }
+}
+
+void sts_rest_server_destroy(sts_rest_server_t *server)
+{
+    for (int i = 0; i < server->thread_count; i++) {
+        sts__rest_thread_t *thread = &server->threads[i];
+        if (thread->listener != NULL)
+            h2o_socket_close(thread->listener);
+        h2o_context_dispose(&thread->context);
+        /* h2o 2.2 leaves connection buffers behind at exit (see tests/lsan.supp); the loop itself can go. */
+        h2o_evloop_destroy(thread->loop);
+    }
+    h2o_config_dispose(&server->config);
+    sts_router_destroy(server->router);
+    free(server);
+}

@@ -1,0 +1,46 @@
+/* State shared by the REST adapter's files; not part of its interface. */
+#ifndef STS_REST_SERVER_INTERNAL_H
+#define STS_REST_SERVER_INTERNAL_H
+
+#include <h2o.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "rest/router.h"
+#include "rest/server.h"
+
+/** Most bytes one JSON response may take. */
+#define STS_REST_MAX_RESPONSE_BYTES (1024 * 1024)
+
+typedef struct {
+    h2o_handler_t super;
+    sts_rest_server_t *server;
+} sts__rest_handler_t;
+
+typedef struct {
+    sts_rest_server_t *server;
+    pthread_t thread;
+    int started;
+    int fd;
+    h2o_evloop_t *loop;
+    h2o_context_t context;
+    h2o_accept_ctx_t accept;
+    h2o_socket_t *listener;
+} sts__rest_thread_t;
+
+struct sts_rest_server_s {
+    const sts_service_t *service;
+    sts_router_t *router;
+    size_t max_body_bytes;
+    h2o_globalconf_t config;
+    int port;
+    int drain_ms;
+    atomic_int stopping;
+    int thread_count;
+    sts__rest_thread_t threads[];
+};
+
+/** h2o's on_req for every path: routes, transcodes, dispatches and replies. Runs on an event-loop thread. */
+int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req);
+
+#endif

@@ -1,0 +1,51 @@
+/* stsd's configuration: defaults, a YAML file, STS_* environment variables and flags, each overriding the last. */
+#ifndef STS_SERVER_CONFIG_H
+#define STS_SERVER_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum { STS_CONFIG_RUN, STS_CONFIG_CHECK, STS_CONFIG_HELP, STS_CONFIG_VERSION } sts_config_action_t;
+
+/** The effective configuration. Strings are owned by the struct; sts_config_dispose frees them. */
+typedef struct {
+    sts_config_action_t action;
+    char *config_file; /**< NULL when none */
+    char *rest_listen; /**< HOST:PORT */
+    char *grpc_listen; /**< HOST:PORT */
+    char *data_dir;
+    int rest_threads;
+    int grpc_threads;
+    char *endpoint_url;     /**< "" when none */
+    char *issuer;           /**< "local" */
+    char *session_key_file; /**< NULL: <data_dir>/session.key */
+    int default_duration_seconds;
+    int max_duration_seconds;
+    long max_body_bytes;
+    long max_message_bytes;
+    char *auth; /**< NULL when unset, else "none" */
+    char *log_level;
+    int shutdown_timeout_seconds;
+} sts_config_t;
+
+/** Fills config with the built-in defaults. */
+void sts_config_init(sts_config_t *config);
+
+/**
+ * Reads the YAML file named by --config or STS_CONFIG, then the STS_* variables of envp (NULL: the process
+ * environment), then the flags in argv, and validates the result. Returns 0, or -1 with a message in error naming
+ * the source and the key, e.g. "STS_REST_THREADS: expected an integer from 1 to 64, got 'abc'" or
+ * "stsd.yaml:7: unknown key 'rest_threds'". Not thread-safe; call once at startup.
+ */
+int sts_config_load(sts_config_t *config, int argc, char **argv, char **envp, char *error, size_t error_size);
+
+/** Frees the strings. */
+void sts_config_dispose(sts_config_t *config);
+
+/** Writes --help: every option's flag, environment variable, YAML key, default and meaning. */
+void sts_config_print_help(FILE *out);
+
+/** Writes the effective configuration as YAML (for --check-config). Holds no secrets: only paths to them. */
+void sts_config_print(const sts_config_t *config, FILE *out);
+
+#endif

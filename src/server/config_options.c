@@ -1,0 +1,131 @@
+#include "server/config_options.h"
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/log.h"
+
+static int check_listen(const char *value, char *expected, size_t expected_size)
+{
+    const char *colon = strrchr(value, ':');
+    char *end = NULL;
+    long port = colon != NULL ? strtol(colon + 1, &end, 10) : -1;
+    if (colon == NULL || colon == value || colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535) {
+        snprintf(expected, expected_size, "HOST:PORT with a port from 0 to 65535");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_issuer(const char *value, char *expected, size_t expected_size)
+{
+    if (strcmp(value, "local") == 0)
+        return 0;
+    snprintf(expected, expected_size, "'local'");
+    return -1;
+}
+
+static int check_auth(const char *value, char *expected, size_t expected_size)
+{
+    if (strcmp(value, "none") == 0)
+        return 0;
+    snprintf(expected, expected_size, "'none' (no caller authentication)");
+    return -1;
+}
+
+static int check_log_level(const char *value, char *expected, size_t expected_size)
+{
+    sts_log_level_t level;
+    if (sts_log_parse_level(value, &level) == 0)
+        return 0;
+    snprintf(expected, expected_size, "one of debug, info, warn, error");
+    return -1;
+}
+
+static int check_not_empty(const char *value, char *expected, size_t expected_size)
+{
+    if (value[0] != '\0')
+        return 0;
+    snprintf(expected, expected_size, "a non-empty path");
+    return -1;
+}
+
+#define STRING_OPTION(key, default_value, check, help)                                                                 \
+    {                                                                                                                  \
+#key, STS_OPTION_STRING, offsetof(sts_config_t, key), default_value, 0, 0, check, 1, help                      \
+    }
+#define NUMBER_OPTION(key, type, default_value, min, max, help)                                                        \
+    {                                                                                                                  \
+#key, type, offsetof(sts_config_t, key), default_value, min, max, NULL, 1, help                                \
+    }
+
+const sts_option_t sts_options[] = {
+    {"config", STS_OPTION_STRING, offsetof(sts_config_t, config_file), NULL, 0, 0, check_not_empty, 0,
+     "YAML file with any of these keys; flags and STS_* variables override it"},
+    STRING_OPTION(rest_listen, "127.0.0.1:9090", check_listen, "REST (HTTP/1.1, h2c) listen address, HOST:PORT"),
+    STRING_OPTION(grpc_listen, "127.0.0.1:50051", check_listen, "gRPC listen address, HOST:PORT"),
+    STRING_OPTION(data_dir, "/var/lib/sts", check_not_empty, "directory for the generated sealing key and state"),
+    NUMBER_OPTION(rest_threads, STS_OPTION_INT, "2", 1, 64, "REST event-loop threads (SO_REUSEPORT listeners)"),
+    NUMBER_OPTION(grpc_threads, STS_OPTION_INT, "1", 1, 64, "gRPC completion-queue threads"),
+    STRING_OPTION(endpoint_url, "", NULL, "S3 endpoint returned as EndpointURL (may be empty)"),
+    STRING_OPTION(issuer, "local", check_issuer, "credential issuer: local (self-contained sealed session tokens)"),
+    STRING_OPTION(session_key_file, NULL, check_not_empty,
+                  "sealing key file (64 hex characters); default <data_dir>/session.key, generated 0600"),
+    NUMBER_OPTION(default_duration_seconds, STS_OPTION_INT, "3600", 900, 43200,
+                  "credential lifetime when the caller asks for none"),
+    NUMBER_OPTION(max_duration_seconds, STS_OPTION_INT, "43200", 900, 43200, "longest DurationSeconds accepted"),
+    NUMBER_OPTION(max_body_bytes, STS_OPTION_LONG, "65536", 1024, 16777216, "largest REST request body (413 above)"),
+    NUMBER_OPTION(max_message_bytes, STS_OPTION_LONG, "65536", 1024, 16777216, "largest gRPC request message"),
+    STRING_OPTION(auth, NULL, check_auth, "caller authentication; 'none' accepts every caller"),
+    STRING_OPTION(log_level, "info", check_log_level, "debug, info, warn or error"),
+    NUMBER_OPTION(shutdown_timeout_seconds, STS_OPTION_INT, "5", 1, 60,
+                  "on SIGTERM/SIGINT, how long in-flight calls may take to finish"),
+    {NULL, STS_OPTION_STRING, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+
+const sts_option_t *sts_option_find(const char *key, size_t len)
+{
+    for (const sts_option_t *option = sts_options; option->key != NULL; option++) {
+        if (strlen(option->key) == len && memcmp(option->key, key, len) == 0)
+            return option;
+    }
+    return NULL;
+}
+
+static int set_number(sts_config_t *config, const sts_option_t *option, const char *text, const char *source,
+                      char *error, size_t error_size)
+{
+    char *end = NULL;
+    errno = 0;
+    long value = strtol(text, &end, 10);
+    if (text[0] == '\0' || *end != '\0' || errno != 0 || value < option->min || value > option->max) {
+        snprintf(error, error_size, "%s: expected an integer from %ld to %ld, got '%.64s'", source, option->min,
+                 option->max, text);
+        return -1;
+    }
+    char *field = (char *)config + option->offset;
+    if (option->type == STS_OPTION_INT)
+        *(int *)field = (int)value;
+    else
+        *(long *)field = value;
+    return 0;
+}
+
+int sts_option_set(sts_config_t *config, const sts_option_t *option, const char *text, const char *source, char *error,
+                   size_t error_size)
+{
+    if (option->type != STS_OPTION_STRING)
+        return set_number(config, option, text, source, error, error_size);
+    char expected[128];
+    if (option->check != NULL && option->check(text, expected, sizeof(expected)) != 0) {
+        snprintf(error, error_size, "%s: expected %s, got '%.64s'", source, expected, text);
+        return -1;
+    }
+    char **field = (char **)((char *)config + option->offset);
+    free(*field);
+    *field = strdup(text);
+    if (*field == NULL)
+        sts_log_fatal("out of memory");
+    return 0;
+}

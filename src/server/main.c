@@ -1,0 +1,153 @@
+/* stsd: wires configuration, issuer, core and both adapters together, then waits for a stop signal. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/service.h"
+#include "grpc/adapter.h"
+#include "issuer/local_issuer.h"
+#include "rest/server.h"
+#include "server/config.h"
+#include "sts_methods.h"
+#include "util/log.h"
+
+typedef struct {
+    sts_grpc_server_t *server;
+    int drain_ms;
+} grpc_stop_t;
+
+static void *stop_grpc(void *arg)
+{
+    grpc_stop_t *stop = arg;
+    sts_grpc_server_shutdown(stop->server, stop->drain_ms);
+    return NULL;
+}
+
+/* The host part of "HOST:PORT", for the startup lines tests and operators read. */
+static void log_listening(const char *protocol, const char *listen, int port)
+{
+    const char *colon = strrchr(listen, ':');
+    int host_len = colon != NULL ? (int)(colon - listen) : (int)strlen(listen);
+    sts_log_info("%s listening on %.*s:%d", protocol, host_len, listen, port);
+}
+
+static int make_data_dir(const char *path)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST)
+        return 0;
+    sts_log_error("cannot create the data directory %s: %s", path, strerror(errno));
+    return -1;
+}
+
+static void build_service(sts_service_t *service, const sts_config_t *config, sts_issuer_t *issuer)
+{
+    sts_service_defaults(service, &sts_gen_method_table);
+    service->issuer = issuer;
+    service->endpoint_url = config->endpoint_url;
+    service->default_duration_seconds = config->default_duration_seconds;
+    service->max_duration_seconds = config->max_duration_seconds;
+}
+
+static int serve(const sts_config_t *config, sigset_t *stop_signals)
+{
+    char error[512];
+    if (config->auth == NULL)
+        sts_log_warn("STS_AUTH is not set: callers are not authenticated (set STS_AUTH=none to say so explicitly)");
+    if (make_data_dir(config->data_dir) != 0)
+        return 1;
+    sts_issuer_t *issuer = sts_local_issuer_create(config->session_key_file, config->data_dir, error, sizeof(error));
+    if (issuer == NULL) {
+        sts_log_error("%s", error);
+        return 1;
+    }
+    sts_service_t service;
+    build_service(&service, config, issuer);
+    int rc = 1;
+    sts_grpc_server_t *grpc = NULL;
+    sts_rest_server_t *rest = sts_rest_server_create(&service, config->rest_listen, config->rest_threads,
+                                                     (size_t)config->max_body_bytes, error, sizeof(error));
+    if (rest == NULL) {
+        sts_log_error("%s", error);
+        goto out;
+    }
+    grpc = sts_grpc_server_create(&service, config->grpc_listen, config->grpc_threads,
+                                  (size_t)config->max_message_bytes, error, sizeof(error));
+    if (grpc == NULL) {
+        sts_log_error("%s", error);
+        goto out;
+    }
+    if (sts_rest_server_start(rest) != 0 || sts_grpc_server_start(grpc) != 0)
+        goto out;
+    log_listening("rest", config->rest_listen, sts_rest_server_port(rest));
+    log_listening("grpc", config->grpc_listen, sts_grpc_server_port(grpc));
+    sts_log_info("ready");
+    int signal_number = 0;
+    sigwait(stop_signals, &signal_number);
+    sts_log_info("received %s, draining in-flight calls", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Both adapters drain at once so the whole stop fits in one timeout. */
+    grpc_stop_t stop = {grpc, config->shutdown_timeout_seconds * 1000 - 500};
+    pthread_t grpc_stopper;
+    int stopping_grpc = pthread_create(&grpc_stopper, NULL, stop_grpc, &stop) == 0;
+    if (!stopping_grpc)
+        stop_grpc(&stop);
+    sts_rest_server_shutdown(rest, stop.drain_ms);
+    if (stopping_grpc)
+        pthread_join(grpc_stopper, NULL);
+    sts_log_info("stopped");
+    rc = 0;
+out:
+    if (grpc != NULL)
+        sts_grpc_server_destroy(grpc);
+    if (rest != NULL)
+        sts_rest_server_destroy(rest);
+    issuer->destroy(issuer);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    /* h2o writes with writev: a peer that resets would otherwise kill the process. */
+    signal(SIGPIPE, SIG_IGN);
+    /* Blocked before any thread exists, so only sigwait below ever sees them. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+
+    sts_config_t config;
+    sts_config_init(&config);
+    char error[512];
+    if (sts_config_load(&config, argc, argv, NULL, error, sizeof(error)) != 0) {
+        fprintf(stderr, "stsd: %s\n", error);
+        fprintf(stderr, "Try 'stsd --help'.\n");
+        sts_config_dispose(&config);
+        return 2;
+    }
+    int rc = 0;
+    switch (config.action) {
+    case STS_CONFIG_HELP:
+        sts_config_print_help(stdout);
+        break;
+    case STS_CONFIG_VERSION:
+        printf("stsd %s\n", STS_VERSION);
+        break;
+    case STS_CONFIG_CHECK:
+        sts_config_print(&config, stdout);
+        fprintf(stderr, "stsd: configuration is valid\n");
+        break;
+    case STS_CONFIG_RUN: {
+        sts_log_level_t level = STS_LOG_INFO;
+        sts_log_parse_level(config.log_level, &level);
+        sts_log_set_level(level);
+        rc = serve(&config, &stop_signals);
+        break;
+    }
+    }
+    sts_config_dispose(&config);
+    return rc;
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything sts needs to build, run and test on Debian 12 (run as root).
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config git
+  libgrpc-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libprotoc-dev grpc-proto
+  libh2o-evloop-dev libyajl-dev libssl-dev libyaml-dev
+  libgtest-dev clang-format curl wrk
+  python3 python3-grpcio python3-grpc-tools python3-requests
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi

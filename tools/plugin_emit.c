@@ -1,0 +1,394 @@
+/* The method table generator: walks the descriptors protoc hands over and prints C tables. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugin.h"
+#include "sts/v1/options.pb-c.h"
+#include "util/log.h"
+
+enum { HTTP_OPTION = 50001, POLICY_OPTION = 50002 };
+
+typedef Google__Protobuf__DescriptorProto message_proto_t;
+typedef Google__Protobuf__FileDescriptorProto file_proto_t;
+
+typedef struct {
+    char full_name[512]; /* ".pkg.Outer.Inner", as protoc writes type references */
+    char symbol[512];    /* "pkg__outer__inner", protoc-c's prefix for the descriptor */
+    const message_proto_t *proto;
+    int generate; /* defined in a file_to_generate */
+} message_entry_t;
+
+typedef struct {
+    const Google__Protobuf__Compiler__CodeGeneratorRequest *request;
+    message_entry_t *messages;
+    size_t message_count;
+    size_t message_capacity;
+    plugin_output_t *output;
+} context_t;
+
+static int is_generated(const context_t *ctx, const char *file_name)
+{
+    for (size_t i = 0; i < ctx->request->n_file_to_generate; i++) {
+        if (strcmp(ctx->request->file_to_generate[i], file_name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void add_messages(context_t *ctx, const char *full_prefix, const char *symbol_prefix, size_t count,
+                         message_proto_t **protos, int generate)
+{
+    for (size_t i = 0; i < count; i++) {
+        const message_proto_t *proto = protos[i];
+        if (ctx->message_count == ctx->message_capacity) {
+            ctx->message_capacity = ctx->message_capacity == 0 ? 64 : ctx->message_capacity * 2;
+            ctx->messages = realloc(ctx->messages, ctx->message_capacity * sizeof(message_entry_t));
+            if (ctx->messages == NULL)
+                sts_log_fatal("out of memory");
+        }
+        message_entry_t *entry = &ctx->messages[ctx->message_count++];
+        char lower[256];
+        plugin_camel_to_lower(proto->name, lower, sizeof(lower));
+        snprintf(entry->full_name, sizeof(entry->full_name), "%s.%s", full_prefix, proto->name);
+        snprintf(entry->symbol, sizeof(entry->symbol), "%s%s%s", symbol_prefix, symbol_prefix[0] ? "__" : "", lower);
+        entry->proto = proto;
+        entry->generate = generate && !(proto->options != NULL && proto->options->map_entry);
+        char full[512], symbol[512];
+        snprintf(full, sizeof(full), "%s", entry->full_name);
+        snprintf(symbol, sizeof(symbol), "%s", entry->symbol);
+        add_messages(ctx, full, symbol, proto->n_nested_type, proto->nested_type, generate);
+    }
+}
+
+static void collect_messages(context_t *ctx)
+{
+    for (size_t f = 0; f < ctx->request->n_proto_file; f++) {
+        const file_proto_t *file = ctx->request->proto_file[f];
+        char full[256], symbol[256];
+        const char *package = file->package != NULL ? file->package : "";
+        snprintf(full, sizeof(full), "%s%s", package[0] ? "." : "", package);
+        size_t o = 0;
+        for (const char *p = package; *p != '\0' && o + 3 < sizeof(symbol); p++) {
+            if (*p == '.') {
+                symbol[o++] = '_';
+                symbol[o++] = '_';
+            } else {
+                symbol[o++] = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+            }
+        }
+        symbol[o] = '\0';
+        add_messages(ctx, full, symbol, file->n_message_type, file->message_type, is_generated(ctx, file->name));
+    }
+}
+
+static const message_entry_t *find_message(const context_t *ctx, const char *full_name)
+{
+    for (size_t i = 0; i < ctx->message_count; i++) {
+        if (strcmp(ctx->messages[i].full_name, full_name) == 0)
+            return &ctx->messages[i];
+    }
+    return NULL;
+}
+
+/* protobuf-c keeps extensions it does not know as unknown fields; a message-typed one starts with its length. */
+static ProtobufCMessage *find_option(const Google__Protobuf__MethodOptions *options, uint32_t tag,
+                                     const ProtobufCMessageDescriptor *descriptor)
+{
+    if (options == NULL)
+        return NULL;
+    for (unsigned i = 0; i < options->base.n_unknown_fields; i++) {
+        const ProtobufCMessageUnknownField *field = &options->base.unknown_fields[i];
+        if (field->tag != tag || field->wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+            continue;
+        size_t skip = 0;
+        while (skip < field->len && (field->data[skip] & 0x80))
+            skip++;
+        skip++;
+        if (skip > field->len)
+            return NULL;
+        return protobuf_c_message_unpack(descriptor, NULL, field->len - skip, field->data + skip);
+    }
+    return NULL;
+}
+
+static const Google__Protobuf__FieldDescriptorProto *find_field(const message_proto_t *message, const char *name,
+                                                                size_t len)
+{
+    for (size_t i = 0; i < message->n_field; i++) {
+        if (strlen(message->field[i]->name) == len && strncmp(message->field[i]->name, name, len) == 0)
+            return message->field[i];
+    }
+    return NULL;
+}
+
+static int fail(context_t *ctx, const char *where, const char *fmt, const char *detail)
+{
+    char message[512];
+    snprintf(message, sizeof(message), fmt, detail);
+    snprintf(ctx->output->error, sizeof(ctx->output->error), "%s: %s", where, message);
+    return -1;
+}
+
+static int safe_literal(const char *text)
+{
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+static int check_template(context_t *ctx, const char *where, const char *template, const message_proto_t *request)
+{
+    if (template[0] != '/' || !safe_literal(template))
+        return fail(ctx, where, "path template '%s' must start with '/' and be printable ASCII", template);
+    for (const char *p = template; *p != '\0'; p++) {
+        if (*p == '}')
+            return fail(ctx, where, "path template '%s' has an unbalanced '}'", template);
+        if (*p != '{')
+            continue;
+        const char *close = strchr(p, '}');
+        if (close == NULL || p[-1] != '/' || (close[1] != '/' && close[1] != '\0'))
+            return fail(ctx, where, "path template '%s' has a '{' that does not span a whole segment", template);
+        if (close == p + 1)
+            return fail(ctx, where, "path template '%s' has an empty capture", template);
+        if (find_field(request, p + 1, (size_t)(close - p - 1)) == NULL)
+            return fail(ctx, where, "path template '%s' captures a field the request message does not have", template);
+        p = close;
+    }
+    return 0;
+}
+
+static int check_body(context_t *ctx, const char *where, const char *body, const message_proto_t *request)
+{
+    if (body[0] == '\0' || strcmp(body, "*") == 0)
+        return 0;
+    const Google__Protobuf__FieldDescriptorProto *field = find_field(request, body, strlen(body));
+    if (field == NULL || field->type != GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_MESSAGE ||
+        field->label == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED)
+        return fail(ctx, where, "body '%s' must be \"\", \"*\" or a singular message field of the request", body);
+    return 0;
+}
+
+static const char *rule_verb(const Sts__V1__HttpRule *rule, const char **path)
+{
+    switch (rule->pattern_case) {
+    case STS__V1__HTTP_RULE__PATTERN_GET:
+        *path = rule->get;
+        return "STS_HTTP_GET";
+    case STS__V1__HTTP_RULE__PATTERN_PUT:
+        *path = rule->put;
+        return "STS_HTTP_PUT";
+    case STS__V1__HTTP_RULE__PATTERN_POST:
+        *path = rule->post;
+        return "STS_HTTP_POST";
+    case STS__V1__HTTP_RULE__PATTERN_DELETE:
+        *path = rule->delete_;
+        return "STS_HTTP_DELETE";
+    case STS__V1__HTTP_RULE__PATTERN_PATCH:
+        *path = rule->patch;
+        return "STS_HTTP_PATCH";
+    default:
+        return NULL;
+    }
+}
+
+static int emit_binding(context_t *ctx, const char *where, const Sts__V1__HttpRule *rule,
+                        const message_entry_t *request, const message_entry_t *response)
+{
+    const char *path = NULL;
+    const char *verb = rule_verb(rule, &path);
+    if (verb == NULL)
+        return fail(ctx, where, "%san HTTP binding has no verb (get, put, post, delete or patch)", "");
+    if (check_template(ctx, where, path, request->proto) != 0 || check_body(ctx, where, rule->body, request->proto))
+        return -1;
+    if (rule->response_body[0] != '\0' &&
+        find_field(response->proto, rule->response_body, strlen(rule->response_body)) == NULL)
+        return fail(ctx, where, "response_body '%s' is not a field of the response", rule->response_body);
+    plugin_printf(&ctx->output->source, "    {%s, \"%s\", \"%s\", \"%s\", %d},\n", verb, path, rule->body,
+                  rule->response_body, rule->success_status != 0 ? rule->success_status : 200);
+    return 0;
+}
+
+typedef struct {
+    char handler[320];
+    char where[256];
+    const message_entry_t *request;
+    const message_entry_t *response;
+    Sts__V1__HttpRule *http;
+    Sts__V1__MethodPolicy *policy;
+} method_info_t;
+
+static int emit_method(context_t *ctx, const file_proto_t *file,
+                       const Google__Protobuf__ServiceDescriptorProto *service,
+                       const Google__Protobuf__MethodDescriptorProto *method, sts_buf_t *rows)
+{
+    method_info_t info = {0};
+    char service_lower[128], method_lower[128];
+    plugin_camel_to_lower(service->name, service_lower, sizeof(service_lower));
+    plugin_camel_to_lower(method->name, method_lower, sizeof(method_lower));
+    snprintf(info.handler, sizeof(info.handler), "sts_handle_%s_%s", service_lower, method_lower);
+    snprintf(info.where, sizeof(info.where), "%s: %s.%s", file->name, service->name, method->name);
+    info.request = find_message(ctx, method->input_type);
+    info.response = find_message(ctx, method->output_type);
+    if (info.request == NULL || info.response == NULL)
+        return fail(ctx, info.where, "%sunknown request or response type", "");
+    info.http = (Sts__V1__HttpRule *)find_option(method->options, HTTP_OPTION, &sts__v1__http_rule__descriptor);
+    info.policy =
+        (Sts__V1__MethodPolicy *)find_option(method->options, POLICY_OPTION, &sts__v1__method_policy__descriptor);
+    int rc = 0;
+    size_t binding_count = 0;
+    if (info.http != NULL) {
+        plugin_printf(&ctx->output->source, "static const sts_http_binding_t http_%s_%s[] = {\n", service_lower,
+                      method_lower);
+        rc = emit_binding(ctx, info.where, info.http, info.request, info.response);
+        for (size_t i = 0; rc == 0 && i < info.http->n_additional_bindings; i++)
+            rc = emit_binding(ctx, info.where, info.http->additional_bindings[i], info.request, info.response);
+        binding_count = 1 + info.http->n_additional_bindings;
+        plugin_printf(&ctx->output->source, "};\n\n");
+    }
+    const char *role = info.policy != NULL ? info.policy->required_role : "";
+    if (rc == 0 && !safe_literal(role))
+        rc = fail(ctx, info.where, "required_role '%s' must be printable ASCII", role);
+    if (rc == 0) {
+        char http_name[400] = "NULL";
+        if (binding_count > 0)
+            snprintf(http_name, sizeof(http_name), "http_%s_%s", service_lower, method_lower);
+        char flags[64] = "0";
+        if (info.policy != NULL && (info.policy->blocking || info.policy->public_))
+            snprintf(flags, sizeof(flags), "%s%s%s", info.policy->blocking ? "STS_METHOD_BLOCKING" : "",
+                     info.policy->blocking && info.policy->public_ ? " | " : "",
+                     info.policy->public_ ? "STS_METHOD_PUBLIC" : "");
+        char role_literal[300] = "NULL";
+        if (role[0] != '\0')
+            snprintf(role_literal, sizeof(role_literal), "\"%s\"", role);
+        const char *package = file->package != NULL ? file->package : "";
+        plugin_printf(rows,
+                      "    {\"/%s%s%s/%s\", \"%s%s%s\", \"%s\",\n"
+                      "     &%s__descriptor, &%s__descriptor,\n"
+                      "     %s, %s, %zu, %s, %s},\n",
+                      package, package[0] ? "." : "", service->name, method->name, package, package[0] ? "." : "",
+                      service->name, method->name, info.request->symbol, info.response->symbol, info.handler, http_name,
+                      binding_count, flags, role_literal);
+        plugin_printf(&ctx->output->header,
+                      "sts_status_t %s(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage "
+                      "*response);\n",
+                      info.handler);
+    }
+    if (info.http != NULL)
+        protobuf_c_message_free_unpacked(&info.http->base, NULL);
+    if (info.policy != NULL)
+        protobuf_c_message_free_unpacked(&info.policy->base, NULL);
+    return rc;
+}
+
+static int by_number(const void *a, const void *b)
+{
+    const Google__Protobuf__FieldDescriptorProto *x = *(Google__Protobuf__FieldDescriptorProto *const *)a;
+    const Google__Protobuf__FieldDescriptorProto *y = *(Google__Protobuf__FieldDescriptorProto *const *)b;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+/* protobuf-c orders descriptor->fields by field number, so the names must follow that order. */
+static size_t emit_json_names(context_t *ctx, sts_buf_t *entries)
+{
+    size_t count = 0;
+    for (size_t m = 0; m < ctx->message_count; m++) {
+        const message_entry_t *entry = &ctx->messages[m];
+        if (!entry->generate)
+            continue;
+        count++;
+        if (entry->proto->n_field == 0) {
+            plugin_printf(entries, "    {&%s__descriptor, NULL},\n", entry->symbol);
+            continue;
+        }
+        Google__Protobuf__FieldDescriptorProto **fields = malloc(entry->proto->n_field * sizeof(*fields));
+        if (fields == NULL)
+            sts_log_fatal("out of memory");
+        memcpy(fields, entry->proto->field, entry->proto->n_field * sizeof(*fields));
+        qsort(fields, entry->proto->n_field, sizeof(*fields), by_number);
+        plugin_printf(&ctx->output->source, "static const char *const json_%s[] = {", entry->symbol);
+        for (size_t i = 0; i < entry->proto->n_field; i++)
+            plugin_printf(&ctx->output->source, "%s\"%s\"", i == 0 ? "" : ", ", fields[i]->json_name);
+        plugin_printf(&ctx->output->source, "};\n");
+        plugin_printf(entries, "    {&%s__descriptor, json_%s},\n", entry->symbol, entry->symbol);
+        free(fields);
+    }
+    return count;
+}
+
+static void emit_prologue(context_t *ctx, const char *out)
+{
+    sts_buf_t *header = &ctx->output->header;
+    plugin_printf(header, "/* Generated by protoc-gen-sts from");
+    plugin_printf(&ctx->output->source, "/* Generated by protoc-gen-sts from");
+    for (size_t i = 0; i < ctx->request->n_file_to_generate; i++) {
+        plugin_printf(header, " %s", ctx->request->file_to_generate[i]);
+        plugin_printf(&ctx->output->source, " %s", ctx->request->file_to_generate[i]);
+    }
+    plugin_printf(header, ". DO NOT EDIT. */\n");
+    plugin_printf(&ctx->output->source, ". DO NOT EDIT. */\n#include \"%s.h\"\n\n", out);
+    char guard[160];
+    size_t o = 0;
+    for (const char *p = out; *p != '\0' && o + 1 < sizeof(guard); p++)
+        guard[o++] = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : ((*p >= 'A' && *p <= 'Z') ? *p : '_');
+    guard[o] = '\0';
+    plugin_printf(header, "#ifndef STS_GEN_%s_H\n#define STS_GEN_%s_H\n\n#include \"core/method.h\"\n", guard, guard);
+    for (size_t i = 0; i < ctx->request->n_file_to_generate; i++) {
+        const char *name = ctx->request->file_to_generate[i];
+        size_t len = strlen(name);
+        if (len > 6 && strcmp(name + len - 6, ".proto") == 0)
+            len -= 6;
+        plugin_printf(header, "#include \"%.*s.pb-c.h\"\n", (int)len, name);
+    }
+}
+
+int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *request, const char *table, const char *out,
+                    plugin_output_t *output)
+{
+    context_t ctx = {.request = request, .output = output};
+    collect_messages(&ctx);
+    emit_prologue(&ctx, out);
+    plugin_printf(&output->header, "\n/** Every RPC of the files above, with HTTP bindings and JSON names. */\n");
+    plugin_printf(&output->header, "extern const sts_method_table_t %s;\n\n", table);
+    sts_buf_t rows, entries;
+    sts_buf_init(&rows, 16 * 1024 * 1024);
+    sts_buf_init(&entries, 16 * 1024 * 1024);
+    int rc = 0;
+    size_t method_count = 0;
+    for (size_t f = 0; rc == 0 && f < request->n_proto_file; f++) {
+        const file_proto_t *file = request->proto_file[f];
+        if (!is_generated(&ctx, file->name))
+            continue;
+        for (size_t s = 0; rc == 0 && s < file->n_service; s++) {
+            const Google__Protobuf__ServiceDescriptorProto *service = file->service[s];
+            for (size_t m = 0; rc == 0 && m < service->n_method; m++) {
+                const Google__Protobuf__MethodDescriptorProto *method = service->method[m];
+                if (method->client_streaming || method->server_streaming) {
+                    plugin_printf(&output->source, "/* %s.%s is streaming: not served. */\n\n", service->name,
+                                  method->name);
+                    continue;
+                }
+                rc = emit_method(&ctx, file, service, method, &rows);
+                method_count++;
+            }
+        }
+    }
+    if (rc == 0) {
+        size_t message_count = emit_json_names(&ctx, &entries);
+        sts_buf_append(&rows, "", 1);
+        sts_buf_append(&entries, "", 1);
+        plugin_printf(&output->source, "\nstatic const sts_method_t methods[] = {\n%s};\n\n",
+                      method_count > 0 ? rows.data : "    {0}\n");
+        plugin_printf(&output->source, "static const sts_json_message_t messages[] = {\n%s};\n\n",
+                      message_count > 0 ? entries.data : "    {0}\n");
+        plugin_printf(&output->source, "const sts_method_table_t %s = {methods, %zu, messages, %zu};\n", table,
+                      method_count, message_count);
+        plugin_printf(&output->header, "\n#endif\n");
+    }
+    sts_buf_dispose(&rows);
+    sts_buf_dispose(&entries);
+    free(ctx.messages);
+    return rc;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole check: style, a -Werror build, gen/ freshness, and every test under ASan+UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+echo "== style: clang-format and banned functions"
+bash tools/check-style.sh
+
+echo "== -Werror release build"
+cmake -S . -B build-werror -DCMAKE_BUILD_TYPE=Release -DSTS_WERROR=ON -DSTS_TESTS=OFF >/dev/null
+cmake --build build-werror -j"$jobs"
+
+echo "== ASan+UBSan build"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTS_WERROR=ON -DSTS_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+
+echo "== gen/ is current"
+bash tools/check-gen.sh build-asan
+
+echo "== tests"
+cd build-asan
+ctest --output-on-failure --timeout 300 -j"$jobs"
