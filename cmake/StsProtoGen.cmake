@@ -16,7 +16,8 @@ function(sts_generate_test_proto target)
             --sts_out=table=${ARG_TABLE},out=${ARG_OUT}:${out_dir} ${ARG_PROTO}
     DEPENDS ${ARG_IMPORT_DIR}/${ARG_PROTO} protoc-gen-sts
     VERBATIM)
-  add_library(${target} STATIC ${out_dir}/${stem}.pb-c.c ${out_dir}/${ARG_OUT}.c)
+  add_library(${target} STATIC ${out_dir}/${stem}.pb-c.c ${out_dir}/${ARG_OUT}.c
+              ${PROJECT_SOURCE_DIR}/tests/proto/test_handlers.c)
   target_include_directories(${target} PUBLIC ${out_dir} ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${target} PUBLIC sts_proto)
   target_compile_options(${target} PRIVATE -w)

@@ -1,6 +1,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
 #include "rest/json.h"
@@ -36,8 +37,15 @@ static yajl_gen_status encode_floating(encoder_t *e, double value, int digits)
         return encode_text(e, "NaN");
     if (isinf(value))
         return encode_text(e, value < 0 ? "-Infinity" : "Infinity");
+    /* The shortest text that reads back as the same value, so 0.1 stays 0.1. */
     char text[40];
-    int n = snprintf(text, sizeof(text), "%.*g", digits, value);
+    int n = 0;
+    for (int precision = digits - 2; precision <= digits; precision++) {
+        n = snprintf(text, sizeof(text), "%.*g", precision, value);
+        double back = strtod(text, NULL);
+        if (digits < 17 ? (float)back == (float)value : back == value)
+            break;
+    }
     return yajl_gen_number(e->gen, text, (size_t)n);
 }
 

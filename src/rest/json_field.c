@@ -249,12 +249,12 @@ static const char *parse_floating(sts_json_token_t token, const char *text, size
     char *end = NULL;
     errno = 0;
     double value = strtod(buf, &end);
-    if (end == buf || *end != '\0' || isnan(value) || isinf(value))
+    if (end == buf || *end != '\0')
         return expected;
-    if (errno == ERANGE && fabs(value) > 1.0)
+    if ((errno == ERANGE && fabs(value) > 1.0) || fabs(value) > max)
         return "is out of range";
-    if (fabs(value) > max)
-        return "is out of range";
+    if (isnan(value) || isinf(value))
+        return expected;
     *out = value;
     return NULL;
 }

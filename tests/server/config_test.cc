@@ -1,0 +1,189 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+extern "C" {
+#include "server/config.h"
+}
+
+namespace
+{
+
+class ConfigTest : public ::testing::Test
+{
+  protected:
+    sts_config_t config;
+    char error[512];
+    std::string dir;
+
+    void SetUp() override
+    {
+        char tmpl[] = "/tmp/sts-config-test-XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        dir = tmpl;
+        sts_config_init(&config);
+        error[0] = '\0';
+    }
+    void TearDown() override
+    {
+        sts_config_dispose(&config);
+        std::remove((dir + "/stsd.yaml").c_str());
+        rmdir(dir.c_str());
+    }
+    std::string write_yaml(const std::string &text)
+    {
+        std::string path = dir + "/stsd.yaml";
+        std::ofstream(path) << text;
+        return path;
+    }
+    int load(std::vector<std::string> args, std::vector<std::string> env = {})
+    {
+        args.insert(args.begin(), "stsd");
+        std::vector<char *> argv;
+        for (auto &a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::vector<char *> envp;
+        for (auto &e : env)
+            envp.push_back(e.data());
+        envp.push_back(nullptr);
+        return sts_config_load(&config, static_cast<int>(args.size()), argv.data(), envp.data(), error, sizeof(error));
+    }
+};
+
+TEST_F(ConfigTest, EmbeddedDefaults)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_EQ(config.action, STS_CONFIG_RUN);
+    EXPECT_STREQ(config.rest_listen, "127.0.0.1:9090");
+    EXPECT_STREQ(config.grpc_listen, "127.0.0.1:50051");
+    EXPECT_STREQ(config.data_dir, "/var/lib/sts");
+    EXPECT_EQ(config.rest_threads, 2);
+    EXPECT_EQ(config.grpc_threads, 1);
+    EXPECT_STREQ(config.endpoint_url, "");
+    EXPECT_STREQ(config.issuer, "local");
+    EXPECT_EQ(config.session_key_file, nullptr);
+    EXPECT_EQ(config.default_duration_seconds, 3600);
+    EXPECT_EQ(config.max_duration_seconds, 43200);
+    EXPECT_EQ(config.max_body_bytes, 65536);
+    EXPECT_EQ(config.auth, nullptr);
+    EXPECT_EQ(config.shutdown_timeout_seconds, 5);
+}
+
+TEST_F(ConfigTest, FlagsBeatEnvironmentWhichBeatsTheFile)
+{
+    std::string path = write_yaml("rest_threads: 3\ngrpc_threads: 4\nendpoint_url: http://file\n");
+    ASSERT_EQ(load({"--config", path, "--rest-threads", "5", "--data-dir=/tmp/x"},
+                   {"STS_REST_THREADS=6", "STS_GRPC_THREADS=7", "STS_AUTH=none", "OTHER=1"}),
+              0)
+        << error;
+    EXPECT_EQ(config.rest_threads, 5);
+    EXPECT_EQ(config.grpc_threads, 7);
+    EXPECT_STREQ(config.endpoint_url, "http://file");
+    EXPECT_STREQ(config.data_dir, "/tmp/x");
+    EXPECT_STREQ(config.auth, "none");
+}
+
+TEST_F(ConfigTest, ConfigFileFromEnvironment)
+{
+    std::string path = write_yaml("# comment\nmax_duration_seconds: 7200\ndefault_duration_seconds: 900\n");
+    ASSERT_EQ(load({}, {"STS_CONFIG=" + path}), 0) << error;
+    EXPECT_EQ(config.max_duration_seconds, 7200);
+    EXPECT_EQ(config.default_duration_seconds, 900);
+    EXPECT_STREQ(config.config_file, path.c_str());
+}
+
+TEST_F(ConfigTest, BadValuesNameTheirSource)
+{
+    EXPECT_EQ(load({}, {"STS_REST_THREADS=abc"}), -1);
+    EXPECT_STREQ(error, "STS_REST_THREADS: expected an integer from 1 to 64, got 'abc'");
+    EXPECT_EQ(load({"--grpc-threads", "0"}), -1);
+    EXPECT_STREQ(error, "--grpc-threads: expected an integer from 1 to 64, got '0'");
+    EXPECT_EQ(load({"--rest-listen", "localhost"}), -1);
+    EXPECT_STREQ(error, "--rest-listen: expected HOST:PORT with a port from 0 to 65535, got 'localhost'");
+    EXPECT_EQ(load({"--grpc-listen", "127.0.0.1:70000"}), -1);
+    EXPECT_EQ(load({}, {"STS_AUTH=jwt"}), -1);
+    EXPECT_STREQ(error, "STS_AUTH: expected 'none' (no caller authentication), got 'jwt'");
+    EXPECT_EQ(load({"--max-duration-seconds", "100"}), -1);
+    EXPECT_EQ(load({"--log-level", "loud"}), -1);
+    EXPECT_STREQ(error, "--log-level: expected one of debug, info, warn, error, got 'loud'");
+}
+
+TEST_F(ConfigTest, UnknownOrIncompleteFlags)
+{
+    EXPECT_EQ(load({"--rest-listn", "x"}), -1);
+    EXPECT_STREQ(error, "unknown option '--rest-listn'");
+    EXPECT_EQ(load({"stray"}), -1);
+    EXPECT_STREQ(error, "unknown option 'stray'");
+    EXPECT_EQ(load({"--data-dir"}), -1);
+    EXPECT_STREQ(error, "option '--data-dir' needs a value");
+}
+
+TEST_F(ConfigTest, YamlErrorsNameFileAndLine)
+{
+    std::string path = write_yaml("rest_threads: 2\nrest_threds: 3\n");
+    EXPECT_EQ(load({"--config", path}), -1);
+    EXPECT_EQ(std::string(error), path + ":2: unknown key 'rest_threds'");
+    write_yaml("rest_threads: 2\nrest_threads: 3\n");
+    EXPECT_EQ(load({"--config", path}), -1);
+    EXPECT_EQ(std::string(error), path + ":2: key 'rest_threads' appears more than once");
+    write_yaml("rest_threads:\n  - 1\n");
+    EXPECT_EQ(load({"--config", path}), -1);
+    EXPECT_EQ(std::string(error), path + ":1: 'rest_threads' must be a single value");
+    write_yaml("rest_threads: [1\n");
+    EXPECT_EQ(load({"--config", path}), -1);
+    EXPECT_EQ(std::string(error).rfind(path + ":", 0), 0u) << error;
+    write_yaml("- a\n- b\n");
+    EXPECT_EQ(load({"--config", path}), -1);
+    EXPECT_EQ(std::string(error), path + ":1: expected a mapping of key: value");
+    write_yaml("grpc_threads: many\n");
+    EXPECT_EQ(load({"--config", path}), -1);
+    EXPECT_EQ(std::string(error), path + ":1: grpc_threads: expected an integer from 1 to 64, got 'many'");
+    EXPECT_EQ(load({"--config", dir + "/missing.yaml"}), -1);
+    EXPECT_NE(std::string(error).find("cannot open the configuration file"), std::string::npos) << error;
+    write_yaml("");
+    EXPECT_EQ(load({"--config", path}), 0) << error;
+}
+
+TEST_F(ConfigTest, CrossFieldValidation)
+{
+    EXPECT_EQ(load({"--max-duration-seconds", "1000", "--default-duration-seconds", "3600"}), -1);
+    EXPECT_STREQ(error, "default_duration_seconds (3600) must not exceed max_duration_seconds (1000)");
+}
+
+TEST_F(ConfigTest, Actions)
+{
+    ASSERT_EQ(load({"--help"}), 0);
+    EXPECT_EQ(config.action, STS_CONFIG_HELP);
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({"--version", "--rest-threads", "bad"}), 0);
+    EXPECT_EQ(config.action, STS_CONFIG_VERSION);
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({"--check-config"}), 0);
+    EXPECT_EQ(config.action, STS_CONFIG_CHECK);
+}
+
+TEST_F(ConfigTest, PrintsEffectiveConfigurationAsYaml)
+{
+    ASSERT_EQ(load({"--endpoint-url", "http://s3:\"x\""}), 0) << error;
+    char *text = nullptr;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    sts_config_print(&config, out);
+    fclose(out);
+    std::string printed(text, size);
+    free(text);
+    EXPECT_NE(printed.find("rest_listen: \"127.0.0.1:9090\"\n"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("rest_threads: 2\n"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("endpoint_url: \"http://s3:\\\"x\\\"\"\n"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("# session_key_file: (unset)\n"), std::string::npos) << printed;
+}
+
+} // namespace
