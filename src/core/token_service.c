@@ -16,7 +16,8 @@ static const char *format_time(sts_call_t *call, sts_time_us_t t)
 static sts_status_t check_limits(sts_call_t *call, const Sts__V1__IssueTokenRequest *request, int32_t *duration)
 {
     const sts_service_t *service = call->service;
-    *duration = request->duration_seconds == 0 ? service->default_duration_seconds : request->duration_seconds;
+    int given = request->duration_case == STS__V1__ISSUE_TOKEN_REQUEST__DURATION_DURATION_SECONDS;
+    *duration = given ? request->duration_seconds : service->default_duration_seconds;
     if (*duration < service->min_duration_seconds || *duration > service->max_duration_seconds)
         return sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "DurationSeconds must be from %d to %d seconds, got %d",
                              service->min_duration_seconds, service->max_duration_seconds, request->duration_seconds);

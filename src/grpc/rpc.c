@@ -168,7 +168,12 @@ static void serve(sts__grpc_rpc_t *rpc)
 
 void sts__grpc_rpc_on_event(sts__grpc_rpc_t *rpc, int ok)
 {
-    if (rpc->state == RPC_REPLYING || !ok) {
+    if (rpc->state == RPC_REPLYING) {
+        atomic_fetch_add(ok && !rpc->cancelled ? rpc->worker->replied : rpc->worker->cancelled, 1);
+        rpc_free(rpc);
+        return;
+    }
+    if (!ok) {
         rpc_free(rpc);
         return;
     }

@@ -15,6 +15,9 @@ typedef struct {
     void *const *registered;
     /** Set once shutdown begins: completed requests are no longer replaced. */
     const atomic_int *stopping;
+    /** Calls whose reply was sent, and calls cancelled before it could be (client gone, or cut off at shutdown). */
+    atomic_ulong *replied;
+    atomic_ulong *cancelled;
 } sts__grpc_worker_t;
 
 typedef struct sts__grpc_rpc_s sts__grpc_rpc_t;

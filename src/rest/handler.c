@@ -76,6 +76,7 @@ static void serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_mat
 int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req)
 {
     sts_rest_server_t *server = ((sts__rest_handler_t *)self)->server;
+    atomic_fetch_add(&server->answered, 1);
     sts_route_match_t match;
     char allow[64];
     char message[256];

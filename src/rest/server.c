@@ -127,6 +127,7 @@ void sts_rest_server_shutdown(sts_rest_server_t *server, int drain_ms)
             pthread_join(server->threads[i].thread, NULL);
         server->threads[i].started = 0;
     }
+    sts_log_info("rest: stopped after answering %lu requests", atomic_load(&server->answered));
 }
 
 void sts_rest_server_destroy(sts_rest_server_t *server)

@@ -36,6 +36,8 @@ struct sts_rest_server_s {
     int port;
     int drain_ms;
     atomic_int stopping;
+    /** Requests answered (any status), for the shutdown log line. */
+    atomic_ulong answered;
     int thread_count;
     sts__rest_thread_t threads[];
 };

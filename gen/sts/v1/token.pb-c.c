@@ -329,11 +329,11 @@ static const ProtobufCFieldDescriptor sts__v1__issue_token_request__field_descri
     1,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
+    offsetof(Sts__V1__IssueTokenRequest, duration_case),
     offsetof(Sts__V1__IssueTokenRequest, duration_seconds),
     NULL,
     NULL,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {

@@ -52,21 +52,27 @@ typedef enum _Sts__V1__VerifyReason {
 
 /* --- messages --- */
 
+typedef enum {
+  STS__V1__ISSUE_TOKEN_REQUEST__DURATION__NOT_SET = 0,
+  STS__V1__ISSUE_TOKEN_REQUEST__DURATION_DURATION_SECONDS = 1
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__ISSUE_TOKEN_REQUEST__DURATION__CASE)
+} Sts__V1__IssueTokenRequest__DurationCase;
+
 struct  Sts__V1__IssueTokenRequest
 {
   ProtobufCMessage base;
   /*
-   * Lifetime in seconds, 900..43200 (capped by configuration); 0 means the default of 3600.
-   */
-  int32_t duration_seconds;
-  /*
    * Optional IAM session policy, at most 2048 characters.
    */
   char *policy;
+  Sts__V1__IssueTokenRequest__DurationCase duration_case;
+  union {
+    int32_t duration_seconds;
+  };
 };
 #define STS__V1__ISSUE_TOKEN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__issue_token_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, STS__V1__ISSUE_TOKEN_REQUEST__DURATION__NOT_SET, {0} }
 
 
 /*
