@@ -1,0 +1,116 @@
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "crypto/aead.h"
+#include "crypto/random.h"
+}
+
+namespace
+{
+
+class Aead : public ::testing::Test
+{
+  protected:
+    uint8_t key[STS_AEAD_KEY_BYTES];
+    uint8_t nonce[STS_AEAD_NONCE_BYTES];
+    sts_aead_t *aead = nullptr;
+    const std::string aad = "header";
+    const std::string text = "the credentials to protect";
+
+    void SetUp() override
+    {
+        sts_random_bytes(key, sizeof(key));
+        sts_random_bytes(nonce, sizeof(nonce));
+        aead = sts_aead_create(key);
+        ASSERT_NE(aead, nullptr);
+    }
+    void TearDown() override
+    {
+        sts_aead_destroy(aead);
+    }
+    std::vector<uint8_t> seal(const sts_aead_t *with)
+    {
+        std::vector<uint8_t> out(text.size() + STS_AEAD_TAG_BYTES);
+        EXPECT_EQ(sts_aead_seal(with, nonce, reinterpret_cast<const uint8_t *>(aad.data()), aad.size(),
+                                reinterpret_cast<const uint8_t *>(text.data()), text.size(), out.data()),
+                  0);
+        return out;
+    }
+    int open(const sts_aead_t *with, const std::vector<uint8_t> &sealed, const std::string &with_aad,
+             std::string &plain)
+    {
+        plain.assign(sealed.size() - STS_AEAD_TAG_BYTES, '\0');
+        return sts_aead_open(with, nonce, reinterpret_cast<const uint8_t *>(with_aad.data()), with_aad.size(),
+                             sealed.data(), sealed.size(), reinterpret_cast<uint8_t *>(plain.data()));
+    }
+};
+
+TEST_F(Aead, SealThenOpen)
+{
+    std::vector<uint8_t> sealed = seal(aead);
+    EXPECT_NE(std::string(sealed.begin(), sealed.begin() + text.size()), text);
+    std::string plain;
+    ASSERT_EQ(open(aead, sealed, aad, plain), 0);
+    EXPECT_EQ(plain, text);
+}
+
+TEST_F(Aead, AnyChangeFailsToOpen)
+{
+    std::vector<uint8_t> sealed = seal(aead);
+    std::string plain;
+    EXPECT_EQ(open(aead, sealed, "other header", plain), -1);
+    for (size_t i = 0; i < sealed.size(); i++) {
+        std::vector<uint8_t> altered = sealed;
+        altered[i] ^= 0x01;
+        EXPECT_EQ(open(aead, altered, aad, plain), -1) << "byte " << i;
+        EXPECT_EQ(plain.find(text), std::string::npos);
+    }
+}
+
+TEST_F(Aead, OtherKeyFailsToOpen)
+{
+    uint8_t other_key[STS_AEAD_KEY_BYTES];
+    memcpy(other_key, key, sizeof(key));
+    other_key[0] ^= 0x80;
+    sts_aead_t *other = sts_aead_create(other_key);
+    std::string plain;
+    EXPECT_EQ(open(other, seal(aead), aad, plain), -1);
+    sts_aead_destroy(other);
+}
+
+TEST(Sha256, KnownVector)
+{
+    uint8_t digest[32];
+    sts_sha256("abc", 3, digest);
+    static const uint8_t expected[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+                                         0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+                                         0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    EXPECT_EQ(memcmp(digest, expected, 32), 0);
+}
+
+TEST(Random, CharsComeFromTheAlphabetAndCoverIt)
+{
+    const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    std::string out(4000, '\0');
+    sts_random_chars(out.data(), out.size(), alphabet.data(), alphabet.size());
+    std::set<char> seen(out.begin(), out.end());
+    EXPECT_EQ(seen.size(), alphabet.size());
+    for (char c : seen)
+        EXPECT_NE(alphabet.find(c), std::string::npos);
+}
+
+TEST(Random, BytesDiffer)
+{
+    uint8_t a[32], b[32];
+    sts_random_bytes(a, sizeof(a));
+    sts_random_bytes(b, sizeof(b));
+    EXPECT_NE(memcmp(a, b, sizeof(a)), 0);
+}
+
+} // namespace

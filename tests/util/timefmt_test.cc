@@ -1,0 +1,78 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+extern "C" {
+#include "util/timefmt.h"
+}
+
+namespace
+{
+
+std::string iso(sts_time_us_t t)
+{
+    char out[STS_TIME_ISO_MAX];
+    int n = sts_time_format_iso_micro(t, out, sizeof(out));
+    return n < 0 ? "<error>" : std::string(out, static_cast<size_t>(n));
+}
+
+std::string rfc3339(sts_time_us_t t, int digits)
+{
+    char out[STS_TIME_ISO_MAX];
+    int n = sts_time_format_rfc3339(t, digits, out, sizeof(out));
+    return n < 0 ? "<error>" : std::string(out, static_cast<size_t>(n));
+}
+
+sts_time_us_t parse(const std::string &text)
+{
+    sts_time_us_t t = 0;
+    return sts_time_parse_rfc3339(text.data(), text.size(), &t) == 0 ? t : -1;
+}
+
+TEST(TimeFormat, CrayContractFormat)
+{
+    EXPECT_EQ(iso(1571066143480741LL), "2019-10-14T15:15:43.480741+00:00");
+    EXPECT_EQ(iso(0), "1970-01-01T00:00:00.000000+00:00");
+    EXPECT_EQ(iso(951782400000001LL), "2000-02-29T00:00:00.000001+00:00");
+    char small[10];
+    EXPECT_EQ(sts_time_format_iso_micro(0, small, sizeof(small)), -1);
+}
+
+TEST(TimeFormat, Rfc3339Digits)
+{
+    EXPECT_EQ(rfc3339(1571066143480741LL, 0), "2019-10-14T15:15:43Z");
+    EXPECT_EQ(rfc3339(1571066143480741LL, 3), "2019-10-14T15:15:43.480Z");
+    EXPECT_EQ(rfc3339(1571066143480741LL, 6), "2019-10-14T15:15:43.480741Z");
+    EXPECT_EQ(rfc3339(1571066143480741LL, 9), "2019-10-14T15:15:43.480741000Z");
+    EXPECT_EQ(rfc3339(0, 5), "<error>");
+}
+
+TEST(TimeFormat, ParsesUtcOffsetsAndFractions)
+{
+    EXPECT_EQ(parse("2019-10-14T15:15:43.480741+00:00"), 1571066143480741LL);
+    EXPECT_EQ(parse("2019-10-14T15:15:43.480741Z"), 1571066143480741LL);
+    EXPECT_EQ(parse("2019-10-14T15:15:43Z"), 1571066143000000LL);
+    EXPECT_EQ(parse("2019-10-14T17:15:43.5+02:00"), 1571066143500000LL);
+    EXPECT_EQ(parse("2019-10-14T10:15:43-05:00"), 1571066143000000LL);
+    EXPECT_EQ(parse("2019-10-14T15:15:43.480741999Z"), 1571066143480741LL);
+    for (sts_time_us_t t : {0LL, 1571066143480741LL, 4102444800123456LL})
+        EXPECT_EQ(parse(iso(t)), t);
+}
+
+TEST(TimeFormat, RejectsMalformedTimestamps)
+{
+    for (const char *bad : {"", "yesterday", "2019-10-14", "2019-10-14T15:15:43", "2019-13-14T15:15:43Z",
+                            "2019-10-14T25:15:43Z", "2019-10-14T15:15:43.Z", "2019-10-14T15:15:43+0000",
+                            "2019-10-14T15:15:43Zjunk", "2019-10-14T15:15:43.1234567890Z"})
+        EXPECT_EQ(parse(bad), -1) << bad;
+}
+
+TEST(TimeFormat, ClocksMove)
+{
+    int64_t a = sts_time_monotonic_ns();
+    int64_t b = sts_time_monotonic_ns();
+    EXPECT_GE(b, a);
+    EXPECT_GT(sts_time_now(), 1700000000000000LL);
+}
+
+} // namespace
