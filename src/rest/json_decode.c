@@ -167,8 +167,7 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
     decoder_t *d = ctx;
     frame_t *frame = &d->frames[d->depth - 1];
     const ProtobufCMessageDescriptor *descriptor = frame->message->descriptor;
-    const ProtobufCFieldDescriptor *field =
-        sts__json_find_field(d->table, descriptor, (const char *)key, len, d->arena);
+    const ProtobufCFieldDescriptor *field = sts__json_find_field(d->table, descriptor, (const char *)key, len);
     if (field == NULL) {
         const char *path = current_path(d);
         d->error = sts_arena_printf(d->arena, "unknown field \"%.*s\"%s%s", (int)(len > 64 ? 64 : len),
@@ -254,7 +253,7 @@ int sts_json_decode(const sts_method_table_t *table, const char *json, size_t le
 int sts_json_set_field_text(const sts_method_table_t *table, ProtobufCMessage *msg, const char *name, size_t name_len,
                             const char *value, size_t value_len, sts_arena_t *arena, const char **error)
 {
-    const ProtobufCFieldDescriptor *field = sts__json_find_field(table, msg->descriptor, name, name_len, arena);
+    const ProtobufCFieldDescriptor *field = sts__json_find_field(table, msg->descriptor, name, name_len);
     if (field == NULL) {
         *error = sts_arena_printf(arena, "unknown parameter \"%.*s\"", (int)(name_len > 64 ? 64 : name_len), name);
         return -1;

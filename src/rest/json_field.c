@@ -53,9 +53,8 @@ const char *sts__json_field_name(const sts_method_table_t *table, const Protobuf
 
 const ProtobufCFieldDescriptor *sts__json_find_field(const sts_method_table_t *table,
                                                      const ProtobufCMessageDescriptor *descriptor, const char *name,
-                                                     size_t name_len, sts_arena_t *arena)
+                                                     size_t name_len)
 {
-    (void)arena;
     const char *const *names = sts_method_json_names(table, descriptor);
     for (unsigned i = 0; i < descriptor->n_fields; i++) {
         const ProtobufCFieldDescriptor *field = &descriptor->fields[i];

@@ -16,7 +16,7 @@ const char *sts__json_field_name(const sts_method_table_t *table, const Protobuf
 /** The field whose JSON name or proto name is name; NULL if none. */
 const ProtobufCFieldDescriptor *sts__json_find_field(const sts_method_table_t *table,
                                                      const ProtobufCMessageDescriptor *descriptor, const char *name,
-                                                     size_t name_len, sts_arena_t *arena);
+                                                     size_t name_len);
 
 /**
  * Storage for one more value of field in msg: for a repeated field a new element at the end (growing the array
