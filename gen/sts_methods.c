@@ -11,6 +11,11 @@ static const sts_http_binding_t http_token_service_health[] = {
     {STS_HTTP_GET, "/apis/sts/healthz", "", "", 200},
 };
 
+static const sts_http_binding_t http_token_service_ready[] = {
+    {STS_HTTP_GET, "/readyz", "", "", 200},
+    {STS_HTTP_GET, "/apis/sts/readyz", "", "", 200},
+};
+
 static const sts_http_binding_t http_token_service_verify_credentials[] = {
     {STS_HTTP_POST, "/v1/credentials/verify", "*", "", 200},
 };
@@ -21,6 +26,7 @@ static const char *const json_sts__v1__issue_token_request[] = {"DurationSeconds
 static const char *const json_sts__v1__credentials[] = {"AccessKeyId", "EndpointURL", "Expiration", "SecretAccessKey", "SessionToken"};
 static const char *const json_sts__v1__issue_token_response[] = {"Credentials"};
 static const char *const json_sts__v1__health_response[] = {"Status"};
+static const char *const json_sts__v1__ready_response[] = {"Status"};
 static const char *const json_sts__v1__verify_credentials_request[] = {"AccessKeyId", "SessionToken"};
 static const char *const json_sts__v1__verify_credentials_response[] = {"Valid", "Reason", "Subject", "Expiration", "Message"};
 static const char *const json_grpc__health__v1__health_check_request[] = {"service"};
@@ -29,10 +35,13 @@ static const char *const json_grpc__health__v1__health_check_response[] = {"stat
 static const sts_method_t methods[] = {
     {"/sts.v1.TokenService/IssueToken", "sts.v1.TokenService", "IssueToken",
      &sts__v1__issue_token_request__descriptor, &sts__v1__issue_token_response__descriptor,
-     sts_handle_token_service_issue_token, http_token_service_issue_token, 2, 0, NULL},
+     sts_handle_token_service_issue_token, http_token_service_issue_token, 2, STS_METHOD_BLOCKING, NULL},
     {"/sts.v1.TokenService/Health", "sts.v1.TokenService", "Health",
      &sts__v1__health_request__descriptor, &sts__v1__health_response__descriptor,
      sts_handle_token_service_health, http_token_service_health, 2, STS_METHOD_PUBLIC, NULL},
+    {"/sts.v1.TokenService/Ready", "sts.v1.TokenService", "Ready",
+     &sts__v1__ready_request__descriptor, &sts__v1__ready_response__descriptor,
+     sts_handle_token_service_ready, http_token_service_ready, 2, STS_METHOD_PUBLIC, NULL},
     {"/sts.v1.TokenService/VerifyCredentials", "sts.v1.TokenService", "VerifyCredentials",
      &sts__v1__verify_credentials_request__descriptor, &sts__v1__verify_credentials_response__descriptor,
      sts_handle_token_service_verify_credentials, http_token_service_verify_credentials, 1, 0, NULL},
@@ -47,10 +56,12 @@ static const sts_json_message_t messages[] = {
     {&sts__v1__issue_token_response__descriptor, json_sts__v1__issue_token_response},
     {&sts__v1__health_request__descriptor, NULL},
     {&sts__v1__health_response__descriptor, json_sts__v1__health_response},
+    {&sts__v1__ready_request__descriptor, NULL},
+    {&sts__v1__ready_response__descriptor, json_sts__v1__ready_response},
     {&sts__v1__verify_credentials_request__descriptor, json_sts__v1__verify_credentials_request},
     {&sts__v1__verify_credentials_response__descriptor, json_sts__v1__verify_credentials_response},
     {&grpc__health__v1__health_check_request__descriptor, json_grpc__health__v1__health_check_request},
     {&grpc__health__v1__health_check_response__descriptor, json_grpc__health__v1__health_check_response},
 };
 
-const sts_method_table_t sts_gen_method_table = {methods, 4, messages, 9};
+const sts_method_table_t sts_gen_method_table = {methods, 5, messages, 11};

@@ -11,6 +11,7 @@ extern const sts_method_table_t sts_gen_method_table;
 
 sts_status_t sts_handle_token_service_issue_token(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
 sts_status_t sts_handle_token_service_health(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
+sts_status_t sts_handle_token_service_ready(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
 sts_status_t sts_handle_token_service_verify_credentials(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
 sts_status_t sts_handle_health_check(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
 

@@ -24,6 +24,12 @@ static sts_status_t check_policy(sts_call_t *call)
     return sts_call_fail(call, STS_STATUS_PERMISSION_DENIED, "this call requires the role '%s'", role);
 }
 
+int sts_dispatch_blocks(const sts_service_t *service, const sts_method_t *method)
+{
+    return (method->flags & STS_METHOD_BLOCKING) && service->workers != NULL && service->issuer != NULL &&
+           service->issuer->blocking;
+}
+
 sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response)
 {
     *response = NULL;

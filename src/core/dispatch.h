@@ -3,6 +3,13 @@
 #define STS_CORE_DISPATCH_H
 
 #include "core/call.h"
+#include "core/service.h"
+
+/**
+ * True when a call of method must run on service->workers rather than on the adapter's own thread: the method is
+ * marked blocking, the issuer does block, and there is a pool. Thread-safe.
+ */
+int sts_dispatch_blocks(const sts_service_t *service, const sts_method_t *method);
 
 /**
  * Runs call->method on request: checks the deadline, runs the authenticator and per-method policy, allocates

@@ -47,12 +47,20 @@ typedef struct sts_issuer_s sts_issuer_t;
  */
 struct sts_issuer_s {
     const char *name;
+    /** Non-zero when issue waits on the network: blocking methods then run on the worker pool. */
+    int blocking;
     /** Issues credentials. On failure returns a status and sets a message with sts_call_fail. */
     sts_status_t (*issue)(sts_issuer_t *self, sts_call_t *call, const sts_issue_params_t *params,
                           sts_issued_credentials_t *out);
     /** Checks credentials minted by this issuer; NULL when the issuer cannot verify (the call is UNIMPLEMENTED). */
     sts_status_t (*verify)(sts_issuer_t *self, sts_call_t *call, const char *access_key_id, const char *session_token,
                            sts_verify_result_t *out);
+    /**
+     * Checks that the issuer can issue now (upstream reachable, keys accepted). Blocking; called from the
+     * background readiness thread only, never on a request path. Returns OK, or a status with a message (no
+     * secrets) in message. NULL when the issuer is always ready.
+     */
+    sts_status_t (*check)(sts_issuer_t *self, char *message, size_t message_size);
     void (*destroy)(sts_issuer_t *self);
 };
 

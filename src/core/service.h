@@ -7,6 +7,8 @@
 
 #include "core/issuer.h"
 #include "core/method.h"
+#include "core/readiness.h"
+#include "util/worker_pool.h"
 
 /**
  * Authenticates a call from call->authorization into call->principal. Returns OK, or UNAUTHENTICATED with a
@@ -30,6 +32,10 @@ struct sts_service_s {
     /** NULL: no authentication (STS_AUTH=none); every caller is anonymous. */
     sts_authenticate_fn authenticate;
     void *authenticate_data;
+    /** Where blocking methods run; NULL runs everything inline (tests, and issuers that never block). */
+    sts_worker_pool_t *workers;
+    /** The last background readiness check; NULL means always ready. */
+    sts_readiness_t *readiness;
 };
 
 /** Fills a service with the contract's defaults: no issuer, no authentication, durations 900/3600/43200. */

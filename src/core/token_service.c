@@ -69,6 +69,17 @@ sts_status_t sts_handle_token_service_health(sts_call_t *call, const ProtobufCMe
     return STS_STATUS_OK;
 }
 
+sts_status_t sts_handle_token_service_ready(sts_call_t *call, const ProtobufCMessage *request,
+                                            ProtobufCMessage *response_message)
+{
+    (void)request;
+    char message[STS_READINESS_MESSAGE_MAX];
+    if (call->service->readiness != NULL && !sts_readiness_get(call->service->readiness, message, sizeof(message)))
+        return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "not ready: %s", message);
+    ((Sts__V1__ReadyResponse *)response_message)->status = "ok";
+    return STS_STATUS_OK;
+}
+
 static const char *verify_message(sts_verify_reason_t reason)
 {
     switch (reason) {

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "grpc/rpc.h"
 #include "util/log.h"
 
@@ -25,6 +26,7 @@ struct sts_grpc_server_s {
     atomic_int stopping;
     atomic_ulong replied;
     atomic_ulong cancelled;
+    atomic_int pending;
     int shut_down;
     void **registered;
     int thread_count;
@@ -80,6 +82,7 @@ sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const ch
         worker->stopping = &s->stopping;
         worker->replied = &s->replied;
         worker->cancelled = &s->cancelled;
+        worker->pending = &s->pending;
         grpc_server_register_completion_queue(s->server, worker->cq, NULL);
     }
     for (size_t m = 0; m < table->method_count; m++)
@@ -152,6 +155,9 @@ void sts_grpc_server_shutdown(sts_grpc_server_t *s, int drain_ms)
     }
     grpc_completion_queue_shutdown(done);
     grpc_completion_queue_destroy(done);
+    /* Workers reply onto the completion queues, so those stay up until the last worker call has replied. */
+    while (atomic_load(&s->pending) > 0)
+        usleep(1000);
     for (int i = 0; i < s->thread_count; i++) {
         if (s->threads[i].started) {
             grpc_completion_queue_shutdown(s->threads[i].worker.cq);

@@ -23,6 +23,8 @@ struct sts__grpc_rpc_s {
     grpc_byte_buffer *response;
     grpc_slice status_details;
     int cancelled;
+    sts_call_t context; /* the core call, while it runs */
+    ProtobufCMessage *request;
 };
 
 int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index)
@@ -139,31 +141,65 @@ static void reply(sts__grpc_rpc_t *rpc, sts_status_t status, const char *message
     }
 }
 
+/* Dispatches, then replies. Runs on the completion-queue thread or on a worker; the reply may free rpc at once on
+ * another thread, so nothing of the call may be touched after it. */
+static void run(sts__grpc_rpc_t *rpc)
+{
+    sts_call_t *call = &rpc->context;
+    ProtobufCMessage *response = NULL;
+    sts_status_t status = sts_dispatch(call, rpc->request, &response);
+    char message[1024] = "";
+    if (status == STS_STATUS_OK)
+        rpc->response = pack_response(call, response);
+    else
+        snprintf(message, sizeof(message), "%s", sts_call_error_message(call, status));
+    if (sts_status_http(status) >= 500)
+        sts_log_warn("%s failed: %s: %s", call->method->grpc_path, sts_status_name(status), message);
+    sts_call_dispose(call);
+    reply(rpc, status, status == STS_STATUS_OK ? NULL : message);
+}
+
+static void run_on_worker(void *arg)
+{
+    sts__grpc_rpc_t *rpc = arg;
+    atomic_int *pending = rpc->worker->pending;
+    run(rpc);
+    atomic_fetch_sub(pending, 1);
+}
+
 static void serve(sts__grpc_rpc_t *rpc)
 {
     const sts__grpc_worker_t *worker = rpc->worker;
+    char message[256];
     if (rpc->method_index < 0) {
-        char message[256];
         size_t len = GRPC_SLICE_LENGTH(rpc->details.method);
         snprintf(message, sizeof(message), "unknown method %.*s", (int)(len > 200 ? 200 : len),
                  (const char *)GRPC_SLICE_START_PTR(rpc->details.method));
         reply(rpc, STS_STATUS_UNIMPLEMENTED, message);
         return;
     }
-    sts_call_t call;
-    sts_call_init(&call, worker->service, &worker->service->methods->methods[rpc->method_index]);
-    call.authorization = find_metadata(&call, &rpc->metadata, "authorization");
-    call.deadline_ns = deadline_ns(rpc->deadline);
-    ProtobufCMessage *request = read_request(rpc, &call);
-    ProtobufCMessage *response = NULL;
-    sts_status_t status = request != NULL ? sts_dispatch(&call, request, &response) : STS_STATUS_INVALID_ARGUMENT;
-    if (status == STS_STATUS_OK)
-        rpc->response = pack_response(&call, response);
-    else if (sts_status_http(status) >= 500)
-        sts_log_warn("%s failed: %s: %s", call.method->grpc_path, sts_status_name(status),
-                     sts_call_error_message(&call, status));
-    reply(rpc, status, status == STS_STATUS_OK ? NULL : sts_call_error_message(&call, status));
-    sts_call_dispose(&call);
+    const sts_service_t *service = worker->service;
+    sts_call_t *call = &rpc->context;
+    sts_call_init(call, service, &service->methods->methods[rpc->method_index]);
+    call->authorization = find_metadata(call, &rpc->metadata, "authorization");
+    call->deadline_ns = deadline_ns(rpc->deadline);
+    rpc->request = read_request(rpc, call);
+    if (rpc->request == NULL) {
+        snprintf(message, sizeof(message), "%s", sts_call_error_message(call, STS_STATUS_INVALID_ARGUMENT));
+        sts_call_dispose(call);
+        reply(rpc, STS_STATUS_INVALID_ARGUMENT, message);
+        return;
+    }
+    if (!sts_dispatch_blocks(service, call->method)) {
+        run(rpc);
+        return;
+    }
+    atomic_fetch_add(worker->pending, 1);
+    if (sts_worker_pool_submit(service->workers, run_on_worker, rpc) != 0) {
+        atomic_fetch_sub(worker->pending, 1);
+        sts_call_dispose(call);
+        reply(rpc, STS_STATUS_RESOURCE_EXHAUSTED, "too many calls are waiting for the upstream; retry later");
+    }
 }
 
 void sts__grpc_rpc_on_event(sts__grpc_rpc_t *rpc, int ok)

@@ -18,6 +18,8 @@ typedef struct {
     /** Calls whose reply was sent, and calls cancelled before it could be (client gone, or cut off at shutdown). */
     atomic_ulong *replied;
     atomic_ulong *cancelled;
+    /** Calls handed to the worker pool and not yet replied to; shutdown waits for it to reach 0. */
+    atomic_int *pending;
 } sts__grpc_worker_t;
 
 typedef struct sts__grpc_rpc_s sts__grpc_rpc_t;

@@ -41,6 +41,9 @@ static void *run_loop(void *arg)
     int64_t deadline = sts_time_monotonic_ns() + (int64_t)server->drain_ms * 1000000;
     while (has_connections(&thread->context) && sts_time_monotonic_ns() < deadline)
         h2o_evloop_run(thread->loop, 10);
+    /* Calls on the worker pool reply through this loop; it must outlive them (upstream timeouts bound the wait). */
+    while (atomic_load(&thread->pending) > 0)
+        h2o_evloop_run(thread->loop, 10);
     /* request_shutdown arms an HTTP/2 grace timer even with no connection; h2o_context_dispose insists it is gone. */
     if (h2o_timeout_is_linked(&thread->context.http2._graceful_shutdown_timeout))
         h2o_timeout_unlink(&thread->context.http2._graceful_shutdown_timeout);
@@ -54,6 +57,7 @@ static void init_thread(sts_rest_server_t *server, sts__rest_thread_t *thread, i
     thread->fd = fd;
     thread->loop = h2o_evloop_create();
     h2o_context_init(&thread->context, thread->loop, &server->config);
+    h2o_multithread_register_receiver(thread->context.queue, &thread->finished, sts__rest_on_finished);
     thread->accept.ctx = &thread->context;
     thread->accept.hosts = server->config.hosts;
     thread->listener = h2o_evloop_socket_create(thread->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -136,6 +140,7 @@ void sts_rest_server_destroy(sts_rest_server_t *server)
         sts__rest_thread_t *thread = &server->threads[i];
         if (thread->listener != NULL)
             h2o_socket_close(thread->listener);
+        h2o_multithread_unregister_receiver(thread->context.queue, &thread->finished);
         h2o_context_dispose(&thread->context);
         /* h2o 2.2 leaves connection buffers behind at exit (see tests/lsan.supp); the loop itself can go. */
         h2o_evloop_destroy(thread->loop);

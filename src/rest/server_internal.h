@@ -26,6 +26,10 @@ typedef struct {
     h2o_context_t context;
     h2o_accept_ctx_t accept;
     h2o_socket_t *listener;
+    /** Workers hand finished blocking calls back to this loop through it. */
+    h2o_multithread_receiver_t finished;
+    /** Blocking calls of this loop still on the worker pool; the loop outlives them at shutdown. */
+    atomic_int pending;
 } sts__rest_thread_t;
 
 struct sts_rest_server_s {
@@ -41,6 +45,15 @@ struct sts_rest_server_s {
     int thread_count;
     sts__rest_thread_t threads[];
 };
+
+/**
+ * Serves one routed request: decodes it, dispatches inline or on the worker pool (then replies from this loop
+ * when the worker is done), encodes the response. Runs on an event-loop thread.
+ */
+void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_match_t *match);
+
+/** The receiver callback for finished blocking calls; runs on the loop thread that owns receiver. */
+void sts__rest_on_finished(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
 
 /** h2o's on_req for every path: routes, transcodes, dispatches and replies. Runs on an event-loop thread. */
 int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req);

@@ -232,6 +232,96 @@ void   sts__v1__health_response__free_unpacked
   assert(message->base.descriptor == &sts__v1__health_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sts__v1__ready_request__init
+                     (Sts__V1__ReadyRequest         *message)
+{
+  static const Sts__V1__ReadyRequest init_value = STS__V1__READY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sts__v1__ready_request__get_packed_size
+                     (const Sts__V1__ReadyRequest *message)
+{
+  assert(message->base.descriptor == &sts__v1__ready_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sts__v1__ready_request__pack
+                     (const Sts__V1__ReadyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sts__v1__ready_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sts__v1__ready_request__pack_to_buffer
+                     (const Sts__V1__ReadyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sts__v1__ready_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sts__V1__ReadyRequest *
+       sts__v1__ready_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sts__V1__ReadyRequest *)
+     protobuf_c_message_unpack (&sts__v1__ready_request__descriptor,
+                                allocator, len, data);
+}
+void   sts__v1__ready_request__free_unpacked
+                     (Sts__V1__ReadyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sts__v1__ready_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sts__v1__ready_response__init
+                     (Sts__V1__ReadyResponse         *message)
+{
+  static const Sts__V1__ReadyResponse init_value = STS__V1__READY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sts__v1__ready_response__get_packed_size
+                     (const Sts__V1__ReadyResponse *message)
+{
+  assert(message->base.descriptor == &sts__v1__ready_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sts__v1__ready_response__pack
+                     (const Sts__V1__ReadyResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sts__v1__ready_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sts__v1__ready_response__pack_to_buffer
+                     (const Sts__V1__ReadyResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sts__v1__ready_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sts__V1__ReadyResponse *
+       sts__v1__ready_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sts__V1__ReadyResponse *)
+     protobuf_c_message_unpack (&sts__v1__ready_response__descriptor,
+                                allocator, len, data);
+}
+void   sts__v1__ready_response__free_unpacked
+                     (Sts__V1__ReadyResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sts__v1__ready_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sts__v1__verify_credentials_request__init
                      (Sts__V1__VerifyCredentialsRequest         *message)
 {
@@ -557,6 +647,62 @@ const ProtobufCMessageDescriptor sts__v1__health_response__descriptor =
   (ProtobufCMessageInit) sts__v1__health_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+#define sts__v1__ready_request__field_descriptors NULL
+#define sts__v1__ready_request__field_indices_by_name NULL
+#define sts__v1__ready_request__number_ranges NULL
+const ProtobufCMessageDescriptor sts__v1__ready_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sts.v1.ReadyRequest",
+  "ReadyRequest",
+  "Sts__V1__ReadyRequest",
+  "sts.v1",
+  sizeof(Sts__V1__ReadyRequest),
+  0,
+  sts__v1__ready_request__field_descriptors,
+  sts__v1__ready_request__field_indices_by_name,
+  0,  sts__v1__ready_request__number_ranges,
+  (ProtobufCMessageInit) sts__v1__ready_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sts__v1__ready_response__field_descriptors[1] =
+{
+  {
+    "status",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__ReadyResponse, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sts__v1__ready_response__field_indices_by_name[] = {
+  0,   /* field[0] = status */
+};
+static const ProtobufCIntRange sts__v1__ready_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sts__v1__ready_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sts.v1.ReadyResponse",
+  "ReadyResponse",
+  "Sts__V1__ReadyResponse",
+  "sts.v1",
+  sizeof(Sts__V1__ReadyResponse),
+  1,
+  sts__v1__ready_response__field_descriptors,
+  sts__v1__ready_response__field_indices_by_name,
+  1,  sts__v1__ready_response__number_ranges,
+  (ProtobufCMessageInit) sts__v1__ready_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor sts__v1__verify_credentials_request__field_descriptors[2] =
 {
   {
@@ -736,16 +882,18 @@ const ProtobufCEnumDescriptor sts__v1__verify_reason__descriptor =
   sts__v1__verify_reason__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sts__v1__token_service__method_descriptors[3] =
+static const ProtobufCMethodDescriptor sts__v1__token_service__method_descriptors[4] =
 {
   { "IssueToken", &sts__v1__issue_token_request__descriptor, &sts__v1__issue_token_response__descriptor },
   { "Health", &sts__v1__health_request__descriptor, &sts__v1__health_response__descriptor },
+  { "Ready", &sts__v1__ready_request__descriptor, &sts__v1__ready_response__descriptor },
   { "VerifyCredentials", &sts__v1__verify_credentials_request__descriptor, &sts__v1__verify_credentials_response__descriptor },
 };
 const unsigned sts__v1__token_service__method_indices_by_name[] = {
   1,        /* Health */
   0,        /* IssueToken */
-  2         /* VerifyCredentials */
+  2,        /* Ready */
+  3         /* VerifyCredentials */
 };
 const ProtobufCServiceDescriptor sts__v1__token_service__descriptor =
 {
@@ -754,7 +902,7 @@ const ProtobufCServiceDescriptor sts__v1__token_service__descriptor =
   "TokenService",
   "Sts__V1__TokenService",
   "sts.v1",
-  3,
+  4,
   sts__v1__token_service__method_descriptors,
   sts__v1__token_service__method_indices_by_name
 };
@@ -774,13 +922,21 @@ void sts__v1__token_service__health(ProtobufCService *service,
   assert(service->descriptor == &sts__v1__token_service__descriptor);
   service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void sts__v1__token_service__ready(ProtobufCService *service,
+                                   const Sts__V1__ReadyRequest *input,
+                                   Sts__V1__ReadyResponse_Closure closure,
+                                   void *closure_data)
+{
+  assert(service->descriptor == &sts__v1__token_service__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void sts__v1__token_service__verify_credentials(ProtobufCService *service,
                                                 const Sts__V1__VerifyCredentialsRequest *input,
                                                 Sts__V1__VerifyCredentialsResponse_Closure closure,
                                                 void *closure_data)
 {
   assert(service->descriptor == &sts__v1__token_service__descriptor);
-  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sts__v1__token_service__init (Sts__V1__TokenService_Service *service,
                                    Sts__V1__TokenService_ServiceDestroy destroy)

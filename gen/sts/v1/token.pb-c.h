@@ -21,6 +21,8 @@ typedef struct Sts__V1__Credentials Sts__V1__Credentials;
 typedef struct Sts__V1__IssueTokenResponse Sts__V1__IssueTokenResponse;
 typedef struct Sts__V1__HealthRequest Sts__V1__HealthRequest;
 typedef struct Sts__V1__HealthResponse Sts__V1__HealthResponse;
+typedef struct Sts__V1__ReadyRequest Sts__V1__ReadyRequest;
+typedef struct Sts__V1__ReadyResponse Sts__V1__ReadyResponse;
 typedef struct Sts__V1__VerifyCredentialsRequest Sts__V1__VerifyCredentialsRequest;
 typedef struct Sts__V1__VerifyCredentialsResponse Sts__V1__VerifyCredentialsResponse;
 
@@ -121,6 +123,25 @@ struct  Sts__V1__HealthResponse
 };
 #define STS__V1__HEALTH_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__health_response__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Sts__V1__ReadyRequest
+{
+  ProtobufCMessage base;
+};
+#define STS__V1__READY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sts__v1__ready_request__descriptor) \
+     }
+
+
+struct  Sts__V1__ReadyResponse
+{
+  ProtobufCMessage base;
+  char *status;
+};
+#define STS__V1__READY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sts__v1__ready_response__descriptor) \
     , (char *)protobuf_c_empty_string }
 
 
@@ -247,6 +268,44 @@ Sts__V1__HealthResponse *
 void   sts__v1__health_response__free_unpacked
                      (Sts__V1__HealthResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sts__V1__ReadyRequest methods */
+void   sts__v1__ready_request__init
+                     (Sts__V1__ReadyRequest         *message);
+size_t sts__v1__ready_request__get_packed_size
+                     (const Sts__V1__ReadyRequest   *message);
+size_t sts__v1__ready_request__pack
+                     (const Sts__V1__ReadyRequest   *message,
+                      uint8_t             *out);
+size_t sts__v1__ready_request__pack_to_buffer
+                     (const Sts__V1__ReadyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sts__V1__ReadyRequest *
+       sts__v1__ready_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sts__v1__ready_request__free_unpacked
+                     (Sts__V1__ReadyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sts__V1__ReadyResponse methods */
+void   sts__v1__ready_response__init
+                     (Sts__V1__ReadyResponse         *message);
+size_t sts__v1__ready_response__get_packed_size
+                     (const Sts__V1__ReadyResponse   *message);
+size_t sts__v1__ready_response__pack
+                     (const Sts__V1__ReadyResponse   *message,
+                      uint8_t             *out);
+size_t sts__v1__ready_response__pack_to_buffer
+                     (const Sts__V1__ReadyResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sts__V1__ReadyResponse *
+       sts__v1__ready_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sts__v1__ready_response__free_unpacked
+                     (Sts__V1__ReadyResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Sts__V1__VerifyCredentialsRequest methods */
 void   sts__v1__verify_credentials_request__init
                      (Sts__V1__VerifyCredentialsRequest         *message);
@@ -302,6 +361,12 @@ typedef void (*Sts__V1__HealthRequest_Closure)
 typedef void (*Sts__V1__HealthResponse_Closure)
                  (const Sts__V1__HealthResponse *message,
                   void *closure_data);
+typedef void (*Sts__V1__ReadyRequest_Closure)
+                 (const Sts__V1__ReadyRequest *message,
+                  void *closure_data);
+typedef void (*Sts__V1__ReadyResponse_Closure)
+                 (const Sts__V1__ReadyResponse *message,
+                  void *closure_data);
 typedef void (*Sts__V1__VerifyCredentialsRequest_Closure)
                  (const Sts__V1__VerifyCredentialsRequest *message,
                   void *closure_data);
@@ -323,6 +388,10 @@ struct Sts__V1__TokenService_Service
                  const Sts__V1__HealthRequest *input,
                  Sts__V1__HealthResponse_Closure closure,
                  void *closure_data);
+  void (*ready)(Sts__V1__TokenService_Service *service,
+                const Sts__V1__ReadyRequest *input,
+                Sts__V1__ReadyResponse_Closure closure,
+                void *closure_data);
   void (*verify_credentials)(Sts__V1__TokenService_Service *service,
                              const Sts__V1__VerifyCredentialsRequest *input,
                              Sts__V1__VerifyCredentialsResponse_Closure closure,
@@ -337,6 +406,7 @@ void sts__v1__token_service__init (Sts__V1__TokenService_Service *service,
     { STS__V1__TOKEN_SERVICE__BASE_INIT,\
       function_prefix__ ## issue_token,\
       function_prefix__ ## health,\
+      function_prefix__ ## ready,\
       function_prefix__ ## verify_credentials  }
 void sts__v1__token_service__issue_token(ProtobufCService *service,
                                          const Sts__V1__IssueTokenRequest *input,
@@ -346,6 +416,10 @@ void sts__v1__token_service__health(ProtobufCService *service,
                                     const Sts__V1__HealthRequest *input,
                                     Sts__V1__HealthResponse_Closure closure,
                                     void *closure_data);
+void sts__v1__token_service__ready(ProtobufCService *service,
+                                   const Sts__V1__ReadyRequest *input,
+                                   Sts__V1__ReadyResponse_Closure closure,
+                                   void *closure_data);
 void sts__v1__token_service__verify_credentials(ProtobufCService *service,
                                                 const Sts__V1__VerifyCredentialsRequest *input,
                                                 Sts__V1__VerifyCredentialsResponse_Closure closure,
@@ -359,6 +433,8 @@ extern const ProtobufCMessageDescriptor sts__v1__credentials__descriptor;
 extern const ProtobufCMessageDescriptor sts__v1__issue_token_response__descriptor;
 extern const ProtobufCMessageDescriptor sts__v1__health_request__descriptor;
 extern const ProtobufCMessageDescriptor sts__v1__health_response__descriptor;
+extern const ProtobufCMessageDescriptor sts__v1__ready_request__descriptor;
+extern const ProtobufCMessageDescriptor sts__v1__ready_response__descriptor;
 extern const ProtobufCMessageDescriptor sts__v1__verify_credentials_request__descriptor;
 extern const ProtobufCMessageDescriptor sts__v1__verify_credentials_response__descriptor;
 extern const ProtobufCServiceDescriptor sts__v1__token_service__descriptor;

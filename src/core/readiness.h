@@ -1,0 +1,31 @@
+/* Whether the service can do its job right now, as last found by the background readiness check. */
+#ifndef STS_CORE_READINESS_H
+#define STS_CORE_READINESS_H
+#include <pthread.h>
+#include <stddef.h>
+
+/** Longest readiness message kept. */
+#define STS_READINESS_MESSAGE_MAX 512
+
+/**
+ * Shared between the readiness thread (writer) and request threads (readers); every function is thread-safe.
+ * Lifecycle: sts_readiness_init, any number of set/get, sts_readiness_dispose after all threads are done.
+ */
+typedef struct {
+    pthread_mutex_t lock;
+    int ready;
+    char message[STS_READINESS_MESSAGE_MAX];
+} sts_readiness_t;
+
+/** Starts out ready with the message "ok". */
+void sts_readiness_init(sts_readiness_t *readiness);
+
+void sts_readiness_dispose(sts_readiness_t *readiness);
+
+/** Records the outcome of a check; message must hold no secret. */
+void sts_readiness_set(sts_readiness_t *readiness, int ready, const char *message);
+
+/** Returns the last outcome (non-zero: ready) and copies its message into message. */
+int sts_readiness_get(sts_readiness_t *readiness, char *message, size_t message_size);
+
+#endif

@@ -1,0 +1,160 @@
+/* One REST call from decoded request to reply, inline or through the worker pool. */
+#include <stdlib.h>
+#include <string.h>
+#include "core/dispatch.h"
+#include "rest/json.h"
+#include "rest/reply.h"
+#include "rest/request.h"
+#include "rest/server_internal.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+typedef struct exchange_s exchange_t;
+
+/* Lives in the request's pool: when h2o frees the request (the client went away), it tells the exchange. */
+typedef struct {
+    exchange_t *exchange;
+} request_link_t;
+
+struct exchange_s {
+    h2o_multithread_message_t message; /* first: the receiver hands back this pointer */
+    sts__rest_thread_t *thread;
+    h2o_req_t *req; /* NULL once h2o has freed it */
+    request_link_t *link;
+    const sts_http_binding_t *binding;
+    sts_call_t call;
+    ProtobufCMessage *request;
+    sts_status_t status;
+    sts_buf_t body;
+};
+
+static const char *header_value(sts_call_t *call, h2o_req_t *req, const h2o_token_t *token)
+{
+    ssize_t index = h2o_find_header(&req->headers, token, -1);
+    if (index < 0)
+        return NULL;
+    h2o_iovec_t value = req->headers.entries[index].value;
+    return sts_arena_strndup(&call->arena, value.base, value.len);
+}
+
+static const ProtobufCMessage *response_body(const sts_http_binding_t *binding, const ProtobufCMessage *response)
+{
+    if (binding->response_body[0] == '\0')
+        return response;
+    const ProtobufCFieldDescriptor *field =
+        protobuf_c_message_descriptor_get_field_by_name(response->descriptor, binding->response_body);
+    return *(const ProtobufCMessage *const *)((const char *)response + field->offset);
+}
+
+/* Dispatches and encodes; touches no h2o state, so it may run on a worker. */
+static void run(exchange_t *x)
+{
+    ProtobufCMessage *response = NULL;
+    x->status = sts_dispatch(&x->call, x->request, &response);
+    if (x->status != STS_STATUS_OK)
+        return;
+    const ProtobufCMessage *message = response_body(x->binding, response);
+    const char *error = NULL;
+    if (message != NULL && sts_json_encode(x->call.service->methods, message, &x->body, &x->call.arena, &error) != 0)
+        x->status = sts_call_fail(&x->call, STS_STATUS_INTERNAL, "cannot encode the response: %s", error);
+}
+
+static void reply(exchange_t *x)
+{
+    h2o_req_t *req = x->req;
+    if (x->status == STS_STATUS_OK) {
+        sts_rest_send_json(req, x->binding->success_status, x->body.data, x->body.len);
+        return;
+    }
+    int http_status = sts_status_http(x->status);
+    const char *message = sts_call_error_message(&x->call, x->status);
+    if (http_status >= 500)
+        sts_log_warn("%.*s %.*s failed: %s: %s", (int)req->method.len, req->method.base, (int)req->path_normalized.len,
+                     req->path_normalized.base, sts_status_name(x->status), message);
+    sts_rest_send_error(req, http_status, x->status, message);
+}
+
+static void dispose(exchange_t *x)
+{
+    if (x->link != NULL)
+        x->link->exchange = NULL;
+    sts_buf_dispose(&x->body);
+    sts_call_dispose(&x->call);
+    free(x);
+}
+
+static void on_request_freed(void *data)
+{
+    request_link_t *link = data;
+    if (link->exchange != NULL) {
+        link->exchange->req = NULL;
+        link->exchange->link = NULL;
+    }
+}
+
+static void run_on_worker(void *arg)
+{
+    exchange_t *x = arg;
+    run(x);
+    h2o_multithread_send_message(&x->thread->finished, &x->message);
+}
+
+void sts__rest_on_finished(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    (void)receiver;
+    while (!h2o_linklist_is_empty(messages)) {
+        h2o_multithread_message_t *message = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
+        h2o_linklist_unlink(&message->link);
+        exchange_t *x = (exchange_t *)message;
+        sts__rest_thread_t *thread = x->thread;
+        if (x->req != NULL)
+            reply(x);
+        dispose(x);
+        atomic_fetch_sub(&thread->pending, 1);
+    }
+}
+
+/* Hands x to the worker pool; 0, or -1 (nothing changed) when the pool refuses it. */
+static int defer(exchange_t *x, h2o_req_t *req)
+{
+    x->thread = H2O_STRUCT_FROM_MEMBER(sts__rest_thread_t, context, req->conn->ctx);
+    x->link = h2o_mem_alloc_shared(&req->pool, sizeof(*x->link), on_request_freed);
+    x->link->exchange = x;
+    atomic_fetch_add(&x->thread->pending, 1);
+    if (sts_worker_pool_submit(x->call.service->workers, run_on_worker, x) == 0)
+        return 0;
+    atomic_fetch_sub(&x->thread->pending, 1);
+    x->link->exchange = NULL;
+    x->link = NULL;
+    return -1;
+}
+
+void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_match_t *match)
+{
+    exchange_t *x = calloc(1, sizeof(*x));
+    if (x == NULL)
+        sts_log_fatal("out of memory serving a REST request");
+    x->req = req;
+    x->binding = match->binding;
+    sts_buf_init(&x->body, STS_REST_MAX_RESPONSE_BYTES);
+    sts_call_init(&x->call, server->service, match->method);
+    x->call.authorization = header_value(&x->call, req, H2O_TOKEN_AUTHORIZATION);
+    sts_rest_input_t input = {.body = req->entity.base, .body_len = req->entity.len};
+    if (req->query_at != SIZE_MAX) {
+        input.query = req->path.base + req->query_at + 1;
+        input.query_len = req->path.len - req->query_at - 1;
+    }
+    x->request = sts_rest_decode_request(&x->call, match, &input);
+    if (x->request == NULL) {
+        x->status = STS_STATUS_INVALID_ARGUMENT;
+    } else if (!sts_dispatch_blocks(server->service, match->method)) {
+        run(x);
+    } else if (defer(x, req) == 0) {
+        return;
+    } else {
+        x->status = sts_call_fail(&x->call, STS_STATUS_RESOURCE_EXHAUSTED,
+                                  "too many calls are waiting for the upstream; retry later");
+    }
+    reply(x);
+    dispose(x);
+}
