@@ -106,8 +106,25 @@ static int apply_environment(sts_config_t *config, char **envp, char *error, siz
     return 0;
 }
 
-static int validate(const sts_config_t *config, char *error, size_t error_size)
+static int validate(sts_config_t *config, char *error, size_t error_size)
 {
+    if (config->min_duration_seconds > config->default_duration_seconds) {
+        snprintf(error, error_size, "min_duration_seconds (%d) must not exceed default_duration_seconds (%d)",
+                 config->min_duration_seconds, config->default_duration_seconds);
+        return -1;
+    }
+    if (config->rados_config_path != NULL && sts_config_load_rados(config, error, error_size) != 0)
+        return -1;
+    if (strcmp(config->issuer, "sts") == 0) {
+        if (config->sts_endpoint_url == NULL) {
+            snprintf(error, error_size, "issuer sts needs sts_endpoint_url (or int_endpoint_url in the rados config)");
+            return -1;
+        }
+        if (config->creds_path == NULL) {
+            snprintf(error, error_size, "issuer sts needs creds_path, a directory with access_key and secret_key");
+            return -1;
+        }
+    }
     if (config->default_duration_seconds > config->max_duration_seconds) {
         snprintf(error, error_size, "default_duration_seconds (%d) must not exceed max_duration_seconds (%d)",
                  config->default_duration_seconds, config->max_duration_seconds);

@@ -21,11 +21,26 @@ typedef struct {
     char *session_key_file; /**< NULL: <data_dir>/session.key */
     int default_duration_seconds;
     int max_duration_seconds;
+    int min_duration_seconds;
     long max_body_bytes;
     long max_message_bytes;
     char *auth; /**< NULL when unset, else "none" */
     char *log_level;
     int shutdown_timeout_seconds;
+    /* The "sts" issuer (an upstream STS endpoint). */
+    char *sts_endpoint_url; /**< where STS is called; NULL: int_endpoint_url from the rados config */
+    char *role_arn;         /**< NULL: arn from the rados config */
+    char *sts_action;       /**< AssumeRole or GetSessionToken */
+    char *sts_region;
+    char *creds_path;        /**< directory with access_key and secret_key files */
+    char *rados_config_path; /**< the original deployment's YAML: int_endpoint_url, ext_endpoint_url, arn */
+    int upstream_connect_timeout_ms;
+    int upstream_timeout_ms;
+    char *ca_file;                  /**< NULL: the system CA store */
+    char *insecure_skip_tls_verify; /**< "true" or "false" */
+    int worker_threads;
+    int worker_queue;
+    int readiness_interval_seconds;
 } sts_config_t;
 
 /** Fills config with the built-in defaults. */

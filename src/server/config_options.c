@@ -20,9 +20,25 @@ static int check_listen(const char *value, char *expected, size_t expected_size)
 
 static int check_issuer(const char *value, char *expected, size_t expected_size)
 {
-    if (strcmp(value, "local") == 0)
+    if (strcmp(value, "local") == 0 || strcmp(value, "sts") == 0)
         return 0;
-    snprintf(expected, expected_size, "'local'");
+    snprintf(expected, expected_size, "'local' or 'sts'");
+    return -1;
+}
+
+static int check_action(const char *value, char *expected, size_t expected_size)
+{
+    if (strcmp(value, "AssumeRole") == 0 || strcmp(value, "GetSessionToken") == 0)
+        return 0;
+    snprintf(expected, expected_size, "'AssumeRole' or 'GetSessionToken'");
+    return -1;
+}
+
+static int check_bool(const char *value, char *expected, size_t expected_size)
+{
+    if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
+        return 0;
+    snprintf(expected, expected_size, "'true' or 'false'");
     return -1;
 }
 
@@ -69,18 +85,41 @@ const sts_option_t sts_options[] = {
     NUMBER_OPTION(rest_threads, STS_OPTION_INT, "2", 1, 64, "REST event-loop threads (SO_REUSEPORT listeners)"),
     NUMBER_OPTION(grpc_threads, STS_OPTION_INT, "1", 1, 64, "gRPC completion-queue threads"),
     STRING_OPTION(endpoint_url, "", NULL, "S3 endpoint returned as EndpointURL (may be empty)"),
-    STRING_OPTION(issuer, "local", check_issuer, "credential issuer: local (self-contained sealed session tokens)"),
+    STRING_OPTION(issuer, "local", check_issuer,
+                  "credential issuer: local (self-contained sealed session tokens) or sts (an upstream STS)"),
     STRING_OPTION(session_key_file, NULL, check_not_empty,
                   "sealing key file (64 hex characters); default <data_dir>/session.key, generated 0600"),
     NUMBER_OPTION(default_duration_seconds, STS_OPTION_INT, "3600", 900, 43200,
                   "credential lifetime when the caller asks for none"),
     NUMBER_OPTION(max_duration_seconds, STS_OPTION_INT, "43200", 900, 43200, "longest DurationSeconds accepted"),
+    NUMBER_OPTION(min_duration_seconds, STS_OPTION_INT, "900", 1, 43200,
+                  "shortest DurationSeconds accepted (lower it only for tests of expiry)"),
     NUMBER_OPTION(max_body_bytes, STS_OPTION_LONG, "65536", 1024, 16777216, "largest REST request body (413 above)"),
     NUMBER_OPTION(max_message_bytes, STS_OPTION_LONG, "65536", 1024, 16777216, "largest gRPC request message"),
     STRING_OPTION(auth, NULL, check_auth, "caller authentication; 'none' accepts every caller"),
     STRING_OPTION(log_level, "info", check_log_level, "debug, info, warn or error"),
     NUMBER_OPTION(shutdown_timeout_seconds, STS_OPTION_INT, "5", 1, 60,
                   "on SIGTERM/SIGINT, how long in-flight calls may take to finish"),
+    STRING_OPTION(sts_endpoint_url, NULL, check_not_empty,
+                  "sts issuer: the STS endpoint called (default: int_endpoint_url of the rados config)"),
+    STRING_OPTION(role_arn, NULL, check_not_empty,
+                  "sts issuer: RoleArn for AssumeRole (default: arn of the rados config)"),
+    STRING_OPTION(sts_action, "AssumeRole", check_action, "sts issuer: AssumeRole or GetSessionToken"),
+    STRING_OPTION(sts_region, "us-east-1", check_not_empty, "sts issuer: SigV4 region"),
+    STRING_OPTION(creds_path, NULL, check_not_empty,
+                  "sts issuer: directory with files access_key and secret_key, re-read when they change"),
+    STRING_OPTION(rados_config_path, NULL, check_not_empty,
+                  "the Cray STS rados_conf YAML (int_endpoint_url, ext_endpoint_url, arn) as drop-in defaults"),
+    NUMBER_OPTION(upstream_connect_timeout_ms, STS_OPTION_INT, "2000", 100, 60000, "sts issuer: connect timeout"),
+    NUMBER_OPTION(upstream_timeout_ms, STS_OPTION_INT, "10000", 100, 120000, "sts issuer: total timeout per call"),
+    STRING_OPTION(ca_file, NULL, check_not_empty, "sts issuer: CA bundle for TLS to the STS (default: system store)"),
+    STRING_OPTION(insecure_skip_tls_verify, "false", check_bool,
+                  "sts issuer: do not verify the STS's TLS certificate (warns at startup)"),
+    NUMBER_OPTION(worker_threads, STS_OPTION_INT, "16", 1, 256, "threads for blocking calls to the upstream"),
+    NUMBER_OPTION(worker_queue, STS_OPTION_INT, "1024", 1, 1000000,
+                  "blocking calls that may wait for a worker; more get RESOURCE_EXHAUSTED"),
+    NUMBER_OPTION(readiness_interval_seconds, STS_OPTION_INT, "10", 1, 3600,
+                  "how often the background readiness check calls the upstream"),
     {NULL, STS_OPTION_STRING, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 

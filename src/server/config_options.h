@@ -36,4 +36,11 @@ const sts_option_t *sts_option_find(const char *key, size_t len);
 /** Loads a YAML file of key: value pairs onto config. Returns 0 or -1 with a message in error. */
 int sts_config_load_yaml(sts_config_t *config, const char *path, char *error, size_t error_size);
 
+/**
+ * Reads config->rados_config_path (the Cray STS rados_conf: int_endpoint_url, ext_endpoint_url, arn) and fills
+ * sts_endpoint_url, endpoint_url and role_arn where they are still unset or empty. Other keys are ignored.
+ * Returns 0 or -1 with a message in error.
+ */
+int sts_config_load_rados(sts_config_t *config, char *error, size_t error_size);
+
 #endif

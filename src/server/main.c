@@ -9,9 +9,10 @@
 
 #include "core/service.h"
 #include "grpc/adapter.h"
-#include "issuer/local_issuer.h"
+#include "issuer/upstream_http.h"
 #include "rest/server.h"
 #include "server/config.h"
+#include "server/issuer_setup.h"
 #include "sts_methods.h"
 #include "util/log.h"
 
@@ -43,13 +44,61 @@ static int make_data_dir(const char *path)
     return -1;
 }
 
-static void build_service(sts_service_t *service, const sts_config_t *config, sts_issuer_t *issuer)
+/* Everything the service needs besides the adapters, released in reverse order by dispose_runtime. */
+typedef struct {
+    sts_issuer_t *issuer;
+    sts_worker_pool_t *workers;
+    sts_readiness_t readiness;
+    sts_readiness_checker_t *checker;
+} runtime_t;
+
+static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *error, size_t error_size)
+{
+    memset(runtime, 0, sizeof(*runtime));
+    sts_readiness_init(&runtime->readiness);
+    runtime->issuer = sts_server_create_issuer(config, error, error_size);
+    if (runtime->issuer == NULL)
+        return -1;
+    if (runtime->issuer->blocking) {
+        runtime->workers = sts_worker_pool_create(config->worker_threads, (size_t)config->worker_queue);
+        if (runtime->workers == NULL) {
+            snprintf(error, error_size, "cannot start %d worker threads", config->worker_threads);
+            return -1;
+        }
+    }
+    if (runtime->issuer->check != NULL) {
+        runtime->checker =
+            sts_readiness_checker_start(runtime->issuer, &runtime->readiness, config->readiness_interval_seconds);
+        if (runtime->checker == NULL) {
+            snprintf(error, error_size, "cannot start the readiness thread");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Call after both adapters have stopped: queued blocking calls finish first, then the issuer goes. */
+static void dispose_runtime(runtime_t *runtime)
+{
+    if (runtime->checker != NULL)
+        sts_readiness_checker_stop(runtime->checker);
+    if (runtime->workers != NULL)
+        sts_worker_pool_destroy(runtime->workers);
+    if (runtime->issuer != NULL)
+        runtime->issuer->destroy(runtime->issuer);
+    sts_readiness_dispose(&runtime->readiness);
+}
+
+static void build_service(sts_service_t *service, const sts_config_t *config, runtime_t *runtime)
 {
     sts_service_defaults(service, &sts_gen_method_table);
-    service->issuer = issuer;
+    service->issuer = runtime->issuer;
+    service->workers = runtime->workers;
+    service->readiness = runtime->checker != NULL ? &runtime->readiness : NULL;
     service->endpoint_url = config->endpoint_url;
     service->default_duration_seconds = config->default_duration_seconds;
     service->max_duration_seconds = config->max_duration_seconds;
+    service->min_duration_seconds = config->min_duration_seconds;
 }
 
 static int serve(const sts_config_t *config, sigset_t *stop_signals)
@@ -59,13 +108,14 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
         sts_log_warn("STS_AUTH is not set: callers are not authenticated (set STS_AUTH=none to say so explicitly)");
     if (make_data_dir(config->data_dir) != 0)
         return 1;
-    sts_issuer_t *issuer = sts_local_issuer_create(config->session_key_file, config->data_dir, error, sizeof(error));
-    if (issuer == NULL) {
+    runtime_t runtime;
+    if (start_runtime(&runtime, config, error, sizeof(error)) != 0) {
         sts_log_error("%s", error);
+        dispose_runtime(&runtime);
         return 1;
     }
     sts_service_t service;
-    build_service(&service, config, issuer);
+    build_service(&service, config, &runtime);
     int rc = 1;
     sts_grpc_server_t *grpc = NULL;
     sts_rest_server_t *rest = sts_rest_server_create(&service, config->rest_listen, config->rest_threads,
@@ -104,7 +154,7 @@ out:
         sts_grpc_server_destroy(grpc);
     if (rest != NULL)
         sts_rest_server_destroy(rest);
-    issuer->destroy(issuer);
+    dispose_runtime(&runtime);
     return rc;
 }
 
@@ -144,7 +194,10 @@ int main(int argc, char **argv)
         sts_log_level_t level = STS_LOG_INFO;
         sts_log_parse_level(config.log_level, &level);
         sts_log_set_level(level);
+        /* libcurl's global state must exist before any thread does. */
+        sts_upstream_http_global_init();
         rc = serve(&config, &stop_signals);
+        sts_upstream_http_global_cleanup();
         break;
     }
     }

@@ -1,0 +1,177 @@
+#include "issuer/upstream_http.h"
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "crypto/random.h"
+#include "crypto/sigv4.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+static pthread_key_t handle_key;
+static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
+
+static void free_handle(void *handle)
+{
+    curl_easy_cleanup(handle);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&handle_key, free_handle);
+}
+
+void sts_upstream_http_global_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    pthread_once(&handle_once, make_key);
+}
+
+void sts_upstream_http_global_cleanup(void)
+{
+    /* The calling thread's handle; workers' handles go with their threads. */
+    CURL *handle = pthread_getspecific(handle_key);
+    if (handle != NULL) {
+        curl_easy_cleanup(handle);
+        pthread_setspecific(handle_key, NULL);
+    }
+    curl_global_cleanup();
+}
+
+static CURL *thread_handle(void)
+{
+    CURL *handle = pthread_getspecific(handle_key);
+    if (handle == NULL) {
+        handle = curl_easy_init();
+        if (handle == NULL)
+            sts_log_fatal("libcurl cannot create a handle");
+        pthread_setspecific(handle_key, handle);
+    }
+    curl_easy_reset(handle);
+    return handle;
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *user)
+{
+    /* Returning less than given makes curl fail with CURLE_WRITE_ERROR: the body is over the limit. */
+    return sts_buf_append(user, data, size * count) == 0 ? size * count : 0;
+}
+
+static struct curl_slist *signed_headers(const sts_upstream_endpoint_t *endpoint, const char *access_key,
+                                         const char *secret_key, const char *form)
+{
+    char amz_date[17];
+    sts_sigv4_amz_date((long long)time(NULL), amz_date);
+    static const char content_type[] = "application/x-www-form-urlencoded; charset=utf-8";
+    sts_sigv4_header_t headers[] = {
+        {"content-type", content_type}, {"host", endpoint->host_header}, {"x-amz-date", amz_date}};
+    sts_sigv4_request_t request = {"POST", endpoint->path, "",       headers,          3,
+                                   form,   strlen(form),   amz_date, endpoint->region, "sts"};
+    char authorization[512], line[768];
+    if (sts_sigv4_authorization(&request, access_key, secret_key, authorization, sizeof(authorization), NULL) != 0)
+        return NULL;
+    struct curl_slist *list = NULL;
+    snprintf(line, sizeof(line), "Content-Type: %s", content_type);
+    list = curl_slist_append(list, line);
+    snprintf(line, sizeof(line), "Host: %s", endpoint->host_header);
+    list = curl_slist_append(list, line);
+    snprintf(line, sizeof(line), "X-Amz-Date: %s", amz_date);
+    list = curl_slist_append(list, line);
+    snprintf(line, sizeof(line), "Authorization: %s", authorization);
+    list = curl_slist_append(list, line);
+    /* Policies can push the form past curl's 1 KiB threshold; waiting for 100-continue only adds a round trip. */
+    return curl_slist_append(list, "Expect:");
+}
+
+/* Milliseconds this attempt may take: the endpoint's timeout, cut by the caller's deadline. */
+static long attempt_budget(const sts_upstream_endpoint_t *endpoint, int64_t deadline_ns, int *deadline_binds)
+{
+    *deadline_binds = 0;
+    if (deadline_ns == 0)
+        return endpoint->timeout_ms;
+    long left = (long)((deadline_ns - sts_time_monotonic_ns()) / 1000000);
+    if (left < endpoint->timeout_ms) {
+        *deadline_binds = 1;
+        return left;
+    }
+    return endpoint->timeout_ms;
+}
+
+static CURLcode attempt(const sts_upstream_endpoint_t *endpoint, struct curl_slist *headers, const char *form,
+                        long budget_ms, sts_buf_t *response, long *http_status, char *cause, size_t cause_size)
+{
+    CURL *handle = thread_handle();
+    char error[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(handle, CURLOPT_URL, endpoint->url);
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, form);
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, endpoint->connect_timeout_ms);
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, budget_ms);
+    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, response);
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, endpoint->insecure ? 0L : 1L);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, endpoint->insecure ? 0L : 2L);
+    if (endpoint->ca_file != NULL)
+        curl_easy_setopt(handle, CURLOPT_CAINFO, endpoint->ca_file);
+    sts_buf_reset(response);
+    CURLcode rc = curl_easy_perform(handle);
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, http_status);
+    snprintf(cause, cause_size, "%s", error[0] != '\0' ? error : curl_easy_strerror(rc));
+    /* The handle keeps the connection for the next call, but must not keep pointers to this call's buffers. */
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
+    return rc;
+}
+
+static void pause_before_retry(void)
+{
+    uint8_t jitter;
+    sts_random_bytes(&jitter, 1);
+    struct timespec pause = {0, (100 + (long)jitter * 200 / 255) * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
+void sts_upstream_post(const sts_upstream_endpoint_t *endpoint, const char *access_key, const char *secret_key,
+                       const char *form, int64_t deadline_ns, sts_buf_t *response, sts_upstream_result_t *result)
+{
+    memset(result, 0, sizeof(*result));
+    for (int try = 0; try < 2; try++) {
+        int deadline_binds = 0;
+        long budget = attempt_budget(endpoint, deadline_ns, &deadline_binds);
+        if (budget <= 0) {
+            result->outcome = STS_UPSTREAM_DEADLINE;
+            snprintf(result->cause, sizeof(result->cause), "the caller's deadline ran out");
+            return;
+        }
+        /* Signed per attempt: the signature covers the time. */
+        struct curl_slist *headers = signed_headers(endpoint, access_key, secret_key, form);
+        CURLcode rc = attempt(endpoint, headers, form, budget, response, &result->http_status, result->cause,
+                              sizeof(result->cause));
+        curl_slist_free_all(headers);
+        switch (rc) {
+        case CURLE_OK:
+            result->outcome = STS_UPSTREAM_ANSWERED;
+            return;
+        case CURLE_OPERATION_TIMEDOUT:
+            result->outcome = deadline_binds ? STS_UPSTREAM_DEADLINE : STS_UPSTREAM_TIMED_OUT;
+            return;
+        case CURLE_WRITE_ERROR:
+            result->outcome = STS_UPSTREAM_TOO_LARGE;
+            return;
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_COULDNT_RESOLVE_HOST:
+            result->outcome = STS_UPSTREAM_UNREACHABLE;
+            if (try == 0)
+                pause_before_retry();
+            break;
+        default:
+            result->outcome = STS_UPSTREAM_UNREACHABLE;
+            return;
+        }
+    }
+}
