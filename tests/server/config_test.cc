@@ -150,6 +150,42 @@ TEST_F(ConfigTest, YamlErrorsNameFileAndLine)
     EXPECT_EQ(load({"--config", path}), 0) << error;
 }
 
+TEST_F(ConfigTest, RadosConfigFillsWhatIsNotSet)
+{
+    std::string rados = write_yaml("int_endpoint_url: http://rgw-int:8080\next_endpoint_url: https://s3.example\n"
+                                   "arn: arn:aws:iam:::role/r\nsomething_else: [1, 2]\n");
+    ASSERT_EQ(load({"--issuer", "sts", "--creds-path", "/tmp"}, {"STS_RADOS_CONFIG_PATH=" + rados}), 0) << error;
+    EXPECT_STREQ(config.sts_endpoint_url, "http://rgw-int:8080");
+    EXPECT_STREQ(config.endpoint_url, "https://s3.example");
+    EXPECT_STREQ(config.role_arn, "arn:aws:iam:::role/r");
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({"--issuer", "sts", "--creds-path", "/tmp", "--role-arn", "arn:aws:iam:::role/mine",
+                    "--endpoint-url", "https://mine"},
+                   {"STS_RADOS_CONFIG_PATH=" + rados}),
+              0)
+        << error;
+    EXPECT_STREQ(config.role_arn, "arn:aws:iam:::role/mine");
+    EXPECT_STREQ(config.endpoint_url, "https://mine");
+    EXPECT_STREQ(config.sts_endpoint_url, "http://rgw-int:8080");
+}
+
+TEST_F(ConfigTest, StsIssuerNeedsEndpointAndCredentials)
+{
+    EXPECT_EQ(load({"--issuer", "sts", "--creds-path", "/tmp"}), -1);
+    EXPECT_STREQ(error, "issuer sts needs sts_endpoint_url (or int_endpoint_url in the rados config)");
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    EXPECT_EQ(load({"--issuer", "sts", "--sts-endpoint-url", "http://x"}), -1);
+    EXPECT_STREQ(error, "issuer sts needs creds_path, a directory with access_key and secret_key");
+    EXPECT_EQ(load({}, {"STS_ISSUER=aws"}), -1);
+    EXPECT_STREQ(error, "STS_ISSUER: expected 'local' or 'sts', got 'aws'");
+    EXPECT_EQ(load({"--sts-action", "AssumeRoleWithSAML"}), -1);
+    EXPECT_EQ(load({"--insecure-skip-tls-verify", "yes"}), -1);
+    EXPECT_EQ(load({"--rados-config-path", dir + "/missing.yaml"}), -1);
+    EXPECT_NE(std::string(error).find("missing.yaml"), std::string::npos) << error;
+}
+
 TEST_F(ConfigTest, CrossFieldValidation)
 {
     EXPECT_EQ(load({"--max-duration-seconds", "1000", "--default-duration-seconds", "3600"}), -1);
