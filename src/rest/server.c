@@ -27,15 +27,28 @@ static int has_connections(h2o_context_t *context)
     return !h2o_linklist_is_empty(&context->http1._conns) || !h2o_linklist_is_empty(&context->http2._conns);
 }
 
-static void *run_loop(void *arg)
+/*
+ * Everything h2o owns for a thread is created and destroyed on that thread: h2o 2.2 keeps its socket-buffer
+ * recycler in thread-local storage, and a buffer made on one thread but used on another corrupts it.
+ */
+static void open_loop(sts__rest_thread_t *thread)
 {
-    sts__rest_thread_t *thread = arg;
     sts_rest_server_t *server = thread->server;
-    while (!atomic_load(&server->stopping))
-        h2o_evloop_run(thread->loop, LOOP_POLL_MS);
+    thread->loop = h2o_evloop_create();
+    h2o_context_init(&thread->context, thread->loop, &server->config);
+    h2o_multithread_register_receiver(thread->context.queue, &thread->finished, sts__rest_on_finished);
+    thread->accept.ctx = &thread->context;
+    thread->accept.hosts = server->config.hosts;
+    thread->listener = h2o_evloop_socket_create(thread->loop, thread->fd, H2O_SOCKET_FLAG_DONT_READ);
+    thread->listener->data = &thread->accept;
+    h2o_socket_read_start(thread->listener, on_accept);
+}
+
+static void drain_and_close_loop(sts__rest_thread_t *thread)
+{
+    sts_rest_server_t *server = thread->server;
     h2o_socket_read_stop(thread->listener);
     h2o_socket_close(thread->listener);
-    thread->listener = NULL;
     /* Answer what is in flight and let h2o close keep-alive connections, within the drain budget. */
     h2o_context_request_shutdown(&thread->context);
     int64_t deadline = sts_time_monotonic_ns() + (int64_t)server->drain_ms * 1000000;
@@ -48,20 +61,21 @@ static void *run_loop(void *arg)
     if (h2o_timeout_is_linked(&thread->context.http2._graceful_shutdown_timeout))
         h2o_timeout_unlink(&thread->context.http2._graceful_shutdown_timeout);
     h2o_evloop_run(thread->loop, 0);
-    return NULL;
+    h2o_multithread_unregister_receiver(thread->context.queue, &thread->finished);
+    h2o_context_dispose(&thread->context);
+    h2o_evloop_run(thread->loop, 0); /* frees the sockets closed above, which evloop releases lazily */
+    /* h2o 2.2 leaves connection buffers behind at exit (see tests/lsan.supp); the loop itself can go. */
+    h2o_evloop_destroy(thread->loop);
 }
 
-static void init_thread(sts_rest_server_t *server, sts__rest_thread_t *thread, int fd)
+static void *run_loop(void *arg)
 {
-    thread->server = server;
-    thread->fd = fd;
-    thread->loop = h2o_evloop_create();
-    h2o_context_init(&thread->context, thread->loop, &server->config);
-    h2o_multithread_register_receiver(thread->context.queue, &thread->finished, sts__rest_on_finished);
-    thread->accept.ctx = &thread->context;
-    thread->accept.hosts = server->config.hosts;
-    thread->listener = h2o_evloop_socket_create(thread->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-    thread->listener->data = &thread->accept;
+    sts__rest_thread_t *thread = arg;
+    open_loop(thread);
+    while (!atomic_load(&thread->server->stopping))
+        h2o_evloop_run(thread->loop, LOOP_POLL_MS);
+    drain_and_close_loop(thread);
+    return NULL;
 }
 
 sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const char *listen, int threads,
@@ -98,8 +112,10 @@ sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const ch
     sts__rest_handler_t *handler = (sts__rest_handler_t *)h2o_create_handler(path, sizeof(*handler));
     handler->super.on_req = sts__rest_on_request;
     handler->server = server;
-    for (int i = 0; i < threads; i++)
-        init_thread(server, &server->threads[i], fds[i]);
+    for (int i = 0; i < threads; i++) {
+        server->threads[i].server = server;
+        server->threads[i].fd = fds[i];
+    }
     return server;
 }
 
@@ -112,12 +128,11 @@ int sts_rest_server_start(sts_rest_server_t *server)
 {
     for (int i = 0; i < server->thread_count; i++) {
         sts__rest_thread_t *thread = &server->threads[i];
-        h2o_socket_read_start(thread->listener, on_accept);
         if (pthread_create(&thread->thread, NULL, run_loop, thread) != 0) {
             sts_log_error("cannot start REST thread %d", i);
             return -1;
         }
-        thread->started = 1;
+        thread->started = 1; /* the thread owns fd now */
     }
     return 0;
 }
@@ -127,9 +142,9 @@ void sts_rest_server_shutdown(sts_rest_server_t *server, int drain_ms)
     server->drain_ms = drain_ms;
     atomic_store(&server->stopping, 1);
     for (int i = 0; i < server->thread_count; i++) {
-        if (server->threads[i].started)
+        if (server->threads[i].started && !server->threads[i].joined)
             pthread_join(server->threads[i].thread, NULL);
-        server->threads[i].started = 0;
+        server->threads[i].joined = 1;
     }
     sts_log_info("rest: stopped after answering %lu requests", atomic_load(&server->answered));
 }
@@ -137,13 +152,8 @@ void sts_rest_server_shutdown(sts_rest_server_t *server, int drain_ms)
 void sts_rest_server_destroy(sts_rest_server_t *server)
 {
     for (int i = 0; i < server->thread_count; i++) {
-        sts__rest_thread_t *thread = &server->threads[i];
-        if (thread->listener != NULL)
-            h2o_socket_close(thread->listener);
-        h2o_multithread_unregister_receiver(thread->context.queue, &thread->finished);
-        h2o_context_dispose(&thread->context);
-        /* h2o 2.2 leaves connection buffers behind at exit (see tests/lsan.supp); the loop itself can go. */
-        h2o_evloop_destroy(thread->loop);
+        if (!server->threads[i].started)
+            close(server->threads[i].fd); /* never handed to a thread */
     }
     h2o_config_dispose(&server->config);
     sts_router_destroy(server->router);

@@ -21,6 +21,7 @@ typedef struct {
     sts_rest_server_t *server;
     pthread_t thread;
     int started;
+    int joined;
     int fd;
     h2o_evloop_t *loop;
     h2o_context_t context;
