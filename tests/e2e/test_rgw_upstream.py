@@ -218,6 +218,22 @@ class UpstreamCredentials(StsdTestCase):
                                             ms[-1]))
 
 
+class GetSessionTokenAction(StsdTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.stsd = upstream_stsd("--sts-action", "GetSessionToken").start()
+        wait_ready(cls.stsd)
+
+    def test_credentials_work_with_boto3(self):
+        status, _, body = curl("-X", "PUT", self.stsd.rest + "/token")
+        self.assertEqual(status, 201, body)
+        s3 = s3_client(json.loads(body)["Credentials"])
+        bucket = bucket_name()
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="k", Body=b"session token")
+        self.assertEqual(s3.get_object(Bucket=bucket, Key="k")["Body"].read(), b"session token")
+
+
 class UpstreamMisconfigured(unittest.TestCase):
     def start(self, stsd):
         self.stsd = stsd.start()

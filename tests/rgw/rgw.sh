@@ -122,6 +122,11 @@ ENV
   local s3='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":"arn:aws:s3:::*"}]}'
   admin role create --role-name="$role" --assume-role-policy-doc="$trust" >/dev/null
   admin role-policy put --role-name="$role" --policy-name=s3-all --policy-doc="$s3" >/dev/null
+  # GetSessionToken needs a user policy, which RGW only takes through its IAM API.
+  AWS_ACCESS_KEY_ID=$access_key AWS_SECRET_ACCESS_KEY=$secret AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+    AWS_SHARED_CREDENTIALS_FILE=/dev/null /usr/bin/aws --endpoint-url "http://127.0.0.1:$rgw_port" iam put-user-policy \
+    --user-name "$uid" --policy-name allow-session-token \
+    --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetSessionToken"],"Resource":"*"}]}'
   echo "rgw.sh: RGW with STS at http://127.0.0.1:$rgw_port (env in $dir/rgw.env)"
 }
 
