@@ -1,6 +1,7 @@
 #include "issuer/upstream_http.h"
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include "util/timefmt.h"
 
 static pthread_key_t handle_key;
+static atomic_int aborting;
 static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
 
 static void free_handle(void *handle)
@@ -50,6 +52,17 @@ static CURL *thread_handle(void)
     }
     curl_easy_reset(handle);
     return handle;
+}
+
+void sts_upstream_http_abort_all(void)
+{
+    atomic_store(&aborting, 1);
+}
+
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)user, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return atomic_load(&aborting); /* non-zero makes curl stop with CURLE_ABORTED_BY_CALLBACK */
 }
 
 static size_t on_body(char *data, size_t size, size_t count, void *user)
@@ -113,6 +126,8 @@ static CURLcode attempt(const sts_upstream_endpoint_t *endpoint, struct curl_sli
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, response);
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, endpoint->insecure ? 0L : 1L);
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, endpoint->insecure ? 0L : 2L);
@@ -141,6 +156,11 @@ void sts_upstream_post(const sts_upstream_endpoint_t *endpoint, const char *acce
 {
     memset(result, 0, sizeof(*result));
     for (int try = 0; try < 2; try++) {
+        if (atomic_load(&aborting)) {
+            result->outcome = STS_UPSTREAM_UNREACHABLE;
+            snprintf(result->cause, sizeof(result->cause), "stsd is shutting down");
+            return;
+        }
         int deadline_binds = 0;
         long budget = attempt_budget(endpoint, deadline_ns, &deadline_binds);
         if (budget <= 0) {
@@ -159,6 +179,10 @@ void sts_upstream_post(const sts_upstream_endpoint_t *endpoint, const char *acce
             return;
         case CURLE_OPERATION_TIMEDOUT:
             result->outcome = deadline_binds ? STS_UPSTREAM_DEADLINE : STS_UPSTREAM_TIMED_OUT;
+            return;
+        case CURLE_ABORTED_BY_CALLBACK:
+            result->outcome = STS_UPSTREAM_UNREACHABLE;
+            snprintf(result->cause, sizeof(result->cause), "stsd is shutting down");
             return;
         case CURLE_WRITE_ERROR:
             result->outcome = STS_UPSTREAM_TOO_LARGE;

@@ -38,6 +38,12 @@ void sts_upstream_http_global_init(void);
 void sts_upstream_http_global_cleanup(void);
 
 /**
+ * Makes every upstream call in progress, and every later one, fail at once as UNREACHABLE ("stsd is shutting
+ * down"). For the end of a shutdown drain. Thread-safe.
+ */
+void sts_upstream_http_abort_all(void);
+
+/**
  * POSTs form (already URI-encoded) signed with SigV4 for service "sts", appending the body to response (bounded
  * by its maximum). deadline_ns (CLOCK_MONOTONIC, 0 for none) caps the total time, and its running out cancels the
  * call. Retries once, after a jittered pause, when the connection could not be made. Uses a libcurl handle kept

@@ -12,6 +12,8 @@
 
 /* How often a loop looks at the stop flag; bounds shutdown latency, costs nothing under load. */
 enum { LOOP_POLL_MS = 50 };
+/* How long connections may take to close after the last reply of a drain. */
+enum { LINGER_MS = 1000 };
 
 static void on_accept(h2o_socket_t *listener, const char *error)
 {
@@ -57,6 +59,15 @@ static void drain_and_close_loop(sts__rest_thread_t *thread)
     /* Calls on the worker pool reply through this loop; it must outlive them (upstream timeouts bound the wait). */
     while (atomic_load(&thread->pending) > 0)
         h2o_evloop_run(thread->loop, 10);
+    /* Their replies were the last writes; give those connections a moment to finish and close. */
+    int64_t linger = sts_time_monotonic_ns() + LINGER_MS * 1000000;
+    while (has_connections(&thread->context) && sts_time_monotonic_ns() < linger)
+        h2o_evloop_run(thread->loop, 10);
+    if (has_connections(&thread->context)) {
+        /* h2o 2.2 cannot close connections by force, and disposing a context that has some aborts the process. */
+        sts_log_warn("rest: connections still open at exit; leaving them to the operating system");
+        return;
+    }
     /* request_shutdown arms an HTTP/2 grace timer even with no connection; h2o_context_dispose insists it is gone. */
     if (h2o_timeout_is_linked(&thread->context.http2._graceful_shutdown_timeout))
         h2o_timeout_unlink(&thread->context.http2._graceful_shutdown_timeout);

@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/service.h"
 #include "grpc/adapter.h"
@@ -15,11 +17,32 @@
 #include "server/issuer_setup.h"
 #include "sts_methods.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 
 typedef struct {
     sts_grpc_server_t *server;
     int drain_ms;
 } grpc_stop_t;
+
+/* At the end of the drain budget, calls still waiting on the upstream are cut short so stsd exits in time. */
+typedef struct {
+    atomic_int done;
+    int after_ms;
+} upstream_watchdog_t;
+
+static void *abort_upstream_later(void *arg)
+{
+    upstream_watchdog_t *watchdog = arg;
+    int64_t until = sts_time_monotonic_ns() + (int64_t)watchdog->after_ms * 1000000;
+    struct timespec tick = {0, 20 * 1000000};
+    while (!atomic_load(&watchdog->done) && sts_time_monotonic_ns() < until)
+        nanosleep(&tick, NULL);
+    if (!atomic_load(&watchdog->done)) {
+        sts_log_warn("upstream calls still running at the end of the drain; aborting them");
+        sts_upstream_http_abort_all();
+    }
+    return NULL;
+}
 
 static void *stop_grpc(void *arg)
 {
@@ -140,6 +163,9 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     sts_log_info("received %s, draining in-flight calls", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     /* Both adapters drain at once so the whole stop fits in one timeout. */
     grpc_stop_t stop = {grpc, config->shutdown_timeout_seconds * 1000 - 500};
+    upstream_watchdog_t watchdog = {.after_ms = stop.drain_ms};
+    pthread_t watchdog_thread;
+    int watching = pthread_create(&watchdog_thread, NULL, abort_upstream_later, &watchdog) == 0;
     pthread_t grpc_stopper;
     int stopping_grpc = pthread_create(&grpc_stopper, NULL, stop_grpc, &stop) == 0;
     if (!stopping_grpc)
@@ -147,6 +173,9 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     sts_rest_server_shutdown(rest, stop.drain_ms);
     if (stopping_grpc)
         pthread_join(grpc_stopper, NULL);
+    atomic_store(&watchdog.done, 1);
+    if (watching)
+        pthread_join(watchdog_thread, NULL);
     sts_log_info("stopped");
     rc = 0;
 out:
