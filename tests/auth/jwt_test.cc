@@ -1,0 +1,221 @@
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <string>
+
+#include "auth/jwt_signer.h"
+
+extern "C" {
+#include "auth/jwt.h"
+}
+
+namespace
+{
+
+using jwt_test::jwk;
+using jwt_test::make_key;
+using jwt_test::sign;
+
+const long long now = 1790000000; /* a fixed "now" keeps the time edges exact */
+
+class Jwt : public ::testing::Test
+{
+  protected:
+    static EVP_PKEY *rsa, *p256, *p384, *ed25519, *other_rsa;
+    sts_jwk_set_t *keys = nullptr;
+    const char *issuers[2] = {"https://kc.example/realms/shasta", "https://other"};
+    const char *audiences[1] = {"sts"};
+    const char *role_paths[2] = {"realm_access.roles", "resource_access.<audience>.roles"};
+    sts_jwt_rules_t rules{issuers, 2, audiences, 1, 60, "preferred_username", role_paths, 2};
+    sts_jwt_identity_t identity{};
+    char why[256] = "";
+
+    static void SetUpTestSuite()
+    {
+        rsa = make_key("RSA");
+        other_rsa = make_key("RSA");
+        p256 = make_key("P-256");
+        p384 = make_key("P-384");
+        ed25519 = make_key("Ed25519");
+    }
+    static void TearDownTestSuite()
+    {
+        for (EVP_PKEY *key : {rsa, other_rsa, p256, p384, ed25519})
+            EVP_PKEY_free(key);
+    }
+    void SetUp() override
+    {
+        load("{\"keys\":[" + jwk(rsa, "rsa") + "," + jwk(p256, "p256") + "," + jwk(p384, "p384") + "," +
+             jwk(ed25519, "ed") + "]}");
+    }
+    void TearDown() override
+    {
+        sts_jwt_identity_dispose(&identity);
+        sts_jwk_set_free(keys);
+    }
+    void load(const std::string &jwks)
+    {
+        sts_jwk_set_free(keys);
+        keys = nullptr;
+        char error[256];
+        ASSERT_EQ(sts_jwk_set_parse(jwks.data(), jwks.size(), &keys, error, sizeof(error)), 0) << error;
+    }
+    static std::string claims(long long exp = now + 300, const std::string &extra = "")
+    {
+        return "{\"iss\":\"https://kc.example/realms/shasta\",\"aud\":[\"account\",\"sts\"],\"sub\":\"u-123\","
+               "\"preferred_username\":\"alice\",\"exp\":" +
+               std::to_string(exp) + ",\"iat\":" + std::to_string(now - 10) +
+               ",\"realm_access\":{\"roles\":[\"admin\",\"offline_access\"]},"
+               "\"resource_access\":{\"sts\":{\"roles\":[\"issuer\"]},\"other\":{\"roles\":[\"x\"]}}" +
+               extra + "}";
+    }
+    static std::string header(const std::string &alg, const std::string &kid)
+    {
+        return "{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"" + (kid.empty() ? "" : ",\"kid\":\"" + kid + "\"") + "}";
+    }
+    sts_jwt_result_t verify(const std::string &token)
+    {
+        sts_jwt_identity_dispose(&identity);
+        why[0] = '\0';
+        return sts_jwt_verify(keys, &rules, token.data(), token.size(), now, &identity, why, sizeof(why));
+    }
+};
+
+EVP_PKEY *Jwt::rsa, *Jwt::p256, *Jwt::p384, *Jwt::ed25519, *Jwt::other_rsa;
+
+TEST_F(Jwt, EveryAlgorithmVerifiesAndRejectsTampering)
+{
+    struct {
+        const char *alg, *kid;
+        EVP_PKEY *key;
+    } cases[] = {{"RS256", "rsa", rsa},   {"RS384", "rsa", rsa},   {"RS512", "rsa", rsa},   {"PS256", "rsa", rsa},
+                 {"ES256", "p256", p256}, {"ES384", "p384", p384}, {"EdDSA", "ed", ed25519}};
+    for (const auto &c : cases) {
+        std::string token = sign(c.alg, c.key, header(c.alg, c.kid), claims());
+        EXPECT_EQ(verify(token), STS_JWT_OK) << c.alg << ": " << why;
+        std::string forged = sign(c.alg, c.key, header(c.alg, c.kid), claims(now + 300, ",\"x\":1"));
+        std::string spliced = token.substr(0, token.find('.')) +
+                              forged.substr(forged.find('.'), forged.rfind('.') - forged.find('.')) +
+                              token.substr(token.rfind('.'));
+        EXPECT_EQ(verify(spliced), STS_JWT_BAD_SIGNATURE) << c.alg;
+        EXPECT_STREQ(why, "bad signature");
+    }
+}
+
+TEST_F(Jwt, IdentityComesFromConfiguredClaims)
+{
+    ASSERT_EQ(verify(sign("RS256", rsa, header("RS256", "rsa"), claims())), STS_JWT_OK) << why;
+    EXPECT_STREQ(identity.subject, "u-123");
+    EXPECT_STREQ(identity.username, "alice");
+    ASSERT_EQ(identity.role_count, 3u);
+    EXPECT_STREQ(identity.roles[0], "admin");
+    EXPECT_STREQ(identity.roles[1], "offline_access");
+    EXPECT_STREQ(identity.roles[2], "issuer");
+    EXPECT_EQ(identity.expires_at, now + 300);
+    rules.username_claim = "email"; /* absent: the subject stands in */
+    ASSERT_EQ(verify(sign("RS256", rsa, header("RS256", "rsa"), claims())), STS_JWT_OK) << why;
+    EXPECT_STREQ(identity.username, "u-123");
+}
+
+TEST_F(Jwt, AlgorithmConfusionIsRefused)
+{
+    EXPECT_EQ(verify(jwt_test::b64url("{\"alg\":\"none\"}") + "." + jwt_test::b64url(claims()) + "."),
+              STS_JWT_BAD_ALGORITHM);
+    EXPECT_STREQ(why, "algorithm 'none' is not accepted");
+    EXPECT_EQ(verify(jwt_test::b64url(header("HS256", "rsa")) + "." + jwt_test::b64url(claims()) + ".c2ln"),
+              STS_JWT_BAD_ALGORITHM);
+    EXPECT_STREQ(why, "algorithm 'HS256' is not accepted");
+    /* An EC signature presented under the RSA key's kid. */
+    EXPECT_EQ(verify(sign("ES256", p256, header("ES256", "rsa"), claims())), STS_JWT_BAD_ALGORITHM);
+    EXPECT_STREQ(why, "algorithm ES256 is not allowed for key id 'rsa'");
+    /* A key that names its algorithm accepts only that one. */
+    load("{\"keys\":[" + jwk(rsa, "rsa", ",\"alg\":\"PS256\"") + "]}");
+    EXPECT_EQ(verify(sign("RS256", rsa, header("RS256", "rsa"), claims())), STS_JWT_BAD_ALGORITHM);
+    EXPECT_EQ(verify(sign("PS256", rsa, header("PS256", "rsa"), claims())), STS_JWT_OK) << why;
+}
+
+TEST_F(Jwt, KeyRotation)
+{
+    std::string token = sign("RS256", other_rsa, header("RS256", "rsa-2"), claims());
+    EXPECT_EQ(verify(token), STS_JWT_UNKNOWN_KID);
+    EXPECT_STREQ(why, "unknown key id 'rsa-2'");
+    load("{\"keys\":[" + jwk(rsa, "rsa") + "," + jwk(other_rsa, "rsa-2") + "]}");
+    EXPECT_EQ(verify(token), STS_JWT_OK) << why;
+    load("{\"keys\":[" + jwk(other_rsa, "rsa-2") + "]}");
+    EXPECT_EQ(verify(sign("RS256", rsa, header("RS256", "rsa"), claims())), STS_JWT_UNKNOWN_KID);
+}
+
+TEST_F(Jwt, TimeEdgesWithLeeway)
+{
+    auto at = [&](const std::string &extra, long long exp = now + 300) {
+        return verify(sign("ES256", p256, header("ES256", "p256"), claims(exp, extra)));
+    };
+    EXPECT_EQ(at("", now - 60), STS_JWT_OK) << why;
+    EXPECT_EQ(at("", now - 61), STS_JWT_EXPIRED);
+    EXPECT_STREQ(why, "expired at 2026-09-21T14:12:19Z");
+    EXPECT_EQ(at(",\"nbf\":" + std::to_string(now + 60)), STS_JWT_OK) << why;
+    EXPECT_EQ(at(",\"nbf\":" + std::to_string(now + 61)), STS_JWT_NOT_YET_VALID);
+    EXPECT_STREQ(why, "not yet valid: not before 2026-09-21T14:14:21Z");
+    rules.leeway_seconds = 0;
+    EXPECT_EQ(at("", now - 1), STS_JWT_EXPIRED);
+    std::string no_exp = "{\"sub\":\"x\",\"aud\":\"sts\",\"iss\":\"https://other\"}";
+    EXPECT_EQ(verify(sign("ES256", p256, header("ES256", "p256"), no_exp)), STS_JWT_MALFORMED);
+    EXPECT_STREQ(why, "malformed: the token has no numeric exp claim");
+}
+
+TEST_F(Jwt, IssuerAndAudience)
+{
+    std::string wrong_iss = "{\"iss\":\"https://evil\",\"aud\":\"sts\",\"exp\":" + std::to_string(now + 60) + "}";
+    EXPECT_EQ(verify(sign("EdDSA", ed25519, header("EdDSA", "ed"), wrong_iss)), STS_JWT_WRONG_ISSUER);
+    EXPECT_STREQ(why, "wrong issuer 'https://evil'");
+    std::string wrong_aud =
+        "{\"iss\":\"https://other\",\"aud\":[\"a\",\"b\"],\"exp\":" + std::to_string(now + 60) + "}";
+    EXPECT_EQ(verify(sign("EdDSA", ed25519, header("EdDSA", "ed"), wrong_aud)), STS_JWT_WRONG_AUDIENCE);
+    std::string string_aud = "{\"iss\":\"https://other\",\"aud\":\"sts\",\"exp\":" + std::to_string(now + 60) + "}";
+    EXPECT_EQ(verify(sign("EdDSA", ed25519, header("EdDSA", "ed"), string_aud)), STS_JWT_OK) << why;
+    rules.issuer_count = 0;
+    rules.audience_count = 0;
+    EXPECT_EQ(verify(sign("EdDSA", ed25519, header("EdDSA", "ed"), wrong_iss)), STS_JWT_OK) << why;
+}
+
+TEST_F(Jwt, MalformedTokens)
+{
+    std::string good = sign("RS256", rsa, header("RS256", "rsa"), claims());
+    for (const std::string &bad :
+         {std::string("abc"), std::string("a.b"), good + ".x", std::string("!!!.") + good.substr(good.find('.') + 1),
+          jwt_test::b64url("not json") + good.substr(good.find('.')),
+          jwt_test::b64url("[1]") + good.substr(good.find('.')), good.substr(0, good.rfind('.')) + ".***"}) {
+        EXPECT_EQ(verify(bad), STS_JWT_MALFORMED) << bad;
+        EXPECT_EQ(std::string(why).rfind("malformed", 0), 0u) << why;
+        EXPECT_EQ(std::string(why).find(bad), std::string::npos);
+    }
+    std::string huge =
+        sign("RS256", rsa, header("RS256", "rsa"), claims(now + 300, ",\"pad\":\"" + std::string(9000, 'x') + "\""));
+    EXPECT_EQ(verify(huge), STS_JWT_MALFORMED);
+    EXPECT_STREQ(why, "malformed: the token is longer than 8192 characters");
+}
+
+TEST(Jwks, RefusesWeakOrMismatchedKeys)
+{
+    sts_jwk_set_t *set = nullptr;
+    char error[256];
+    EVP_PKEY *small = make_key("RSA", 1024);
+    std::string weak = "{\"keys\":[" + jwk(small, "s") + "]}";
+    EXPECT_EQ(sts_jwk_set_parse(weak.data(), weak.size(), &set, error, sizeof(error)), -1);
+    EXPECT_STREQ(error, "JWKS key 0 (kid s): RSA keys shorter than 2048 bits are refused");
+    EVP_PKEY *ec = make_key("P-256");
+    std::string mismatch = "{\"keys\":[" + jwk(ec, "e", ",\"alg\":\"RS256\"") + "]}";
+    EXPECT_EQ(sts_jwk_set_parse(mismatch.data(), mismatch.size(), &set, error, sizeof(error)), -1);
+    std::string skipped = "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}," + jwk(ec, "enc", ",\"use\":\"enc\"") +
+                          "," + jwk(ec, "sig") + "]}";
+    ASSERT_EQ(sts_jwk_set_parse(skipped.data(), skipped.size(), &set, error, sizeof(error)), 0) << error;
+    EXPECT_EQ(set->count, 1u);
+    EXPECT_STREQ(set->keys[0].kid, "sig");
+    sts_jwk_set_free(set);
+    for (const char *bad : {"", "[]", "{\"keys\":{}}", "{\"keys\":[{\"kid\":\"x\"}]}"})
+        EXPECT_EQ(sts_jwk_set_parse(bad, strlen(bad), &set, error, sizeof(error)), -1) << bad;
+    EVP_PKEY_free(small);
+    EVP_PKEY_free(ec);
+}
+
+} // namespace
