@@ -1,6 +1,7 @@
 #include "core/dispatch.h"
 
 #include "core/service.h"
+#include <stdio.h>
 #include <string.h>
 
 #include "util/timefmt.h"
@@ -17,11 +18,22 @@ static sts_status_t check_policy(sts_call_t *call)
     const char *role = call->method->required_role;
     if (role == NULL)
         return STS_STATUS_OK;
+    int admin_group = strcmp(role, "admin") == 0 && service->admin_role_count > 0;
+    const char *const *accepted = admin_group ? service->admin_roles : &role;
+    size_t accepted_count = admin_group ? service->admin_role_count : 1;
     for (size_t i = 0; i < call->principal.role_count; i++) {
-        if (strcmp(call->principal.roles[i], role) == 0)
-            return STS_STATUS_OK;
+        for (size_t j = 0; j < accepted_count; j++) {
+            if (strcmp(call->principal.roles[i], accepted[j]) == 0)
+                return STS_STATUS_OK;
+        }
     }
-    return sts_call_fail(call, STS_STATUS_PERMISSION_DENIED, "this call requires the role '%s'", role);
+    char wanted[256] = "";
+    size_t used = 0;
+    for (size_t j = 0; j < accepted_count && used < sizeof(wanted); j++)
+        used += (size_t)snprintf(wanted + used, sizeof(wanted) - used, "%s'%s'", j > 0 ? " or " : "", accepted[j]);
+    return sts_call_fail(call, STS_STATUS_PERMISSION_DENIED, "this call requires the role %s; %s has %s", wanted,
+                         call->principal.username != NULL ? call->principal.username : "the caller",
+                         call->principal.role_count > 0 ? "other roles" : "no roles");
 }
 
 int sts_dispatch_blocks(const sts_service_t *service, const sts_method_t *method)

@@ -32,6 +32,12 @@ struct sts_service_s {
     /** NULL: no authentication (STS_AUTH=none); every caller is anonymous. */
     sts_authenticate_fn authenticate;
     void *authenticate_data;
+    /**
+     * The roles that satisfy a method whose policy requires "admin" (STS_ADMIN_ROLES); with none configured the
+     * role must be literally "admin". Other required roles must be held as named.
+     */
+    const char *const *admin_roles;
+    size_t admin_role_count;
     /** Where blocking methods run; NULL runs everything inline (tests, and issuers that never block). */
     sts_worker_pool_t *workers;
     /** The last background readiness check; NULL means always ready. */

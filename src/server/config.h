@@ -41,6 +41,18 @@ typedef struct {
     int worker_threads;
     int worker_queue;
     int readiness_interval_seconds;
+    /* Caller authentication (auth is the comma-separated chain: none, or jwt). */
+    int auth_defaulted; /**< auth was unset and chosen by the safe defaults */
+    char *jwt_jwks_file;
+    char *jwt_jwks_url;
+    char *jwt_public_keys; /**< comma-separated PEM files */
+    char *jwt_issuer;      /**< comma-separated accepted iss values */
+    char *jwt_audience;    /**< comma-separated accepted aud values */
+    int jwt_leeway;
+    char *jwt_username_claim;
+    char *jwt_role_claims; /**< comma-separated dotted paths */
+    int jwt_jwks_refresh_seconds;
+    char *admin_roles; /**< comma-separated roles that may issue credentials */
 } sts_config_t;
 
 /** Fills config with the built-in defaults. */

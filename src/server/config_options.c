@@ -44,9 +44,9 @@ static int check_bool(const char *value, char *expected, size_t expected_size)
 
 static int check_auth(const char *value, char *expected, size_t expected_size)
 {
-    if (strcmp(value, "none") == 0)
+    if (strcmp(value, "none") == 0 || strcmp(value, "jwt") == 0)
         return 0;
-    snprintf(expected, expected_size, "'none' (no caller authentication)");
+    snprintf(expected, expected_size, "'none' (trust a gateway in front) or 'jwt'");
     return -1;
 }
 
@@ -96,7 +96,9 @@ const sts_option_t sts_options[] = {
                   "shortest DurationSeconds accepted (lower it only for tests of expiry)"),
     NUMBER_OPTION(max_body_bytes, STS_OPTION_LONG, "65536", 1024, 16777216, "largest REST request body (413 above)"),
     NUMBER_OPTION(max_message_bytes, STS_OPTION_LONG, "65536", 1024, 16777216, "largest gRPC request message"),
-    STRING_OPTION(auth, NULL, check_auth, "caller authentication; 'none' accepts every caller"),
+    STRING_OPTION(auth, NULL, check_auth,
+                  "caller authentication: jwt, or none (behind a gateway); unset: jwt when keys are configured, "
+                  "else none on loopback only"),
     STRING_OPTION(log_level, "info", check_log_level, "debug, info, warn or error"),
     NUMBER_OPTION(shutdown_timeout_seconds, STS_OPTION_INT, "5", 1, 60,
                   "on SIGTERM/SIGINT, how long in-flight calls may take to finish"),
@@ -120,6 +122,17 @@ const sts_option_t sts_options[] = {
                   "blocking calls that may wait for a worker; more get RESOURCE_EXHAUSTED"),
     NUMBER_OPTION(readiness_interval_seconds, STS_OPTION_INT, "10", 1, 3600,
                   "how often the background readiness check calls the upstream"),
+    STRING_OPTION(jwt_jwks_file, NULL, check_not_empty, "jwt: a JWKS file of verification keys"),
+    STRING_OPTION(jwt_jwks_url, NULL, check_not_empty, "jwt: a JWKS URL, fetched in the background and cached"),
+    STRING_OPTION(jwt_public_keys, NULL, check_not_empty, "jwt: comma-separated PEM public key files"),
+    STRING_OPTION(jwt_issuer, NULL, check_not_empty, "jwt: comma-separated accepted issuers (default: any)"),
+    STRING_OPTION(jwt_audience, NULL, check_not_empty, "jwt: comma-separated accepted audiences (default: any)"),
+    NUMBER_OPTION(jwt_leeway, STS_OPTION_INT, "60", 0, 3600, "jwt: seconds of clock skew allowed for exp, nbf, iat"),
+    STRING_OPTION(jwt_username_claim, "preferred_username", check_not_empty, "jwt: the claim naming the caller"),
+    STRING_OPTION(jwt_role_claims, "realm_access.roles,resource_access.<audience>.roles", check_not_empty,
+                  "jwt: comma-separated claim paths holding role arrays"),
+    NUMBER_OPTION(jwt_jwks_refresh_seconds, STS_OPTION_INT, "300", 10, 86400, "jwt: how often the JWKS URL is fetched"),
+    STRING_OPTION(admin_roles, "admin", check_not_empty, "comma-separated roles allowed to issue credentials"),
     {NULL, STS_OPTION_STRING, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 

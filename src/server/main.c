@@ -13,6 +13,7 @@
 #include "grpc/adapter.h"
 #include "issuer/upstream_http.h"
 #include "rest/server.h"
+#include "server/auth_setup.h"
 #include "server/config.h"
 #include "server/issuer_setup.h"
 #include "sts_methods.h"
@@ -73,6 +74,7 @@ typedef struct {
     sts_worker_pool_t *workers;
     sts_readiness_t readiness;
     sts_readiness_checker_t *checker;
+    sts_auth_setup_t auth;
 } runtime_t;
 
 static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *error, size_t error_size)
@@ -103,6 +105,7 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
 /* Call after both adapters have stopped: queued blocking calls finish first, then the issuer goes. */
 static void dispose_runtime(runtime_t *runtime)
 {
+    sts_auth_setup_dispose(&runtime->auth);
     if (runtime->checker != NULL)
         sts_readiness_checker_stop(runtime->checker);
     if (runtime->workers != NULL)
@@ -127,8 +130,6 @@ static void build_service(sts_service_t *service, const sts_config_t *config, ru
 static int serve(const sts_config_t *config, sigset_t *stop_signals)
 {
     char error[512];
-    if (config->auth == NULL)
-        sts_log_warn("STS_AUTH is not set: callers are not authenticated (set STS_AUTH=none to say so explicitly)");
     if (make_data_dir(config->data_dir) != 0)
         return 1;
     runtime_t runtime;
@@ -139,6 +140,11 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     }
     sts_service_t service;
     build_service(&service, config, &runtime);
+    if (sts_auth_setup_start(&runtime.auth, config, &service, error, sizeof(error)) != 0) {
+        sts_log_error("%s", error);
+        dispose_runtime(&runtime);
+        return 1;
+    }
     int rc = 1;
     sts_grpc_server_t *grpc = NULL;
     sts_rest_server_t *rest = sts_rest_server_create(&service, config->rest_listen, config->rest_threads,

@@ -43,6 +43,16 @@ sts_status_t allow_without_roles(void *, sts_call_t *call)
     return STS_STATUS_OK;
 }
 
+sts_status_t grant_ops(void *, sts_call_t *call)
+{
+    static const char *const roles[] = {"viewer", "ops"};
+    call->principal.authenticated = 1;
+    call->principal.username = "carol";
+    call->principal.roles = roles;
+    call->principal.role_count = 2;
+    return STS_STATUS_OK;
+}
+
 class Dispatch : public ::testing::Test
 {
   protected:
@@ -158,7 +168,15 @@ TEST_F(Dispatch, RequiredRoleIsEnforced)
     Sts__V1__IssueTokenRequest request = STS__V1__ISSUE_TOKEN_REQUEST__INIT;
     ProtobufCMessage *response = nullptr;
     EXPECT_EQ(run(nullptr, &request.base, &response, &row), STS_STATUS_PERMISSION_DENIED);
-    EXPECT_STREQ(call.error_message, "this call requires the role 'admin'");
+    EXPECT_STREQ(call.error_message, "this call requires the role 'admin'; the caller has no roles");
+    /* With STS_ADMIN_ROLES set, "admin" in the policy means any of those roles. */
+    const char *admin_roles[] = {"sts-admin", "ops"};
+    service.admin_roles = admin_roles;
+    service.admin_role_count = 2;
+    EXPECT_EQ(run(nullptr, &request.base, &response, &row), STS_STATUS_PERMISSION_DENIED);
+    EXPECT_STREQ(call.error_message, "this call requires the role 'sts-admin' or 'ops'; the caller has no roles");
+    service.authenticate = grant_ops;
+    EXPECT_EQ(run(nullptr, &request.base, &response, &row), STS_STATUS_OK) << call.error_message;
 }
 
 TEST_F(Dispatch, ExpiredDeadlineStopsTheCall)

@@ -71,7 +71,8 @@ TEST_F(ConfigTest, EmbeddedDefaults)
     EXPECT_EQ(config.default_duration_seconds, 3600);
     EXPECT_EQ(config.max_duration_seconds, 43200);
     EXPECT_EQ(config.max_body_bytes, 65536);
-    EXPECT_EQ(config.auth, nullptr);
+    EXPECT_STREQ(config.auth, "none"); /* unset, no JWT keys, loopback only: allowed, with a warning */
+    EXPECT_EQ(config.auth_defaulted, 1);
     EXPECT_EQ(config.shutdown_timeout_seconds, 5);
 }
 
@@ -107,8 +108,8 @@ TEST_F(ConfigTest, BadValuesNameTheirSource)
     EXPECT_EQ(load({"--rest-listen", "localhost"}), -1);
     EXPECT_STREQ(error, "--rest-listen: expected HOST:PORT with a port from 0 to 65535, got 'localhost'");
     EXPECT_EQ(load({"--grpc-listen", "127.0.0.1:70000"}), -1);
-    EXPECT_EQ(load({}, {"STS_AUTH=jwt"}), -1);
-    EXPECT_STREQ(error, "STS_AUTH: expected 'none' (no caller authentication), got 'jwt'");
+    EXPECT_EQ(load({}, {"STS_AUTH=oauth"}), -1);
+    EXPECT_STREQ(error, "STS_AUTH: expected 'none' (trust a gateway in front) or 'jwt', got 'oauth'");
     EXPECT_EQ(load({"--max-duration-seconds", "100"}), -1);
     EXPECT_EQ(load({"--log-level", "loud"}), -1);
     EXPECT_STREQ(error, "--log-level: expected one of debug, info, warn, error, got 'loud'");
@@ -184,6 +185,25 @@ TEST_F(ConfigTest, StsIssuerNeedsEndpointAndCredentials)
     EXPECT_EQ(load({"--insecure-skip-tls-verify", "yes"}), -1);
     EXPECT_EQ(load({"--rados-config-path", dir + "/missing.yaml"}), -1);
     EXPECT_NE(std::string(error).find("missing.yaml"), std::string::npos) << error;
+}
+
+TEST_F(ConfigTest, AuthenticationSafeDefaults)
+{
+    EXPECT_EQ(load({"--rest-listen", "0.0.0.0:9090"}), -1);
+    EXPECT_NE(std::string(error).find("STS_AUTH is not set and stsd would listen beyond loopback"), std::string::npos)
+        << error;
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({"--rest-listen", "0.0.0.0:9090"}, {"STS_AUTH=none"}), 0) << error;
+    EXPECT_EQ(config.auth_defaulted, 0);
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({"--grpc-listen", "[::]:50051"}, {"STS_JWT_JWKS_FILE=/etc/sts/jwks.json"}), 0) << error;
+    EXPECT_STREQ(config.auth, "jwt");
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    EXPECT_EQ(load({}, {"STS_AUTH=jwt"}), -1);
+    EXPECT_STREQ(error, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
 }
 
 TEST_F(ConfigTest, CrossFieldValidation)

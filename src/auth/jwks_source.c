@@ -1,0 +1,205 @@
+#include "auth/jwks_source.h"
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "util/buf.h"
+#include "util/log.h"
+
+struct sts_jwks_source_s {
+    pthread_rwlock_t keys_lock; /* readers verify under it; the refresher swaps the set under the write lock */
+    sts_jwk_set_t *keys;
+    sts_jwk_set_t *fixed; /* file and PEM keys, merged into every fetched set */
+    char *url, *ca_file;
+    int refresh_seconds, min_refetch_seconds;
+    pthread_t thread;
+    int thread_started;
+    pthread_mutex_t wake_lock;
+    pthread_cond_t wake;
+    int stopping, refresh_requested;
+    time_t last_fetch;
+};
+
+static size_t on_body(char *data, size_t size, size_t count, void *user)
+{
+    return sts_buf_append(user, data, size * count) == 0 ? size * count : 0;
+}
+
+/* GETs the JWKS and parses it; 0 and *out, or -1 with a message. */
+static int fetch(const sts_jwks_source_t *source, sts_jwk_set_t **out, char *error, size_t error_size)
+{
+    CURL *curl = curl_easy_init();
+    sts_buf_t body;
+    sts_buf_init(&body, STS_JWKS_MAX_BYTES);
+    char curl_error[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(curl, CURLOPT_URL, source->url);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+    if (source->ca_file != NULL)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, source->ca_file);
+    CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    int result = -1;
+    if (rc != CURLE_OK)
+        snprintf(error, error_size, "cannot fetch the JWKS from %s: %s", source->url,
+                 curl_error[0] ? curl_error : curl_easy_strerror(rc));
+    else if (status != 200)
+        snprintf(error, error_size, "fetching the JWKS from %s gave HTTP %ld", source->url, status);
+    else
+        result = sts_jwk_set_parse(body.data, body.len, out, error, error_size);
+    sts_buf_dispose(&body);
+    return result;
+}
+
+/* The fetched keys plus the fixed ones, as one new set. */
+static sts_jwk_set_t *merge(sts_jwk_set_t *fetched, const sts_jwk_set_t *fixed)
+{
+    size_t extra = fixed != NULL ? fixed->count : 0;
+    sts_jwk_t *grown = realloc(fetched->keys, (fetched->count + extra + 1) * sizeof(sts_jwk_t));
+    if (grown == NULL)
+        sts_log_fatal("out of memory");
+    fetched->keys = grown;
+    for (size_t i = 0; i < extra; i++) {
+        sts_jwk_t copy = fixed->keys[i];
+        copy.kid = copy.kid != NULL ? strdup(copy.kid) : NULL;
+        EVP_PKEY_up_ref(copy.key);
+        fetched->keys[fetched->count++] = copy;
+    }
+    return fetched;
+}
+
+static void refresh(sts_jwks_source_t *source)
+{
+    char error[512];
+    sts_jwk_set_t *fetched = NULL;
+    pthread_mutex_lock(&source->wake_lock);
+    source->last_fetch = time(NULL);
+    pthread_mutex_unlock(&source->wake_lock);
+    if (fetch(source, &fetched, error, sizeof(error)) != 0) {
+        sts_log_warn("%s; keeping the keys we have", error);
+        return;
+    }
+    merge(fetched, source->fixed);
+    pthread_rwlock_wrlock(&source->keys_lock);
+    sts_jwk_set_t *old = source->keys;
+    source->keys = fetched;
+    pthread_rwlock_unlock(&source->keys_lock);
+    if (old != source->fixed)
+        sts_jwk_set_free(old);
+    sts_log_info("loaded %zu JWT keys from %s", fetched->count, source->url);
+}
+
+static void *run_refresher(void *arg)
+{
+    sts_jwks_source_t *source = arg;
+    pthread_mutex_lock(&source->wake_lock);
+    while (!source->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += source->refresh_seconds;
+        int timed_out = 0;
+        while (!source->stopping && !source->refresh_requested && !timed_out)
+            timed_out = pthread_cond_timedwait(&source->wake, &source->wake_lock, &until) == ETIMEDOUT;
+        if (source->stopping)
+            break;
+        source->refresh_requested = 0;
+        pthread_mutex_unlock(&source->wake_lock);
+        refresh(source);
+        pthread_mutex_lock(&source->wake_lock);
+    }
+    pthread_mutex_unlock(&source->wake_lock);
+    return NULL;
+}
+
+sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, char *error, size_t error_size)
+{
+    sts_jwk_set_t *fixed = NULL;
+    if (settings->jwks_file != NULL) {
+        FILE *file = fopen(settings->jwks_file, "rb");
+        char *text = malloc(STS_JWKS_MAX_BYTES + 1);
+        size_t len = file != NULL && text != NULL ? fread(text, 1, STS_JWKS_MAX_BYTES + 1, file) : 0;
+        if (file != NULL)
+            fclose(file);
+        int rc = file == NULL ? -1 : sts_jwk_set_parse(text, len, &fixed, error, error_size);
+        if (file == NULL)
+            snprintf(error, error_size, "cannot open the JWKS file %s: %s", settings->jwks_file, strerror(errno));
+        free(text);
+        if (rc != 0)
+            return NULL;
+    }
+    for (size_t i = 0; i < settings->pem_file_count; i++) {
+        if (sts_jwk_set_add_pem(&fixed, settings->pem_files[i], error, error_size) != 0) {
+            sts_jwk_set_free(fixed);
+            return NULL;
+        }
+    }
+    sts_jwks_source_t *source = calloc(1, sizeof(*source));
+    if (source == NULL)
+        sts_log_fatal("out of memory");
+    pthread_rwlock_init(&source->keys_lock, NULL);
+    pthread_mutex_init(&source->wake_lock, NULL);
+    pthread_cond_init(&source->wake, NULL);
+    source->fixed = fixed;
+    source->keys = fixed;
+    source->refresh_seconds = settings->refresh_seconds;
+    source->min_refetch_seconds = settings->min_refetch_seconds;
+    if (settings->jwks_url != NULL) {
+        source->url = strdup(settings->jwks_url);
+        source->ca_file = settings->ca_file != NULL ? strdup(settings->ca_file) : NULL;
+        refresh(source);
+        source->thread_started = pthread_create(&source->thread, NULL, run_refresher, source) == 0;
+    }
+    return source;
+}
+
+const sts_jwk_set_t *sts_jwks_source_acquire(sts_jwks_source_t *source)
+{
+    pthread_rwlock_rdlock(&source->keys_lock);
+    return source->keys;
+}
+
+void sts_jwks_source_release(sts_jwks_source_t *source)
+{
+    pthread_rwlock_unlock(&source->keys_lock);
+}
+
+void sts_jwks_source_request_refresh(sts_jwks_source_t *source)
+{
+    if (source->url == NULL)
+        return;
+    pthread_mutex_lock(&source->wake_lock);
+    if (time(NULL) - source->last_fetch >= source->min_refetch_seconds && !source->refresh_requested) {
+        source->refresh_requested = 1;
+        pthread_cond_signal(&source->wake);
+    }
+    pthread_mutex_unlock(&source->wake_lock);
+}
+
+void sts_jwks_source_destroy(sts_jwks_source_t *source)
+{
+    pthread_mutex_lock(&source->wake_lock);
+    source->stopping = 1;
+    pthread_cond_signal(&source->wake);
+    pthread_mutex_unlock(&source->wake_lock);
+    if (source->thread_started)
+        pthread_join(source->thread, NULL);
+    if (source->keys != source->fixed)
+        sts_jwk_set_free(source->keys);
+    sts_jwk_set_free(source->fixed);
+    pthread_rwlock_destroy(&source->keys_lock);
+    pthread_mutex_destroy(&source->wake_lock);
+    pthread_cond_destroy(&source->wake);
+    free(source->url);
+    free(source->ca_file);
+    free(source);
+}

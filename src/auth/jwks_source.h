@@ -1,0 +1,39 @@
+/* Where JWT verification keys come from: a JWKS file, PEM files, or a JWKS URL refreshed in the background. */
+#ifndef STS_AUTH_JWKS_SOURCE_H
+#define STS_AUTH_JWKS_SOURCE_H
+#include <stddef.h>
+#include "auth/jwk.h"
+
+typedef struct sts_jwks_source_s sts_jwks_source_t;
+
+/** Settings; strings are copied. At least one of the key sources must be given. */
+typedef struct {
+    const char *jwks_file;
+    const char *const *pem_files;
+    size_t pem_file_count;
+    const char *jwks_url;
+    int refresh_seconds;     /**< URL: how often to fetch again */
+    int min_refetch_seconds; /**< URL: least time between fetches asked for by unknown key ids */
+    const char *ca_file;     /**< URL: CA bundle; NULL for the system store */
+} sts_jwks_settings_t;
+
+/**
+ * Loads the file and PEM keys, and for a URL fetches the JWKS once before returning (a failed first fetch is
+ * logged and retried in the background) and starts the refresher thread. Returns NULL with a message in error.
+ */
+sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, char *error, size_t error_size);
+
+/**
+ * Borrows the current key set for one verification; every acquire must be paired with release. Never blocks on
+ * the network. Thread-safe.
+ */
+const sts_jwk_set_t *sts_jwks_source_acquire(sts_jwks_source_t *source);
+void sts_jwks_source_release(sts_jwks_source_t *source);
+
+/** Asks the refresher to fetch again soon (an unknown key id arrived); rate-limited, never blocks. */
+void sts_jwks_source_request_refresh(sts_jwks_source_t *source);
+
+/** Stops the refresher and frees everything. */
+void sts_jwks_source_destroy(sts_jwks_source_t *source);
+
+#endif

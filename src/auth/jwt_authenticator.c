@@ -1,0 +1,122 @@
+#include "auth/jwt_authenticator.h"
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "crypto/aead.h"
+#include "util/log.h"
+
+typedef struct {
+    unsigned char hash[32];
+    int used;
+    sts_jwt_identity_t identity;
+} cache_entry_t;
+
+struct sts_jwt_authenticator_s {
+    const sts_jwt_rules_t *rules;
+    sts_jwks_source_t *source;
+    pthread_mutex_t cache_lock;
+    cache_entry_t cache[STS_JWT_CACHE_ENTRIES];
+};
+
+sts_jwt_authenticator_t *sts_jwt_authenticator_create(const sts_jwt_rules_t *rules, sts_jwks_source_t *source)
+{
+    sts_jwt_authenticator_t *auth = calloc(1, sizeof(*auth));
+    if (auth == NULL)
+        sts_log_fatal("out of memory");
+    auth->rules = rules;
+    auth->source = source;
+    pthread_mutex_init(&auth->cache_lock, NULL);
+    return auth;
+}
+
+void sts_jwt_authenticator_destroy(sts_jwt_authenticator_t *auth)
+{
+    for (size_t i = 0; i < STS_JWT_CACHE_ENTRIES; i++)
+        sts_jwt_identity_dispose(&auth->cache[i].identity);
+    pthread_mutex_destroy(&auth->cache_lock);
+    free(auth);
+}
+
+static void fill_principal(sts_call_t *call, const sts_jwt_identity_t *identity)
+{
+    sts_principal_t *principal = &call->principal;
+    principal->authenticated = 1;
+    principal->subject = sts_arena_strdup(&call->arena, identity->subject);
+    principal->username = sts_arena_strdup(&call->arena, identity->username);
+    const char **roles = sts_arena_alloc(&call->arena, (identity->role_count + 1) * sizeof(char *));
+    for (size_t i = 0; i < identity->role_count; i++)
+        roles[i] = sts_arena_strdup(&call->arena, identity->roles[i]);
+    principal->roles = roles;
+    principal->role_count = identity->role_count;
+}
+
+static cache_entry_t *slot_for(sts_jwt_authenticator_t *auth, const unsigned char hash[32])
+{
+    size_t index = ((size_t)hash[0] << 8 | hash[1]) % STS_JWT_CACHE_ENTRIES;
+    return &auth->cache[index];
+}
+
+/* Fills the principal from the cache; 0 on a hit. */
+static int from_cache(sts_jwt_authenticator_t *auth, sts_call_t *call, const unsigned char hash[32], long long now)
+{
+    pthread_mutex_lock(&auth->cache_lock);
+    cache_entry_t *entry = slot_for(auth, hash);
+    int hit = entry->used && CRYPTO_memcmp(entry->hash, hash, 32) == 0;
+    if (hit && now > entry->identity.expires_at + auth->rules->leeway_seconds) {
+        sts_jwt_identity_dispose(&entry->identity); /* the token expired: check it again, and fail */
+        entry->used = 0;
+        hit = 0;
+    }
+    if (hit)
+        fill_principal(call, &entry->identity);
+    pthread_mutex_unlock(&auth->cache_lock);
+    return hit ? 0 : -1;
+}
+
+static void remember(sts_jwt_authenticator_t *auth, const unsigned char hash[32], sts_jwt_identity_t *identity)
+{
+    pthread_mutex_lock(&auth->cache_lock);
+    cache_entry_t *entry = slot_for(auth, hash);
+    sts_jwt_identity_dispose(&entry->identity);
+    memcpy(entry->hash, hash, 32);
+    entry->identity = *identity; /* ownership moves into the cache */
+    entry->used = 1;
+    memset(identity, 0, sizeof(*identity));
+    pthread_mutex_unlock(&auth->cache_lock);
+}
+
+sts_status_t sts_jwt_authenticate(void *data, sts_call_t *call)
+{
+    sts_jwt_authenticator_t *auth = data;
+    const char *header = call->authorization;
+    if (header == NULL || header[0] == '\0')
+        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "missing credentials: send Authorization: Bearer <JWT>");
+    if (strncasecmp(header, "Bearer ", 7) != 0)
+        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "the Authorization header must use the Bearer scheme");
+    const char *token = header + 7;
+    while (*token == ' ')
+        token++;
+    size_t len = strlen(token);
+    while (len > 0 && token[len - 1] == ' ')
+        len--;
+    unsigned char hash[32];
+    sts_sha256(token, len, hash);
+    long long now = (long long)time(NULL);
+    if (from_cache(auth, call, hash, now) == 0)
+        return STS_STATUS_OK;
+    sts_jwt_identity_t identity;
+    char why[256];
+    const sts_jwk_set_t *keys = sts_jwks_source_acquire(auth->source);
+    sts_jwt_result_t result = sts_jwt_verify(keys, auth->rules, token, len, now, &identity, why, sizeof(why));
+    sts_jwks_source_release(auth->source);
+    if (result == STS_JWT_UNKNOWN_KID)
+        sts_jwks_source_request_refresh(auth->source);
+    if (result != STS_JWT_OK)
+        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "%s", why);
+    fill_principal(call, &identity);
+    remember(auth, hash, &identity);
+    return STS_STATUS_OK;
+}

@@ -1,0 +1,29 @@
+/* The "jwt" authenticator: Bearer JWTs checked against configured keys, with a cache of verified tokens. */
+#ifndef STS_AUTH_JWT_AUTHENTICATOR_H
+#define STS_AUTH_JWT_AUTHENTICATOR_H
+#include <stddef.h>
+#include "auth/jwks_source.h"
+#include "auth/jwt.h"
+#include "core/call.h"
+
+typedef struct sts_jwt_authenticator_s sts_jwt_authenticator_t;
+
+/** Verified tokens remembered at most; older entries are replaced. */
+#define STS_JWT_CACHE_ENTRIES 4096
+
+/**
+ * Creates the authenticator. rules (and the strings it points to) and source must outlive it; it owns neither.
+ */
+sts_jwt_authenticator_t *sts_jwt_authenticator_create(const sts_jwt_rules_t *rules, sts_jwks_source_t *source);
+
+/**
+ * An sts_authenticate_fn: reads "Bearer <JWT>" from call->authorization, verifies it (or finds it in the cache,
+ * keyed by its SHA-256 and dropped once the token expires) and fills call->principal. Otherwise returns
+ * UNAUTHENTICATED with a message saying exactly what was wrong. An unknown key id asks the source to refetch.
+ * Never logs the token. Thread-safe.
+ */
+sts_status_t sts_jwt_authenticate(void *authenticator, sts_call_t *call);
+
+void sts_jwt_authenticator_destroy(sts_jwt_authenticator_t *authenticator);
+
+#endif

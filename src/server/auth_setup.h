@@ -1,0 +1,32 @@
+/* Building the caller-authentication chain from the configuration. */
+#ifndef STS_SERVER_AUTH_SETUP_H
+#define STS_SERVER_AUTH_SETUP_H
+#include <stddef.h>
+#include "auth/jwt_authenticator.h"
+#include "core/service.h"
+#include "server/config.h"
+
+/** A comma-separated option split into trimmed, non-empty items (heap-owned). */
+typedef struct {
+    char **items;
+    size_t count;
+} sts_name_list_t;
+
+/** Everything the chain owns; lives as long as the service that points into it. */
+typedef struct {
+    sts_name_list_t issuers, audiences, role_paths, pem_files, admin_roles;
+    sts_jwt_rules_t rules;
+    sts_jwks_source_t *source;
+    sts_jwt_authenticator_t *jwt;
+} sts_auth_setup_t;
+
+/**
+ * Sets service->authenticate (NULL for auth none) and the admin roles from config. Returns 0, or -1 with a
+ * message in error (for example an unreadable JWKS). Release with sts_auth_setup_dispose, after the service.
+ */
+int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, sts_service_t *service, char *error,
+                         size_t error_size);
+
+void sts_auth_setup_dispose(sts_auth_setup_t *setup);
+
+#endif
