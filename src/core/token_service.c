@@ -1,4 +1,5 @@
 #include "sts_methods.h"
+#include "util/log.h"
 
 #include <string.h>
 
@@ -57,6 +58,11 @@ sts_status_t sts_handle_token_service_issue_token(sts_call_t *call, const Protob
     credentials->expiration = (char *)format_time(call, issued.expiration);
     credentials->endpoint_url = (char *)call->service->endpoint_url;
     response->credentials = credentials;
+    /* The audit trail: who received which access key, never the secret or the token. */
+    sts_log_info("issued %s to %s%s%s for %d s", issued.access_key_id,
+                 call->principal.username != NULL ? call->principal.username : "an anonymous caller",
+                 call->principal.subject != NULL ? " subject " : "",
+                 call->principal.subject != NULL ? call->principal.subject : "", duration);
     return STS_STATUS_OK;
 }
 

@@ -137,7 +137,7 @@ static int validate(sts_config_t *config, char *error, size_t error_size)
 {
     if (choose_auth(config, error, error_size) != 0)
         return -1;
-    if (strcmp(config->auth, "jwt") == 0 && config->jwt_jwks_file == NULL && config->jwt_jwks_url == NULL &&
+    if (strcmp(config->auth, "none") != 0 && config->jwt_jwks_file == NULL && config->jwt_jwks_url == NULL &&
         config->jwt_public_keys == NULL) {
         snprintf(error, error_size, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
         return -1;

@@ -42,11 +42,19 @@ static int check_bool(const char *value, char *expected, size_t expected_size)
     return -1;
 }
 
+/* A comma-separated chain of authenticators; "none" (trust the gateway in front) stands alone. */
 static int check_auth(const char *value, char *expected, size_t expected_size)
 {
-    if (strcmp(value, "none") == 0 || strcmp(value, "jwt") == 0)
+    int valid = value[0] != '\0';
+    if (strcmp(value, "none") != 0) {
+        for (const char *p = value; valid && *p != '\0'; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+            size_t len = strcspn(p, ",");
+            valid = len == 3 && strncmp(p, "jwt", 3) == 0;
+        }
+    }
+    if (valid)
         return 0;
-    snprintf(expected, expected_size, "'none' (trust a gateway in front) or 'jwt'");
+    snprintf(expected, expected_size, "'none' (trust a gateway in front) or a list of authenticators: jwt");
     return -1;
 }
 

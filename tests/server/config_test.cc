@@ -109,7 +109,9 @@ TEST_F(ConfigTest, BadValuesNameTheirSource)
     EXPECT_STREQ(error, "--rest-listen: expected HOST:PORT with a port from 0 to 65535, got 'localhost'");
     EXPECT_EQ(load({"--grpc-listen", "127.0.0.1:70000"}), -1);
     EXPECT_EQ(load({}, {"STS_AUTH=oauth"}), -1);
-    EXPECT_STREQ(error, "STS_AUTH: expected 'none' (trust a gateway in front) or 'jwt', got 'oauth'");
+    EXPECT_STREQ(error,
+                 "STS_AUTH: expected 'none' (trust a gateway in front) or a list of authenticators: jwt, got 'oauth'");
+    EXPECT_EQ(load({}, {"STS_AUTH=jwt,none"}), -1);
     EXPECT_EQ(load({"--max-duration-seconds", "100"}), -1);
     EXPECT_EQ(load({"--log-level", "loud"}), -1);
     EXPECT_STREQ(error, "--log-level: expected one of debug, info, warn, error, got 'loud'");
