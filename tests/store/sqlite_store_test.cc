@@ -1,0 +1,172 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <set>
+#include <sqlite3.h>
+#include <string>
+#include <unistd.h>
+
+extern "C" {
+#include "store/sqlite_store.h"
+}
+
+namespace
+{
+
+class SqliteStore : public ::testing::Test
+{
+  protected:
+    std::string dir, path;
+    sts_store_t *store = nullptr;
+    sts_arena_t arena;
+    char error[256] = "";
+
+    void SetUp() override
+    {
+        char tmpl[] = "/tmp/sts-store-test-XXXXXX";
+        dir = mkdtemp(tmpl);
+        path = dir + "/sts.db";
+        sts_arena_init(&arena);
+        open();
+    }
+    void TearDown() override
+    {
+        if (store != nullptr)
+            store->destroy(store);
+        sts_arena_dispose(&arena);
+        for (const char *suffix : {"", "-wal", "-shm"})
+            std::remove((path + suffix).c_str());
+        rmdir(dir.c_str());
+    }
+    void open()
+    {
+        if (store != nullptr)
+            store->destroy(store);
+        store = sts_sqlite_store_open(path.c_str(), error, sizeof(error));
+        ASSERT_NE(store, nullptr) << error;
+    }
+    static sts_token_record_t record(int n, const char *user)
+    {
+        sts_token_record_t r{};
+        snprintf(r.id, sizeof(r.id), "%032d", n);
+        r.user = {0, user, 0, 0, 0, 0, "", user};
+        r.creator = "admin";
+        r.creation_time = 1000 + n;
+        r.enabled = 1;
+        r.hmac[0] = static_cast<uint8_t>(n);
+        return r;
+    }
+    sts_store_result_t create(int n, const char *user = "alice", int cap = 1000)
+    {
+        sts_token_record_t r = record(n, user);
+        return store->create(store, &r, cap, error, sizeof(error));
+    }
+    /* Follows pages of limit until the end, returning ids in the order seen. */
+    std::vector<std::string> page_through(int limit, const char *user = nullptr, int delete_after_first = -1)
+    {
+        std::vector<std::string> seen;
+        std::string after;
+        for (int page = 0; page < 1000; page++) {
+            sts_token_record_t *rows = nullptr;
+            size_t count = 0;
+            int more = 0;
+            EXPECT_EQ(
+                store->list(store, user, after.c_str(), limit, &arena, &rows, &count, &more, error, sizeof(error)),
+                STS_STORE_OK)
+                << error;
+            for (size_t i = 0; i < count; i++)
+                seen.push_back(rows[i].id);
+            if (page == 0 && delete_after_first >= 0) {
+                char id[STS_TOKEN_ID_CHARS + 1];
+                snprintf(id, sizeof(id), "%032d", delete_after_first);
+                EXPECT_EQ(store->remove(store, id, error, sizeof(error)), STS_STORE_OK);
+            }
+            if (!more)
+                break;
+            EXPECT_EQ(count, static_cast<size_t>(limit));
+            after = seen.back();
+        }
+        return seen;
+    }
+};
+
+TEST_F(SqliteStore, CreateGetUpdateDelete)
+{
+    ASSERT_EQ(create(1), STS_STORE_OK) << error;
+    sts_token_record_t got{};
+    ASSERT_EQ(store->get(store, record(1, "").id, &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_STREQ(got.user.name, "alice");
+    EXPECT_STREQ(got.creator, "admin");
+    EXPECT_EQ(got.creation_time, 1001);
+    EXPECT_EQ(got.enabled, 1);
+    EXPECT_EQ(got.hmac[0], 1);
+    EXPECT_FALSE(got.user.has_uid);
+    int disabled = 0;
+    int64_t expiry = 99;
+    ASSERT_EQ(store->update(store, got.id, &disabled, nullptr, &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(got.enabled, 0);
+    ASSERT_EQ(store->update(store, got.id, nullptr, &expiry, &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(got.expiration_time, 99);
+    EXPECT_EQ(got.enabled, 0);
+    EXPECT_EQ(store->touch(store, got.id, 12345), STS_STORE_OK);
+    ASSERT_EQ(store->get(store, got.id, &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(got.last_used_time, 12345);
+    EXPECT_EQ(store->count(store), 1);
+    EXPECT_EQ(store->remove(store, got.id, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(store->remove(store, got.id, error, sizeof(error)), STS_STORE_NOT_FOUND);
+    EXPECT_EQ(store->get(store, got.id, &arena, &got, error, sizeof(error)), STS_STORE_NOT_FOUND);
+    EXPECT_EQ(store->update(store, got.id, &disabled, nullptr, &arena, &got, error, sizeof(error)),
+              STS_STORE_NOT_FOUND);
+    EXPECT_EQ(store->count(store), 0);
+}
+
+TEST_F(SqliteStore, PerUserCapIsTransactional)
+{
+    EXPECT_EQ(create(1, "alice", 2), STS_STORE_OK);
+    EXPECT_EQ(create(2, "alice", 2), STS_STORE_OK);
+    EXPECT_EQ(create(3, "alice", 2), STS_STORE_LIMIT);
+    EXPECT_EQ(create(4, "bob", 2), STS_STORE_OK);
+    EXPECT_EQ(store->count(store), 3);
+    EXPECT_EQ(create(2, "carol", 2), STS_STORE_ERROR); /* duplicate id */
+    EXPECT_NE(std::string(error).find("database: creating an access token"), std::string::npos) << error;
+}
+
+TEST_F(SqliteStore, SurvivesReopenAndTracksTheSchemaVersion)
+{
+    ASSERT_EQ(create(7), STS_STORE_OK);
+    open();
+    EXPECT_EQ(store->count(store), 1);
+    store->destroy(store);
+    store = nullptr;
+    sqlite3 *db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt *stmt = nullptr;
+    sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &stmt, nullptr);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), STS_SQLITE_SCHEMA_VERSION);
+    sqlite3_finalize(stmt);
+    sqlite3_exec(db, "UPDATE schema_version SET version = 99", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    EXPECT_EQ(sts_sqlite_store_open(path.c_str(), error, sizeof(error)), nullptr);
+    EXPECT_STREQ(error, "database: schema version 99 is newer than this stsd (1); upgrade stsd");
+}
+
+TEST_F(SqliteStore, PaginationBoundaries)
+{
+    EXPECT_TRUE(page_through(7).empty()); /* an empty store */
+    for (int i = 1; i <= 7; i++)
+        ASSERT_EQ(create(i, i % 2 ? "alice" : "bob"), STS_STORE_OK);
+    EXPECT_EQ(page_through(7).size(), 7u); /* exactly limit rows: one page, no next */
+    ASSERT_EQ(create(8), STS_STORE_OK);
+    std::vector<std::string> all = page_through(7); /* limit + 1 rows */
+    EXPECT_EQ(all.size(), 8u);
+    EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 8u);
+    EXPECT_EQ(page_through(3, "alice").size(), 5u); /* a filter: 1, 3, 5, 7, 8 */
+    EXPECT_EQ(page_through(3, "nobody").size(), 0u);
+    /* Deleting a row not yet seen, during paging, neither repeats nor skips the others. */
+    std::vector<std::string> during = page_through(3, nullptr, 6);
+    EXPECT_EQ(during.size(), 7u);
+    EXPECT_EQ(std::set<std::string>(during.begin(), during.end()).size(), 7u);
+}
+
+} // namespace
