@@ -1,109 +1,18 @@
 #include "issuer/sealing_key.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "crypto/random.h"
-#include "util/log.h"
-
-enum { HEX_CHARS = STS_AEAD_KEY_BYTES * 2 };
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int parse_key(const char *text, size_t len, uint8_t *key)
-{
-    size_t start = 0;
-    while (start < len && strchr(" \t\r\n", text[start]) != NULL)
-        start++;
-    while (len > start && strchr(" \t\r\n", text[len - 1]) != NULL)
-        len--;
-    if (len - start != HEX_CHARS)
-        return -1;
-    for (size_t i = 0; i < STS_AEAD_KEY_BYTES; i++) {
-        int hi = hex_value(text[start + 2 * i]), lo = hex_value(text[start + 2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        key[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
-}
-
-static int read_key(const char *path, uint8_t *key, char *error, size_t error_size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(error, error_size, "cannot read the session key file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
-        sts_log_warn("the session key file %s is readable by other users; chmod 600 it", path);
-    char text[256];
-    ssize_t len = read(fd, text, sizeof(text));
-    close(fd);
-    int rc = len > 0 && (size_t)len < sizeof(text) ? parse_key(text, (size_t)len, key) : -1;
-    OPENSSL_cleanse(text, sizeof(text));
-    if (rc != 0)
-        snprintf(error, error_size, "the session key file %s must hold exactly %d hex characters", path, HEX_CHARS);
-    return rc;
-}
-
-/* O_EXCL makes two first starts agree: the loser loads the winner's key. */
-static int create_key(const char *path, uint8_t *key, char *error, size_t error_size)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return errno == EEXIST ? read_key(path, key, error, error_size) : -1;
-    sts_random_bytes(key, STS_AEAD_KEY_BYTES);
-    char text[HEX_CHARS + 1];
-    for (size_t i = 0; i < STS_AEAD_KEY_BYTES; i++) {
-        text[2 * i] = "0123456789abcdef"[key[i] >> 4];
-        text[2 * i + 1] = "0123456789abcdef"[key[i] & 15];
-    }
-    text[HEX_CHARS] = '\n';
-    int ok = write(fd, text, sizeof(text)) == (ssize_t)sizeof(text) && fsync(fd) == 0;
-    int saved = errno;
-    OPENSSL_cleanse(text, sizeof(text));
-    close(fd);
-    if (!ok) {
-        unlink(path);
-        snprintf(error, error_size, "cannot write the session key file %s: %s", path, strerror(saved));
-        return -1;
-    }
-    sts_log_info("generated a new session key in %s", path);
-    return 0;
-}
+#include "crypto/key_file.h"
 
 int sts_sealing_key_load(const char *key_file, const char *data_dir, uint8_t key[STS_AEAD_KEY_BYTES], char *error,
                          size_t error_size)
 {
     if (key_file != NULL)
-        return read_key(key_file, key, error, error_size);
+        return sts_key_file_load(key_file, 0, "the session key file", key, error, error_size);
     char path[4096];
     if (snprintf(path, sizeof(path), "%s/session.key", data_dir) >= (int)sizeof(path)) {
         snprintf(error, error_size, "the data directory path is too long");
         return -1;
     }
-    if (access(path, F_OK) == 0)
-        return read_key(path, key, error, error_size);
-    if (create_key(path, key, error, error_size) != 0) {
-        if (error[0] == '\0')
-            snprintf(error, error_size, "cannot create the session key file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return sts_key_file_load(path, 1, "the session key file", key, error, error_size);
 }
