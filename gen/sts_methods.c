@@ -35,7 +35,7 @@ static const char *const json_grpc__health__v1__health_check_response[] = {"stat
 static const sts_method_t methods[] = {
     {"/sts.v1.TokenService/IssueToken", "sts.v1.TokenService", "IssueToken",
      &sts__v1__issue_token_request__descriptor, &sts__v1__issue_token_response__descriptor,
-     sts_handle_token_service_issue_token, http_token_service_issue_token, 2, STS_METHOD_BLOCKING, "admin"},
+     sts_handle_token_service_issue_token, http_token_service_issue_token, 2, STS_METHOD_BLOCKING | STS_METHOD_ISSUER_BOUND, "admin"},
     {"/sts.v1.TokenService/Health", "sts.v1.TokenService", "Health",
      &sts__v1__health_request__descriptor, &sts__v1__health_response__descriptor,
      sts_handle_token_service_health, http_token_service_health, 2, STS_METHOD_PUBLIC, NULL},

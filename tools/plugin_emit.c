@@ -255,11 +255,18 @@ static int emit_method(context_t *ctx, const file_proto_t *file,
         char http_name[400] = "NULL";
         if (binding_count > 0)
             snprintf(http_name, sizeof(http_name), "http_%s_%s", service_lower, method_lower);
-        char flags[64] = "0";
-        if (info.policy != NULL && (info.policy->blocking || info.policy->public_))
-            snprintf(flags, sizeof(flags), "%s%s%s", info.policy->blocking ? "STS_METHOD_BLOCKING" : "",
-                     info.policy->blocking && info.policy->public_ ? " | " : "",
-                     info.policy->public_ ? "STS_METHOD_PUBLIC" : "");
+        char flags[128] = "0";
+        if (info.policy != NULL) {
+            const char *names[] = {info.policy->blocking ? "STS_METHOD_BLOCKING" : NULL,
+                                   info.policy->public_ ? "STS_METHOD_PUBLIC" : NULL,
+                                   info.policy->issuer_bound ? "STS_METHOD_ISSUER_BOUND" : NULL};
+            size_t used = 0;
+            for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                if (names[i] != NULL)
+                    used +=
+                        (size_t)snprintf(flags + used, sizeof(flags) - used, "%s%s", used > 0 ? " | " : "", names[i]);
+            }
+        }
         char role_literal[300] = "NULL";
         if (role[0] != '\0')
             snprintf(role_literal, sizeof(role_literal), "\"%s\"", role);

@@ -38,8 +38,9 @@ static sts_status_t check_policy(sts_call_t *call)
 
 int sts_dispatch_blocks(const sts_service_t *service, const sts_method_t *method)
 {
-    return (method->flags & STS_METHOD_BLOCKING) && service->workers != NULL && service->issuer != NULL &&
-           service->issuer->blocking;
+    if (!(method->flags & STS_METHOD_BLOCKING) || service->workers == NULL)
+        return 0;
+    return !(method->flags & STS_METHOD_ISSUER_BOUND) || (service->issuer != NULL && service->issuer->blocking);
 }
 
 sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response)

@@ -6,8 +6,8 @@
 #include "core/service.h"
 
 /**
- * True when a call of method must run on service->workers rather than on the adapter's own thread: the method is
- * marked blocking, the issuer does block, and there is a pool. Thread-safe.
+ * True when a call of method must run on service->workers rather than on the adapter's own thread: there is a
+ * pool, the method is marked blocking, and, for issuer-bound methods, the issuer does block. Thread-safe.
  */
 int sts_dispatch_blocks(const sts_service_t *service, const sts_method_t *method);
 

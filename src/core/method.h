@@ -36,6 +36,8 @@ enum {
     STS_METHOD_BLOCKING = 1u << 0,
     /** No authentication (health checks). */
     STS_METHOD_PUBLIC = 1u << 1,
+    /** With BLOCKING: blocks only when the configured issuer does (the local issuer never does). */
+    STS_METHOD_ISSUER_BOUND = 1u << 2,
 };
 
 /** One RPC. Rows are immutable and live for the whole process. */

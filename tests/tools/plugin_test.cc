@@ -63,7 +63,7 @@ TEST(PluginOutput, PolicyFlags)
     EXPECT_EQ(get->flags, static_cast<unsigned>(STS_METHOD_PUBLIC));
     EXPECT_EQ(get->required_role, nullptr);
     const sts_method_t *put = row("/sts.test.v1.TestService/Put");
-    EXPECT_EQ(put->flags, static_cast<unsigned>(STS_METHOD_BLOCKING));
+    EXPECT_EQ(put->flags, static_cast<unsigned>(STS_METHOD_BLOCKING | STS_METHOD_ISSUER_BOUND));
     EXPECT_STREQ(put->required_role, "admin");
     EXPECT_EQ(row("/sts.test.v1.TestService/NoHttp")->flags, 0u);
 }

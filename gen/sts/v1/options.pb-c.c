@@ -241,7 +241,7 @@ const ProtobufCMessageDescriptor sts__v1__http_rule__descriptor =
   (ProtobufCMessageInit) sts__v1__http_rule__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sts__v1__method_policy__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sts__v1__method_policy__field_descriptors[4] =
 {
   {
     "blocking",
@@ -279,16 +279,29 @@ static const ProtobufCFieldDescriptor sts__v1__method_policy__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "issuer_bound",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__MethodPolicy, issuer_bound),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__method_policy__field_indices_by_name[] = {
   0,   /* field[0] = blocking */
+  3,   /* field[3] = issuer_bound */
   2,   /* field[2] = public */
   1,   /* field[1] = required_role */
 };
 static const ProtobufCIntRange sts__v1__method_policy__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sts__v1__method_policy__descriptor =
 {
@@ -298,7 +311,7 @@ const ProtobufCMessageDescriptor sts__v1__method_policy__descriptor =
   "Sts__V1__MethodPolicy",
   "sts.v1",
   sizeof(Sts__V1__MethodPolicy),
-  3,
+  4,
   sts__v1__method_policy__field_descriptors,
   sts__v1__method_policy__field_indices_by_name,
   1,  sts__v1__method_policy__number_ranges,

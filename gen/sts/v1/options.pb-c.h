@@ -81,10 +81,14 @@ struct  Sts__V1__MethodPolicy
    * No authentication at all (health checks).
    */
   protobuf_c_boolean public_;
+  /*
+   * With blocking: the method blocks only when the configured credential issuer does (local issuing is inline).
+   */
+  protobuf_c_boolean issuer_bound;
 };
 #define STS__V1__METHOD_POLICY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__method_policy__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /* Sts__V1__HttpRule methods */
