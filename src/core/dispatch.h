@@ -12,6 +12,12 @@
 int sts_dispatch_blocks(const sts_service_t *service, const sts_method_t *method);
 
 /**
+ * True when the caller holds role. "admin" means any of service->admin_roles when those are configured. Without
+ * authentication (STS_AUTH=none) every caller holds every role: the gateway in front decided. Thread-safe.
+ */
+int sts_call_has_role(const sts_call_t *call, const char *role);
+
+/**
  * Runs call->method on request: checks the deadline, runs the authenticator and per-method policy, allocates
  * and initialises the response in the call arena, and calls the handler. On success *response is set; on failure
  * the returned status and sts_call_error_message say why. Thread-safe; blocks only if the method is BLOCKING.

@@ -8,6 +8,7 @@
 #include "core/issuer.h"
 #include "core/method.h"
 #include "core/readiness.h"
+#include "store/store.h"
 #include "util/worker_pool.h"
 
 /**
@@ -38,6 +39,16 @@ struct sts_service_s {
      */
     const char *const *admin_roles;
     size_t admin_role_count;
+    /** Access-token records; NULL when the service runs without a store. */
+    sts_store_t *store;
+    /** HMAC-SHA256 key for access tokens (their hashes are stored, never the tokens). */
+    uint8_t token_key[32];
+    int max_tokens_per_user; /**< 2 */
+    int list_default_limit;  /**< page size when the caller asks for none (100) */
+    int list_max_limit;      /**< the most a page may hold (1000) */
+    /** Called after a token is changed or deleted, so caches of verified tokens drop it at once; may be NULL. */
+    void (*token_changed)(void *data, const char *id);
+    void *token_changed_data;
     /** Where blocking methods run; NULL runs everything inline (tests, and issuers that never block). */
     sts_worker_pool_t *workers;
     /** The last background readiness check; NULL means always ready. */

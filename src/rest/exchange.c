@@ -55,7 +55,9 @@ static void run(exchange_t *x)
         return;
     const ProtobufCMessage *message = response_body(x->binding, response);
     const char *error = NULL;
-    if (message != NULL && sts_json_encode(x->call.service->methods, message, &x->body, &x->call.arena, &error) != 0)
+    /* A response without fields (Delete) is an empty body, as the contract has it, not "{}". */
+    if (message != NULL && message->descriptor->n_fields > 0 &&
+        sts_json_encode(x->call.service->methods, message, &x->body, &x->call.arena, &error) != 0)
         x->status = sts_call_fail(&x->call, STS_STATUS_INTERNAL, "cannot encode the response: %s", error);
 }
 

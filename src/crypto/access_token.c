@@ -1,4 +1,4 @@
-#include "auth/access_token.h"
+#include "crypto/access_token.h"
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <string.h>
@@ -7,16 +7,16 @@
 
 static const size_t prefix_len = sizeof(STS_ACCESS_TOKEN_PREFIX) - 1;
 
-void sts_access_token_mint(char id[STS_TOKEN_ID_CHARS + 1], char token[STS_ACCESS_TOKEN_CHARS + 1])
+void sts_access_token_mint(char id[STS_ACCESS_TOKEN_ID_CHARS + 1], char token[STS_ACCESS_TOKEN_CHARS + 1])
 {
-    sts_random_chars(id, STS_TOKEN_ID_CHARS, "0123456789abcdef", 16);
-    id[STS_TOKEN_ID_CHARS] = '\0';
+    sts_random_chars(id, STS_ACCESS_TOKEN_ID_CHARS, "0123456789abcdef", 16);
+    id[STS_ACCESS_TOKEN_ID_CHARS] = '\0';
     uint8_t secret[32];
     sts_random_bytes(secret, sizeof(secret));
     memcpy(token, STS_ACCESS_TOKEN_PREFIX, prefix_len);
-    memcpy(token + prefix_len, id, STS_TOKEN_ID_CHARS);
-    token[prefix_len + STS_TOKEN_ID_CHARS] = ':';
-    sts_base64_encode(secret, sizeof(secret), token + prefix_len + STS_TOKEN_ID_CHARS + 1,
+    memcpy(token + prefix_len, id, STS_ACCESS_TOKEN_ID_CHARS);
+    token[prefix_len + STS_ACCESS_TOKEN_ID_CHARS] = ':';
+    sts_base64_encode(secret, sizeof(secret), token + prefix_len + STS_ACCESS_TOKEN_ID_CHARS + 1,
                       STS_ACCESS_TOKEN_SECRET_CHARS + 1, STS_BASE64_URL_RAW);
     OPENSSL_cleanse(secret, sizeof(secret));
 }
@@ -26,22 +26,22 @@ int sts_access_token_recognised(const char *text, size_t len)
     return len >= prefix_len && memcmp(text, STS_ACCESS_TOKEN_PREFIX, prefix_len) == 0;
 }
 
-int sts_access_token_parse(const char *token, size_t len, char id[STS_TOKEN_ID_CHARS + 1])
+int sts_access_token_parse(const char *token, size_t len, char id[STS_ACCESS_TOKEN_ID_CHARS + 1])
 {
     if (len != STS_ACCESS_TOKEN_CHARS || !sts_access_token_recognised(token, len) ||
-        token[prefix_len + STS_TOKEN_ID_CHARS] != ':')
+        token[prefix_len + STS_ACCESS_TOKEN_ID_CHARS] != ':')
         return -1;
-    for (size_t i = 0; i < STS_TOKEN_ID_CHARS; i++) {
+    for (size_t i = 0; i < STS_ACCESS_TOKEN_ID_CHARS; i++) {
         char c = token[prefix_len + i];
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
             return -1;
     }
     uint8_t secret[33];
-    if (sts_base64_decode(token + prefix_len + STS_TOKEN_ID_CHARS + 1, STS_ACCESS_TOKEN_SECRET_CHARS, secret,
+    if (sts_base64_decode(token + prefix_len + STS_ACCESS_TOKEN_ID_CHARS + 1, STS_ACCESS_TOKEN_SECRET_CHARS, secret,
                           sizeof(secret), STS_BASE64_URL_RAW) != 32)
         return -1;
-    memcpy(id, token + prefix_len, STS_TOKEN_ID_CHARS);
-    id[STS_TOKEN_ID_CHARS] = '\0';
+    memcpy(id, token + prefix_len, STS_ACCESS_TOKEN_ID_CHARS);
+    id[STS_ACCESS_TOKEN_ID_CHARS] = '\0';
     return 0;
 }
 

@@ -4,7 +4,7 @@
 #include <string>
 
 extern "C" {
-#include "auth/access_token.h"
+#include "crypto/access_token.h"
 }
 
 namespace
@@ -12,13 +12,13 @@ namespace
 
 TEST(AccessToken, MintedTokensParseBackToTheirId)
 {
-    char id[STS_TOKEN_ID_CHARS + 1], token[STS_ACCESS_TOKEN_CHARS + 1];
+    char id[STS_ACCESS_TOKEN_ID_CHARS + 1], token[STS_ACCESS_TOKEN_CHARS + 1];
     sts_access_token_mint(id, token);
     EXPECT_TRUE(std::regex_match(token, std::regex("sts-at-v1:[0-9a-f]{32}:[A-Za-z0-9_-]{43}"))) << token;
-    char parsed[STS_TOKEN_ID_CHARS + 1];
+    char parsed[STS_ACCESS_TOKEN_ID_CHARS + 1];
     ASSERT_EQ(sts_access_token_parse(token, strlen(token), parsed), 0);
     EXPECT_STREQ(parsed, id);
-    char other_id[STS_TOKEN_ID_CHARS + 1], other[STS_ACCESS_TOKEN_CHARS + 1];
+    char other_id[STS_ACCESS_TOKEN_ID_CHARS + 1], other[STS_ACCESS_TOKEN_CHARS + 1];
     sts_access_token_mint(other_id, other);
     EXPECT_STRNE(other, token);
     EXPECT_STRNE(other_id, id);
@@ -26,7 +26,7 @@ TEST(AccessToken, MintedTokensParseBackToTheirId)
 
 TEST(AccessToken, MalformedTokensAreRefused)
 {
-    char id[STS_TOKEN_ID_CHARS + 1], token[STS_ACCESS_TOKEN_CHARS + 1];
+    char id[STS_ACCESS_TOKEN_ID_CHARS + 1], token[STS_ACCESS_TOKEN_CHARS + 1];
     sts_access_token_mint(id, token);
     std::string good = token;
     auto refused = [&](const std::string &t) { return sts_access_token_parse(t.data(), t.size(), id) == -1; };
@@ -41,7 +41,7 @@ TEST(AccessToken, MalformedTokensAreRefused)
     bad_secret[good.size() - 5] = '+';
     EXPECT_TRUE(refused(bad_secret));
     std::string no_colon = good;
-    no_colon[10 + STS_TOKEN_ID_CHARS] = '.';
+    no_colon[10 + STS_ACCESS_TOKEN_ID_CHARS] = '.';
     EXPECT_TRUE(refused(no_colon));
     EXPECT_TRUE(sts_access_token_recognised(good.data(), good.size()));
     EXPECT_FALSE(sts_access_token_recognised("eyJhbGciOi", 10));
