@@ -27,6 +27,14 @@ void sts_call_init(sts_call_t *call, const sts_service_t *service, const sts_met
     call->allocator.allocator_data = &call->arena;
 }
 
+void sts_call_retry_on_worker(sts_call_t *call)
+{
+    call->wants_worker = 0;
+    call->on_worker = 1;
+    call->error_message = NULL;
+    memset(&call->principal, 0, sizeof(call->principal));
+}
+
 void sts_call_dispose(sts_call_t *call)
 {
     sts_arena_dispose(&call->arena);

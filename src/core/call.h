@@ -37,6 +37,13 @@ struct sts_call_s {
     const char *peer;
     /** Message set by sts_call_fail; NULL until then. Never contains a secret. */
     const char *error_message;
+    /** Set by the adapter when the call runs on the worker pool, where blocking (database reads) is allowed. */
+    int on_worker;
+    /**
+     * Set by an authenticator that would have to block (a cache miss needing the database) while on_worker is 0.
+     * The adapter then runs the call again from the start on the worker pool (sts_call_retry_on_worker).
+     */
+    int wants_worker;
     sts_arena_t arena;
     /** protobuf-c allocator drawing from the arena (free is a no-op). */
     ProtobufCAllocator allocator;
@@ -44,6 +51,9 @@ struct sts_call_s {
 
 /** Prepares a call for method on service. Does not allocate until the arena is used. */
 void sts_call_init(sts_call_t *call, const sts_service_t *service, const sts_method_t *method);
+
+/** Clears the outcome of a dispatch that asked for the worker pool, so it can run again there. */
+void sts_call_retry_on_worker(sts_call_t *call);
 
 /** Frees everything the call allocated. */
 void sts_call_dispose(sts_call_t *call);

@@ -97,6 +97,7 @@ static void on_request_freed(void *data)
 static void run_on_worker(void *arg)
 {
     exchange_t *x = arg;
+    x->call.on_worker = 1;
     run(x);
     h2o_multithread_send_message(&x->thread->finished, &x->message);
 }
@@ -149,13 +150,19 @@ void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_
     x->request = sts_rest_decode_request(&x->call, match, &input);
     if (x->request == NULL) {
         x->status = STS_STATUS_INVALID_ARGUMENT;
-    } else if (!sts_dispatch_blocks(server->service, match->method)) {
-        run(x);
-    } else if (defer(x, req) == 0) {
-        return;
     } else {
-        x->status = sts_call_fail(&x->call, STS_STATUS_RESOURCE_EXHAUSTED,
-                                  "too many calls are waiting for the upstream; retry later");
+        int on_pool = sts_dispatch_blocks(server->service, match->method);
+        if (!on_pool) {
+            run(x);
+            on_pool = x->call.wants_worker; /* an authenticator needs the database: start again on the pool */
+            if (on_pool)
+                sts_call_retry_on_worker(&x->call);
+        }
+        if (on_pool && defer(x, req) == 0)
+            return;
+        if (on_pool)
+            x->status = sts_call_fail(&x->call, STS_STATUS_RESOURCE_EXHAUSTED,
+                                      "too many calls are waiting for a worker; retry later");
     }
     reply(x);
     dispose(x);

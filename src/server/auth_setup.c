@@ -39,19 +39,8 @@ static void free_list(sts_name_list_t *list)
     memset(list, 0, sizeof(*list));
 }
 
-int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, sts_service_t *service, char *error,
-                         size_t error_size)
+static int start_jwt(sts_auth_setup_t *setup, const sts_config_t *config, char *error, size_t error_size)
 {
-    memset(setup, 0, sizeof(*setup));
-    split(config->admin_roles, &setup->admin_roles);
-    service->admin_roles = (const char *const *)setup->admin_roles.items;
-    service->admin_role_count = setup->admin_roles.count;
-    if (strcmp(config->auth, "none") == 0) {
-        if (config->auth_defaulted)
-            sts_log_warn("STS_AUTH is not set and no JWT keys are configured: callers are NOT authenticated; this "
-                         "is allowed only on loopback (set STS_AUTH=none behind a gateway, or STS_AUTH=jwt)");
-        return 0;
-    }
     split(config->jwt_issuer, &setup->issuers);
     split(config->jwt_audience, &setup->audiences);
     split(config->jwt_role_claims, &setup->role_paths);
@@ -79,19 +68,84 @@ int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, st
         .role_path_count = setup->role_paths.count,
     };
     setup->jwt = sts_jwt_authenticator_create(&setup->rules, setup->source);
-    service->authenticate = sts_jwt_authenticate;
-    service->authenticate_data = setup->jwt;
-    sts_log_info("callers authenticate with JWTs (%zu accepted issuers, %zu audiences, admin roles: %s)",
-                 setup->issuers.count, setup->audiences.count, config->admin_roles);
+    return 0;
+}
+
+/* "user:admin=admin|ops" and "domain:LOCAL=viewer" grants; the role names stay in the split list. */
+static int parse_role_grants(sts_auth_setup_t *setup, const char *text, char *error, size_t error_size)
+{
+    split(text, &setup->role_grants);
+    setup->role_rules = calloc(setup->role_grants.count + 1, sizeof(sts_access_token_role_rule_t));
+    if (setup->role_rules == NULL)
+        sts_log_fatal("out of memory");
+    for (size_t i = 0; i < setup->role_grants.count; i++) {
+        char *grant = setup->role_grants.items[i];
+        char *equals = strchr(grant, '=');
+        int by_user = strncmp(grant, "user:", 5) == 0, by_domain = strncmp(grant, "domain:", 7) == 0;
+        if (equals == NULL || (!by_user && !by_domain) || equals[1] == '\0') {
+            snprintf(error, error_size, "access_token_roles: '%.64s' is not user:NAME=role|role or domain:DOMAIN=role",
+                     grant);
+            return -1;
+        }
+        *equals = '\0';
+        sts_access_token_role_rule_t *rule = &setup->role_rules[setup->role_rule_count++];
+        rule->user = by_user ? grant + 5 : NULL;
+        rule->domain = by_domain ? grant + 7 : NULL;
+        /* The roles are '|'-separated in place: split them into a pointer array over the same storage. */
+        size_t count = 1;
+        for (char *p = equals + 1; *p != '\0'; p++)
+            count += *p == '|';
+        const char **roles = calloc(count, sizeof(char *));
+        if (roles == NULL)
+            sts_log_fatal("out of memory");
+        char *save = NULL;
+        for (char *role = strtok_r(equals + 1, "|", &save); role != NULL; role = strtok_r(NULL, "|", &save))
+            roles[rule->role_count++] = role;
+        rule->roles = roles;
+    }
+    return 0;
+}
+
+int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, sts_service_t *service, char *error,
+                         size_t error_size)
+{
+    memset(setup, 0, sizeof(*setup));
+    split(config->admin_roles, &setup->admin_roles);
+    service->admin_roles = (const char *const *)setup->admin_roles.items;
+    service->admin_role_count = setup->admin_roles.count;
+    if (strcmp(config->auth, "none") == 0) {
+        sts_log_warn("STS_AUTH=none: callers are not authenticated; a gateway in front must do it");
+        return 0;
+    }
+    if (strstr(config->auth, "jwt") != NULL && start_jwt(setup, config, error, error_size) != 0)
+        return -1;
+    if (strstr(config->auth, "access-token") != NULL) {
+        if (parse_role_grants(setup, config->access_token_roles, error, error_size) != 0)
+            return -1;
+        setup->access_token = sts_access_token_authenticator_create(service->store, service->token_key,
+                                                                    setup->role_rules, setup->role_rule_count);
+        service->token_changed = sts_access_token_forget;
+        service->token_changed_data = setup->access_token;
+    }
+    setup->chain = (sts_auth_chain_t){setup->jwt, setup->access_token};
+    service->authenticate = sts_auth_chain_authenticate;
+    service->authenticate_data = &setup->chain;
+    sts_log_info("callers must authenticate (STS_AUTH=%s; admin roles: %s)", config->auth, config->admin_roles);
     return 0;
 }
 
 void sts_auth_setup_dispose(sts_auth_setup_t *setup)
 {
+    if (setup->access_token != NULL)
+        sts_access_token_authenticator_destroy(setup->access_token);
     if (setup->jwt != NULL)
         sts_jwt_authenticator_destroy(setup->jwt);
     if (setup->source != NULL)
         sts_jwks_source_destroy(setup->source);
+    for (size_t i = 0; i < setup->role_rule_count; i++)
+        free((void *)setup->role_rules[i].roles);
+    free(setup->role_rules);
+    free_list(&setup->role_grants);
     free_list(&setup->issuers);
     free_list(&setup->audiences);
     free_list(&setup->role_paths);

@@ -2,6 +2,7 @@
 #ifndef STS_SERVER_AUTH_SETUP_H
 #define STS_SERVER_AUTH_SETUP_H
 #include <stddef.h>
+#include "auth/chain.h"
 #include "auth/jwt_authenticator.h"
 #include "core/service.h"
 #include "server/config.h"
@@ -18,11 +19,18 @@ typedef struct {
     sts_jwt_rules_t rules;
     sts_jwks_source_t *source;
     sts_jwt_authenticator_t *jwt;
+    sts_name_list_t role_grants;
+    sts_access_token_role_rule_t *role_rules;
+    size_t role_rule_count;
+    sts_access_token_authenticator_t *access_token;
+    sts_auth_chain_t chain;
 } sts_auth_setup_t;
 
 /**
- * Sets service->authenticate (NULL for auth none) and the admin roles from config. Returns 0, or -1 with a
- * message in error (for example an unreadable JWKS). Release with sts_auth_setup_dispose, after the service.
+ * Sets service->authenticate (NULL for auth none), the admin roles and the token-change hook from config. The
+ * access-token authenticator uses service->store and service->token_key, which must be set already. Returns 0,
+ * or -1 with a message in error (for example an unreadable JWKS). Release with sts_auth_setup_dispose, after the
+ * service has stopped.
  */
 int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, sts_service_t *service, char *error,
                          size_t error_size);

@@ -106,38 +106,22 @@ static int apply_environment(sts_config_t *config, char **envp, char *error, siz
     return 0;
 }
 
-/* True for addresses only this machine can reach. */
-static int is_loopback(const char *listen)
-{
-    return strncmp(listen, "127.", 4) == 0 || strncmp(listen, "localhost:", 10) == 0 ||
-           strncmp(listen, "[::1]:", 6) == 0;
-}
-
-/* STS_AUTH unset: jwt when keys are configured; else none, but only where nobody else can connect. */
-static int choose_auth(sts_config_t *config, char *error, size_t error_size)
+/* STS_AUTH unset: authentication is still required: access tokens, plus JWTs when JWT keys are configured. */
+static void choose_auth(sts_config_t *config)
 {
     if (config->auth != NULL)
-        return 0;
-    const char *choice = "none";
-    if (config->jwt_jwks_file != NULL || config->jwt_jwks_url != NULL || config->jwt_public_keys != NULL) {
-        choice = "jwt";
-    } else if (!is_loopback(config->rest_listen) || !is_loopback(config->grpc_listen)) {
-        snprintf(error, error_size,
-                 "STS_AUTH is not set and stsd would listen beyond loopback (%s, %s): set STS_AUTH=jwt with JWT keys, "
-                 "or STS_AUTH=none if a gateway in front authenticates callers",
-                 config->rest_listen, config->grpc_listen);
-        return -1;
-    }
-    config->auth = strdup(choice);
+        return;
+    int jwt = config->jwt_jwks_file != NULL || config->jwt_jwks_url != NULL || config->jwt_public_keys != NULL;
+    config->auth = strdup(jwt ? "access-token,jwt" : "access-token");
+    if (config->auth == NULL)
+        sts_log_fatal("out of memory");
     config->auth_defaulted = 1;
-    return 0;
 }
 
 static int validate(sts_config_t *config, char *error, size_t error_size)
 {
-    if (choose_auth(config, error, error_size) != 0)
-        return -1;
-    if (strcmp(config->auth, "none") != 0 && config->jwt_jwks_file == NULL && config->jwt_jwks_url == NULL &&
+    choose_auth(config);
+    if (strstr(config->auth, "jwt") != NULL && config->jwt_jwks_file == NULL && config->jwt_jwks_url == NULL &&
         config->jwt_public_keys == NULL) {
         snprintf(error, error_size, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
         return -1;

@@ -52,7 +52,9 @@ typedef struct {
     char *jwt_username_claim;
     char *jwt_role_claims; /**< comma-separated dotted paths */
     int jwt_jwks_refresh_seconds;
-    char *admin_roles; /**< comma-separated roles that may issue credentials */
+    char *admin_roles;        /**< comma-separated roles that may issue credentials */
+    char *access_token_roles; /**< "user:NAME=role|role,domain:DOMAIN=role" grants for access-token callers */
+    int max_tokens_per_user;
 } sts_config_t;
 
 /** Fills config with the built-in defaults. */

@@ -49,12 +49,13 @@ static int check_auth(const char *value, char *expected, size_t expected_size)
     if (strcmp(value, "none") != 0) {
         for (const char *p = value; valid && *p != '\0'; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
             size_t len = strcspn(p, ",");
-            valid = len == 3 && strncmp(p, "jwt", 3) == 0;
+            valid = (len == 3 && strncmp(p, "jwt", 3) == 0) || (len == 12 && strncmp(p, "access-token", 12) == 0);
         }
     }
     if (valid)
         return 0;
-    snprintf(expected, expected_size, "'none' (trust a gateway in front) or a list of authenticators: jwt");
+    snprintf(expected, expected_size,
+             "'none' (trust a gateway in front) or a list of authenticators: access-token, jwt");
     return -1;
 }
 
@@ -105,8 +106,8 @@ const sts_option_t sts_options[] = {
     NUMBER_OPTION(max_body_bytes, STS_OPTION_LONG, "65536", 1024, 16777216, "largest REST request body (413 above)"),
     NUMBER_OPTION(max_message_bytes, STS_OPTION_LONG, "65536", 1024, 16777216, "largest gRPC request message"),
     STRING_OPTION(auth, NULL, check_auth,
-                  "caller authentication: jwt, or none (behind a gateway); unset: jwt when keys are configured, "
-                  "else none on loopback only"),
+                  "caller authentication chain: access-token, jwt, or none (behind a gateway); unset: access-token, "
+                  "plus jwt when JWT keys are configured"),
     STRING_OPTION(log_level, "info", check_log_level, "debug, info, warn or error"),
     NUMBER_OPTION(shutdown_timeout_seconds, STS_OPTION_INT, "5", 1, 60,
                   "on SIGTERM/SIGINT, how long in-flight calls may take to finish"),
@@ -141,6 +142,9 @@ const sts_option_t sts_options[] = {
                   "jwt: comma-separated claim paths holding role arrays"),
     NUMBER_OPTION(jwt_jwks_refresh_seconds, STS_OPTION_INT, "300", 10, 86400, "jwt: how often the JWKS URL is fetched"),
     STRING_OPTION(admin_roles, "admin", check_not_empty, "comma-separated roles allowed to issue credentials"),
+    STRING_OPTION(access_token_roles, "user:admin=admin", check_not_empty,
+                  "roles of access-token callers: comma-separated user:NAME=role|role or domain:DOMAIN=role|role"),
+    NUMBER_OPTION(max_tokens_per_user, STS_OPTION_INT, "2", 1, 1000, "access tokens one user may hold"),
     {NULL, STS_OPTION_STRING, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 

@@ -1,5 +1,6 @@
 /* stsd: wires configuration, issuer, core and both adapters together, then waits for a stop signal. */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -13,7 +14,10 @@
 #include "grpc/adapter.h"
 #include "issuer/upstream_http.h"
 #include "rest/server.h"
+#include "crypto/key_file.h"
+#include "server/admin_token.h"
 #include "server/auth_setup.h"
+#include "store/sqlite_store.h"
 #include "server/config.h"
 #include "server/issuer_setup.h"
 #include "sts_methods.h"
@@ -70,6 +74,8 @@ static int make_data_dir(const char *path)
 
 /* Everything the service needs besides the adapters, released in reverse order by dispose_runtime. */
 typedef struct {
+    sts_store_t *store;
+    uint8_t token_key[32];
     sts_issuer_t *issuer;
     sts_worker_pool_t *workers;
     sts_readiness_t readiness;
@@ -81,15 +87,25 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
 {
     memset(runtime, 0, sizeof(*runtime));
     sts_readiness_init(&runtime->readiness);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/token.key", config->data_dir);
+    if (sts_key_file_load(path, 1, "the access-token key file", runtime->token_key, error, error_size) != 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/sts.db", config->data_dir);
+    runtime->store = sts_sqlite_store_open(path, error, error_size);
+    if (runtime->store == NULL)
+        return -1;
+    if (strstr(config->auth, "access-token") != NULL &&
+        sts_server_bootstrap_admin_token(runtime->store, runtime->token_key, config->data_dir, error, error_size) != 0)
+        return -1;
     runtime->issuer = sts_server_create_issuer(config, error, error_size);
     if (runtime->issuer == NULL)
         return -1;
-    if (runtime->issuer->blocking) {
-        runtime->workers = sts_worker_pool_create(config->worker_threads, (size_t)config->worker_queue);
-        if (runtime->workers == NULL) {
-            snprintf(error, error_size, "cannot start %d worker threads", config->worker_threads);
-            return -1;
-        }
+    /* The store and blocking issuers need it: their calls never run on event-loop or completion-queue threads. */
+    runtime->workers = sts_worker_pool_create(config->worker_threads, (size_t)config->worker_queue);
+    if (runtime->workers == NULL) {
+        snprintf(error, error_size, "cannot start %d worker threads", config->worker_threads);
+        return -1;
     }
     if (runtime->issuer->check != NULL) {
         runtime->checker =
@@ -112,6 +128,9 @@ static void dispose_runtime(runtime_t *runtime)
         sts_worker_pool_destroy(runtime->workers);
     if (runtime->issuer != NULL)
         runtime->issuer->destroy(runtime->issuer);
+    if (runtime->store != NULL)
+        runtime->store->destroy(runtime->store);
+    OPENSSL_cleanse(runtime->token_key, sizeof(runtime->token_key));
     sts_readiness_dispose(&runtime->readiness);
 }
 
@@ -120,6 +139,9 @@ static void build_service(sts_service_t *service, const sts_config_t *config, ru
     sts_service_defaults(service, &sts_gen_method_table);
     service->issuer = runtime->issuer;
     service->workers = runtime->workers;
+    service->store = runtime->store;
+    memcpy(service->token_key, runtime->token_key, sizeof(service->token_key));
+    service->max_tokens_per_user = config->max_tokens_per_user;
     service->readiness = runtime->checker != NULL ? &runtime->readiness : NULL;
     service->endpoint_url = config->endpoint_url;
     service->default_duration_seconds = config->default_duration_seconds;

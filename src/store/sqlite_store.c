@@ -1,5 +1,7 @@
 #include "store/sqlite_store.h"
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,6 +392,10 @@ static int migrate(sqlite3 *db, char *error, size_t error_size)
 
 sts_store_t *sts_sqlite_store_open(const char *path, char *error, size_t error_size)
 {
+    /* Created 0600 before SQLite sees it: the WAL and shared-memory files inherit the database file's mode. */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
     sqlite3 *db = open_connection(path, error, error_size);
     if (db == NULL)
         return NULL;

@@ -2,7 +2,6 @@
 import http.server
 import json
 import os
-import subprocess
 import tempfile
 import threading
 import time
@@ -14,7 +13,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric import rsa as rsa_keys
 
-from stsd import STSD, Stsd, StsdTestCase, curl, error_body, stubs
+from stsd import Stsd, StsdTestCase, curl, error_body, stubs
 
 token_pb2, token_pb2_grpc, _, _ = stubs()
 
@@ -213,24 +212,25 @@ class JwksUrlRotation(unittest.TestCase):
 
 
 class SafeDefaults(unittest.TestCase):
-    def test_unset_auth_beyond_loopback_refuses_to_start(self):
-        env = {k: v for k, v in os.environ.items() if k != "STS_AUTH"}
-        with tempfile.TemporaryDirectory() as data:
-            result = subprocess.run([STSD, "--rest-listen", "0.0.0.0:0", "--grpc-listen", "127.0.0.1:0", "--data-dir",
-                                     data], capture_output=True, text=True, timeout=30, env=env)
-        self.assertEqual(result.returncode, 2)
-        self.assertIn("STS_AUTH is not set and stsd would listen beyond loopback", result.stderr)
-
-    def test_unset_auth_on_loopback_warns(self):
+    def test_unset_auth_requires_access_tokens_and_bootstraps_an_admin_token(self):
         stsd = Stsd()
         del stsd.env["STS_AUTH"]
         stsd.start()
         try:
-            status, _, _ = curl("-X", "PUT", stsd.rest + "/token")
-            self.assertEqual(status, 201)
+            status, _, body = curl("-X", "PUT", stsd.rest + "/token")
+            self.assertEqual(status, 401)
+            self.assertIn("missing credentials", error_body(self, body, 401, "UNAUTHENTICATED"))
+            path = os.path.join(stsd.data_dir, "admin.token")
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+            with open(path) as f:
+                token = f.read().strip()
+            status, _, body = curl("-X", "PUT", stsd.rest + "/token", "-H", "Authorization: Bearer " + token)
+            self.assertEqual(status, 201, body)
         finally:
             self.assertEqual(stsd.stop(), 0)
-        self.assertIn("callers are NOT authenticated", stsd.log())
+        self.assertIn("created the first admin access token; it is in " + path, stsd.log())
+        self.assertNotIn(token, stsd.log())
+        stsd.assert_clean(self)
 
 
 if __name__ == "__main__":

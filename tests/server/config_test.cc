@@ -71,7 +71,7 @@ TEST_F(ConfigTest, EmbeddedDefaults)
     EXPECT_EQ(config.default_duration_seconds, 3600);
     EXPECT_EQ(config.max_duration_seconds, 43200);
     EXPECT_EQ(config.max_body_bytes, 65536);
-    EXPECT_STREQ(config.auth, "none"); /* unset, no JWT keys, loopback only: allowed, with a warning */
+    EXPECT_STREQ(config.auth, "access-token"); /* unset: authentication is still required */
     EXPECT_EQ(config.auth_defaulted, 1);
     EXPECT_EQ(config.shutdown_timeout_seconds, 5);
 }
@@ -109,8 +109,8 @@ TEST_F(ConfigTest, BadValuesNameTheirSource)
     EXPECT_STREQ(error, "--rest-listen: expected HOST:PORT with a port from 0 to 65535, got 'localhost'");
     EXPECT_EQ(load({"--grpc-listen", "127.0.0.1:70000"}), -1);
     EXPECT_EQ(load({}, {"STS_AUTH=oauth"}), -1);
-    EXPECT_STREQ(error,
-                 "STS_AUTH: expected 'none' (trust a gateway in front) or a list of authenticators: jwt, got 'oauth'");
+    EXPECT_STREQ(error, "STS_AUTH: expected 'none' (trust a gateway in front) or a list of authenticators: "
+                        "access-token, jwt, got 'oauth'");
     EXPECT_EQ(load({}, {"STS_AUTH=jwt,none"}), -1);
     EXPECT_EQ(load({"--max-duration-seconds", "100"}), -1);
     EXPECT_EQ(load({"--log-level", "loud"}), -1);
@@ -191,21 +191,24 @@ TEST_F(ConfigTest, StsIssuerNeedsEndpointAndCredentials)
 
 TEST_F(ConfigTest, AuthenticationSafeDefaults)
 {
-    EXPECT_EQ(load({"--rest-listen", "0.0.0.0:9090"}), -1);
-    EXPECT_NE(std::string(error).find("STS_AUTH is not set and stsd would listen beyond loopback"), std::string::npos)
-        << error;
-    sts_config_dispose(&config);
-    sts_config_init(&config);
-    ASSERT_EQ(load({"--rest-listen", "0.0.0.0:9090"}, {"STS_AUTH=none"}), 0) << error;
-    EXPECT_EQ(config.auth_defaulted, 0);
+    ASSERT_EQ(load({"--rest-listen", "0.0.0.0:9090"}), 0) << error;
+    EXPECT_STREQ(config.auth, "access-token");
     sts_config_dispose(&config);
     sts_config_init(&config);
     ASSERT_EQ(load({"--grpc-listen", "[::]:50051"}, {"STS_JWT_JWKS_FILE=/etc/sts/jwks.json"}), 0) << error;
-    EXPECT_STREQ(config.auth, "jwt");
+    EXPECT_STREQ(config.auth, "access-token,jwt");
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({}, {"STS_AUTH=none"}), 0) << error;
+    EXPECT_EQ(config.auth_defaulted, 0);
     sts_config_dispose(&config);
     sts_config_init(&config);
     EXPECT_EQ(load({}, {"STS_AUTH=jwt"}), -1);
     EXPECT_STREQ(error, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    EXPECT_EQ(load({}, {"STS_AUTH=access-token,jwt", "STS_JWT_PUBLIC_KEYS=/k.pem"}), 0) << error;
+    EXPECT_EQ(load({}, {"STS_AUTH=none,jwt"}), -1);
 }
 
 TEST_F(ConfigTest, CrossFieldValidation)

@@ -1,0 +1,30 @@
+#include "auth/chain.h"
+#include <string.h>
+#include <strings.h>
+#include "crypto/access_token.h"
+
+sts_status_t sts_auth_chain_authenticate(void *data, sts_call_t *call)
+{
+    const sts_auth_chain_t *chain = data;
+    const char *header = call->authorization;
+    if (header == NULL || header[0] == '\0')
+        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED,
+                             "missing credentials: send Authorization: Bearer <token>");
+    if (strncasecmp(header, "Bearer ", 7) != 0)
+        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "the Authorization header must use the Bearer scheme");
+    const char *token = header + 7;
+    while (*token == ' ')
+        token++;
+    size_t len = strlen(token);
+    while (len > 0 && token[len - 1] == ' ')
+        len--;
+    if (sts_access_token_recognised(token, len)) {
+        if (chain->access_token == NULL)
+            return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "access tokens are not accepted (see STS_AUTH)");
+        return sts_access_token_authenticate(chain->access_token, call, token, len);
+    }
+    if (chain->jwt == NULL)
+        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED,
+                             "JWTs are not accepted (see STS_AUTH); send an access token");
+    return sts_jwt_authenticate(chain->jwt, call);
+}

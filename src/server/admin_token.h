@@ -1,0 +1,16 @@
+/* The first admin access token, created on first start so the secure default is also usable. */
+#ifndef STS_SERVER_ADMIN_TOKEN_H
+#define STS_SERVER_ADMIN_TOKEN_H
+#include <stddef.h>
+#include <stdint.h>
+#include "store/store.h"
+
+/**
+ * When the store holds no token, creates one for the LOCAL user "admin" and writes it to <data_dir>/admin.token
+ * (mode 0600, never overwritten). Logs only the file's path. Returns 0 (also when nothing was needed), or -1 with
+ * a message in error.
+ */
+int sts_server_bootstrap_admin_token(sts_store_t *store, const uint8_t key[32], const char *data_dir, char *error,
+                                     size_t error_size);
+
+#endif
