@@ -137,6 +137,19 @@ class AccessTokens(unittest.TestCase):
         self.assertEqual(gone.status_code, 401)
         self.assertIn("unknown access token", gone.json()["message"])
 
+    def test_last_used_time_is_recorded_off_the_request_path(self):
+        created = self.admin.create("ivan").json()
+        self.assertNotIn("last_used_time", self.admin.call("GET", BASE + created["id"]).json())
+        self.assertEqual(Api(self.stsd, created["bearer_token"]).call("GET", BASE).status_code, 200)
+        deadline = time.monotonic() + 30
+        metadata = {}
+        while time.monotonic() < deadline and "last_used_time" not in metadata:
+            time.sleep(0.5)
+            metadata = self.admin.call("GET", BASE + created["id"]).json()
+        self.assertIn("last_used_time", metadata)
+        used = datetime.datetime.fromisoformat(metadata["last_used_time"].replace("000Z", "+00:00"))
+        self.assertLess(abs((datetime.datetime.now(datetime.timezone.utc) - used).total_seconds()), 60)
+
     def test_grpc_crud(self):
         metadata = (("authorization", "Bearer " + self.stsd.admin),)
         with grpc.insecure_channel(self.stsd.grpc) as channel:
