@@ -10,6 +10,8 @@
 struct sts_aead_s {
     EVP_CIPHER *cipher;
     uint8_t key[STS_AEAD_KEY_BYTES];
+    /* Contexts with the key schedule already done; calls copy them rather than expanding the key every time. */
+    EVP_CIPHER_CTX *templates[2]; /* [0] decrypt, [1] encrypt */
 };
 
 sts_aead_t *sts_aead_create(const uint8_t key[STS_AEAD_KEY_BYTES])
@@ -24,6 +26,14 @@ sts_aead_t *sts_aead_create(const uint8_t key[STS_AEAD_KEY_BYTES])
         return NULL;
     }
     memcpy(aead->key, key, STS_AEAD_KEY_BYTES);
+    for (int encrypt = 0; encrypt < 2; encrypt++) {
+        aead->templates[encrypt] = EVP_CIPHER_CTX_new();
+        if (aead->templates[encrypt] == NULL ||
+            EVP_CipherInit_ex2(aead->templates[encrypt], aead->cipher, aead->key, NULL, encrypt, NULL) != 1) {
+            sts_aead_destroy(aead);
+            return NULL;
+        }
+    }
     return aead;
 }
 
@@ -32,6 +42,8 @@ void sts_aead_destroy(sts_aead_t *aead)
     if (aead == NULL)
         return;
     OPENSSL_cleanse(aead->key, sizeof(aead->key));
+    EVP_CIPHER_CTX_free(aead->templates[0]);
+    EVP_CIPHER_CTX_free(aead->templates[1]);
     EVP_CIPHER_free(aead->cipher);
     free(aead);
 }
@@ -43,7 +55,8 @@ static EVP_CIPHER_CTX *start(const sts_aead_t *aead, const uint8_t *nonce, const
     if (ctx == NULL)
         sts_log_fatal("out of memory");
     int len = 0;
-    if (EVP_CipherInit_ex2(ctx, aead->cipher, aead->key, nonce, encrypt, NULL) != 1 ||
+    if (EVP_CIPHER_CTX_copy(ctx, aead->templates[encrypt]) != 1 ||
+        EVP_CipherInit_ex2(ctx, NULL, NULL, nonce, encrypt, NULL) != 1 ||
         (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &len, aad, (int)aad_len) != 1)) {
         EVP_CIPHER_CTX_free(ctx);
         return NULL;
