@@ -59,10 +59,10 @@ sts_status_t sts_handle_token_service_issue_token(sts_call_t *call, const Protob
     credentials->endpoint_url = (char *)call->service->endpoint_url;
     response->credentials = credentials;
     /* The audit trail: who received which access key, never the secret or the token. */
-    sts_log_info("issued %s to %s%s%s for %d s", issued.access_key_id,
+    sts_log_info("issued %s to %s%s%s, expiring %s", issued.access_key_id,
                  call->principal.username != NULL ? call->principal.username : "an anonymous caller",
                  call->principal.subject != NULL ? " subject " : "",
-                 call->principal.subject != NULL ? call->principal.subject : "", duration);
+                 call->principal.subject != NULL ? call->principal.subject : "", credentials->expiration);
     return STS_STATUS_OK;
 }
 

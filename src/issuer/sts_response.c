@@ -40,6 +40,11 @@ static const char **target(reader_t *r)
             return &out->assumed_role_id;
         if (strcmp(name, "Arn") == 0)
             return &out->arn;
+    } else if (strcmp(parent, "Role") == 0) {
+        if (strcmp(name, "RoleId") == 0)
+            return &out->role_id;
+        if (strcmp(name, "MaxSessionDuration") == 0)
+            return &out->max_session_duration;
     } else if (strcmp(parent, "Error") == 0) {
         if (strcmp(name, "Code") == 0)
             return &out->error_code;

@@ -1,4 +1,4 @@
-/* Reading STS XML responses (AssumeRole, GetSessionToken and their errors) from RGW, AWS or MinIO. */
+/* Reading STS and IAM XML responses (AssumeRole, GetSessionToken, GetRole, errors) from RGW, AWS or MinIO. */
 #ifndef STS_ISSUER_STS_RESPONSE_H
 #define STS_ISSUER_STS_RESPONSE_H
 #include <stddef.h>
@@ -15,7 +15,9 @@ typedef struct {
     const char *expiration;      /**< as sent, e.g. "2026-11-24T23:05:56.159920157Z" */
     const char *assumed_role_id; /**< RGW's <AssumeRoleId> or AWS's <AssumedRoleId> */
     const char *arn;
-    const char *error_code; /**< <Error><Code>, e.g. "NoSuchEntity" */
+    const char *role_id;              /**< IAM GetRole's <Role><RoleId> */
+    const char *max_session_duration; /**< IAM GetRole's <Role><MaxSessionDuration>, seconds */
+    const char *error_code;           /**< <Error><Code>, e.g. "NoSuchEntity" */
     const char *error_message;
 } sts_response_t;
 

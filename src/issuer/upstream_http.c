@@ -71,8 +71,8 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
     return sts_buf_append(user, data, size * count) == 0 ? size * count : 0;
 }
 
-static struct curl_slist *signed_headers(const sts_upstream_endpoint_t *endpoint, const char *access_key,
-                                         const char *secret_key, const char *form)
+static struct curl_slist *signed_headers(const sts_upstream_endpoint_t *endpoint, const char *service,
+                                         const char *access_key, const char *secret_key, const char *form)
 {
     char amz_date[17];
     sts_sigv4_amz_date((long long)time(NULL), amz_date);
@@ -80,7 +80,7 @@ static struct curl_slist *signed_headers(const sts_upstream_endpoint_t *endpoint
     sts_sigv4_header_t headers[] = {
         {"content-type", content_type}, {"host", endpoint->host_header}, {"x-amz-date", amz_date}};
     sts_sigv4_request_t request = {"POST", endpoint->path, "",       headers,          3,
-                                   form,   strlen(form),   amz_date, endpoint->region, "sts"};
+                                   form,   strlen(form),   amz_date, endpoint->region, service};
     char authorization[512], line[768];
     if (sts_sigv4_authorization(&request, access_key, secret_key, authorization, sizeof(authorization), NULL) != 0)
         return NULL;
@@ -151,8 +151,9 @@ static void pause_before_retry(void)
     nanosleep(&pause, NULL);
 }
 
-void sts_upstream_post(const sts_upstream_endpoint_t *endpoint, const char *access_key, const char *secret_key,
-                       const char *form, int64_t deadline_ns, sts_buf_t *response, sts_upstream_result_t *result)
+void sts_upstream_post(const sts_upstream_endpoint_t *endpoint, const char *service, const char *access_key,
+                       const char *secret_key, const char *form, int64_t deadline_ns, sts_buf_t *response,
+                       sts_upstream_result_t *result)
 {
     memset(result, 0, sizeof(*result));
     for (int try = 0; try < 2; try++) {
@@ -169,7 +170,7 @@ void sts_upstream_post(const sts_upstream_endpoint_t *endpoint, const char *acce
             return;
         }
         /* Signed per attempt: the signature covers the time. */
-        struct curl_slist *headers = signed_headers(endpoint, access_key, secret_key, form);
+        struct curl_slist *headers = signed_headers(endpoint, service, access_key, secret_key, form);
         CURLcode rc = attempt(endpoint, headers, form, budget, response, &result->http_status, result->cause,
                               sizeof(result->cause));
         curl_slist_free_all(headers);

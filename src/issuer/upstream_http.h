@@ -44,12 +44,13 @@ void sts_upstream_http_global_cleanup(void);
 void sts_upstream_http_abort_all(void);
 
 /**
- * POSTs form (already URI-encoded) signed with SigV4 for service "sts", appending the body to response (bounded
- * by its maximum). deadline_ns (CLOCK_MONOTONIC, 0 for none) caps the total time, and its running out cancels the
- * call. Retries once, after a jittered pause, when the connection could not be made. Uses a libcurl handle kept
- * per thread, so connections to the endpoint are reused. Thread-safe.
+ * POSTs form (already URI-encoded) signed with SigV4 for service ("sts", "iam"), appending the body to response
+ * (bounded by its maximum). deadline_ns (CLOCK_MONOTONIC, 0 for none) caps the total time, and its running out cancels
+ * the call. Retries once, after a jittered pause, when the connection could not be made. Uses a libcurl handle kept per
+ * thread, so connections to the endpoint are reused. Thread-safe.
  */
-void sts_upstream_post(const sts_upstream_endpoint_t *endpoint, const char *access_key, const char *secret_key,
-                       const char *form, int64_t deadline_ns, sts_buf_t *response, sts_upstream_result_t *result);
+void sts_upstream_post(const sts_upstream_endpoint_t *endpoint, const char *service, const char *access_key,
+                       const char *secret_key, const char *form, int64_t deadline_ns, sts_buf_t *response,
+                       sts_upstream_result_t *result);
 
 #endif

@@ -1,31 +1,18 @@
 #include "issuer/upstream_issuer.h"
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/crypto.h>
 #include "crypto/sigv4.h"
 #include "issuer/session_name.h"
-#include "issuer/sts_response.h"
-#include "issuer/upstream_http.h"
-#include "issuer/upstream_keys.h"
+#include "issuer/upstream_client.h"
 #include "util/log.h"
 
 typedef struct {
     sts_issuer_t base;
-    sts_upstream_endpoint_t endpoint;
-    sts_upstream_keys_t keys;
+    sts_upstream_client_t client;
     int assume_role;
     char *role_arn;
-    char *url, *host_header, *path, *region, *ca_file;
 } upstream_issuer_t;
-
-/* What the upstream said, as a status and a message naming the endpoint; never a secret. */
-typedef struct {
-    sts_status_t status;
-    char message[768];
-    sts_response_t response;
-} outcome_t;
 
 static int build_form(const upstream_issuer_t *issuer, const char *session_name, int32_t duration, const char *policy,
                       sts_buf_t *form)
@@ -45,11 +32,11 @@ static int build_form(const upstream_issuer_t *issuer, const char *session_name,
 }
 
 static void explain_http_error(const upstream_issuer_t *issuer, long http_status, const sts_response_t *r,
-                               outcome_t *out)
+                               sts_upstream_reply_t *out)
 {
     const char *code = r->error_code != NULL && r->error_code[0] != '\0' ? r->error_code : "no error code";
     const char *detail = r->error_message != NULL && r->error_message[0] != '\0' ? r->error_message : "";
-    const char *url = issuer->url;
+    const char *url = issuer->client.url;
     if (http_status == 404 && issuer->assume_role) {
         out->status = STS_STATUS_FAILED_PRECONDITION;
         snprintf(out->message, sizeof(out->message), "role %s not found at %s (404 %s)", issuer->role_arn, url, code);
@@ -70,50 +57,13 @@ static void explain_http_error(const upstream_issuer_t *issuer, long http_status
     }
 }
 
-/* One call to the upstream and the reading of its answer. */
+/* One call to the upstream; an HTTP error becomes a status and a message. */
 static void call_upstream(upstream_issuer_t *issuer, const char *form, int64_t deadline_ns, sts_arena_t *arena,
-                          outcome_t *out)
+                          sts_upstream_reply_t *out)
 {
-    char access_key[STS_UPSTREAM_KEY_MAX], secret_key[STS_UPSTREAM_KEY_MAX];
-    sts_upstream_keys_get(&issuer->keys, access_key, secret_key);
-    sts_buf_t body;
-    sts_buf_init(&body, STS_RESPONSE_MAX_BYTES);
-    sts_upstream_result_t result;
-    sts_upstream_post(&issuer->endpoint, access_key, secret_key, form, deadline_ns, &body, &result);
-    OPENSSL_cleanse(secret_key, sizeof(secret_key));
-    const char *url = issuer->url;
-    const char *error = NULL;
-    memset(&out->response, 0, sizeof(out->response));
-    out->status = STS_STATUS_OK;
-    switch (result.outcome) {
-    case STS_UPSTREAM_DEADLINE:
-        out->status = STS_STATUS_DEADLINE_EXCEEDED;
-        snprintf(out->message, sizeof(out->message), "the caller's deadline ran out waiting for the STS at %s", url);
-        break;
-    case STS_UPSTREAM_TIMED_OUT:
-        out->status = STS_STATUS_UNAVAILABLE;
-        snprintf(out->message, sizeof(out->message), "the STS at %s did not answer in time: %s", url, result.cause);
-        break;
-    case STS_UPSTREAM_UNREACHABLE:
-        out->status = STS_STATUS_UNAVAILABLE;
-        snprintf(out->message, sizeof(out->message), "cannot reach the STS at %s: %s", url, result.cause);
-        break;
-    case STS_UPSTREAM_TOO_LARGE:
-        out->status = STS_STATUS_UNAVAILABLE;
-        snprintf(out->message, sizeof(out->message), "the STS at %s sent a response larger than %d bytes", url,
-                 STS_RESPONSE_MAX_BYTES);
-        break;
-    case STS_UPSTREAM_ANSWERED:
-        if (sts_response_parse(body.data, body.len, &out->response, arena, &error) != 0 && result.http_status == 200) {
-            out->status = STS_STATUS_UNAVAILABLE;
-            snprintf(out->message, sizeof(out->message), "the STS at %s sent a response that is not STS XML: %s", url,
-                     error);
-        } else if (result.http_status != 200) {
-            explain_http_error(issuer, result.http_status, &out->response, out);
-        }
-        break;
-    }
-    sts_buf_dispose(&body);
+    sts_upstream_client_call(&issuer->client, "sts", form, deadline_ns, arena, out);
+    if (out->status == STS_STATUS_OK && out->http_status != 200)
+        explain_http_error(issuer, out->http_status, &out->response, out);
 }
 
 static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_params_t *params,
@@ -128,7 +78,7 @@ static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_
         sts_buf_dispose(&form);
         return sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "the request to the STS would be too large");
     }
-    outcome_t *outcome = sts_arena_calloc(&call->arena, sizeof(*outcome));
+    sts_upstream_reply_t *outcome = sts_arena_calloc(&call->arena, sizeof(*outcome));
     call_upstream(issuer, form.data, call->deadline_ns, &call->arena, outcome);
     sts_buf_dispose(&form);
     if (outcome->status != STS_STATUS_OK)
@@ -139,7 +89,7 @@ static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_
         return sts_call_fail(call, STS_STATUS_UNAVAILABLE,
                              "the STS at %s answered 200 without complete credentials (or with an unreadable "
                              "Expiration)",
-                             issuer->url);
+                             issuer->client.url);
     out->access_key_id = r->access_key_id;
     out->secret_access_key = r->secret_access_key;
     out->session_token = r->session_token;
@@ -154,12 +104,13 @@ static sts_status_t check(sts_issuer_t *self, char *message, size_t message_size
     sts_buf_t form;
     sts_buf_init(&form, 4096);
     build_form(issuer, "stsd-readiness-check", 900, NULL, &form);
-    outcome_t outcome;
+    sts_upstream_reply_t outcome;
     call_upstream(issuer, form.data, 0, &arena, &outcome);
     sts_buf_dispose(&form);
     if (outcome.status == STS_STATUS_OK && outcome.response.access_key_id == NULL) {
         outcome.status = STS_STATUS_UNAVAILABLE;
-        snprintf(outcome.message, sizeof(outcome.message), "the STS at %s answered without credentials", issuer->url);
+        snprintf(outcome.message, sizeof(outcome.message), "the STS at %s answered without credentials",
+                 issuer->client.url);
     }
     snprintf(message, message_size, "%s", outcome.status == STS_STATUS_OK ? "ok" : outcome.message);
     sts_arena_dispose(&arena);
@@ -169,50 +120,9 @@ static sts_status_t check(sts_issuer_t *self, char *message, size_t message_size
 static void destroy(sts_issuer_t *self)
 {
     upstream_issuer_t *issuer = (upstream_issuer_t *)self;
-    sts_upstream_keys_dispose(&issuer->keys);
+    sts_upstream_client_dispose(&issuer->client);
     free(issuer->role_arn);
-    free(issuer->url);
-    free(issuer->host_header);
-    free(issuer->path);
-    free(issuer->region);
-    free(issuer->ca_file);
     free(issuer);
-}
-
-/* Splits the URL into what the signature needs: the Host header value and the path. */
-static int parse_url(upstream_issuer_t *issuer, const char *url, char *error, size_t error_size)
-{
-    CURLU *parsed = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-    int rc = -1;
-    if (curl_url_set(parsed, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(parsed, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-        snprintf(error, error_size, "sts_endpoint_url '%.200s' is not an http or https URL", url);
-    } else {
-        curl_url_get(parsed, CURLUPART_PORT, &port, 0);
-        curl_url_get(parsed, CURLUPART_PATH, &path, 0);
-        size_t size = strlen(host) + (port != NULL ? strlen(port) + 2 : 1);
-        issuer->host_header = malloc(size);
-        snprintf(issuer->host_header, size, port != NULL ? "%s:%s" : "%s", host, port != NULL ? port : "");
-        issuer->path = strdup(path != NULL && path[0] != '\0' ? path : "/");
-        rc = 0;
-    }
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_free(path);
-    curl_url_cleanup(parsed);
-    return rc;
-}
-
-static char *copy(const char *text)
-{
-    char *out = text != NULL ? strdup(text) : NULL;
-    if (text != NULL && out == NULL)
-        sts_log_fatal("out of memory");
-    return out;
 }
 
 sts_issuer_t *sts_upstream_issuer_create(const sts_upstream_settings_t *settings, char *error, size_t error_size)
@@ -229,22 +139,13 @@ sts_issuer_t *sts_upstream_issuer_create(const sts_upstream_settings_t *settings
     upstream_issuer_t *issuer = calloc(1, sizeof(*issuer));
     if (issuer == NULL)
         sts_log_fatal("out of memory");
-    if (parse_url(issuer, settings->url, error, error_size) != 0 ||
-        sts_upstream_keys_init(&issuer->keys, settings->access_key_file, settings->secret_key_file, error,
-                               error_size) != 0) {
-        free(issuer->host_header);
-        free(issuer->path);
+    if (sts_upstream_client_init(&issuer->client, &settings->connection, error, error_size) != 0) {
         free(issuer);
         return NULL;
     }
     issuer->assume_role = assume_role;
-    issuer->role_arn = copy(settings->role_arn);
-    issuer->url = copy(settings->url);
-    issuer->region = copy(settings->region);
-    issuer->ca_file = copy(settings->ca_file);
-    issuer->endpoint = (sts_upstream_endpoint_t){
-        issuer->url,          issuer->host_header, issuer->path,      issuer->region, settings->connect_timeout_ms,
-        settings->timeout_ms, issuer->ca_file,     settings->insecure};
+    if (settings->role_arn != NULL && (issuer->role_arn = strdup(settings->role_arn)) == NULL)
+        sts_log_fatal("out of memory");
     issuer->base.name = "sts";
     issuer->base.blocking = 1;
     issuer->base.issue = issue;

@@ -3,19 +3,13 @@
 #define STS_ISSUER_UPSTREAM_ISSUER_H
 #include <stddef.h>
 #include "core/issuer.h"
+#include "issuer/upstream_client.h"
 
 /** Settings; strings are copied by create. */
 typedef struct {
-    const char *url;             /**< where STS is called (int_endpoint_url), http or https */
-    const char *action;          /**< "AssumeRole" or "GetSessionToken" */
-    const char *role_arn;        /**< required for AssumeRole */
-    const char *region;          /**< SigV4 region, e.g. "us-east-1" */
-    const char *access_key_file; /**< re-read when it changes */
-    const char *secret_key_file;
-    long connect_timeout_ms;
-    long timeout_ms;
-    const char *ca_file; /**< NULL: system CA store */
-    int insecure;        /**< skip TLS verification */
+    sts_upstream_connection_t connection; /**< the STS endpoint (int_endpoint_url) and the keys that sign */
+    const char *action;                   /**< "AssumeRole" or "GetSessionToken" */
+    const char *role_arn;                 /**< required for AssumeRole */
 } sts_upstream_settings_t;
 
 /**

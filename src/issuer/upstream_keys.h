@@ -3,18 +3,10 @@
 #define STS_ISSUER_UPSTREAM_KEYS_H
 #include <pthread.h>
 #include <stddef.h>
-#include <sys/types.h>
-#include <time.h>
+#include "issuer/secret_file.h"
 
 /** Longest key or secret accepted from a file. */
-#define STS_UPSTREAM_KEY_MAX 256
-
-typedef struct {
-    dev_t device;
-    ino_t inode;
-    off_t size;
-    struct timespec modified;
-} sts_file_stamp_t;
+#define STS_UPSTREAM_KEY_MAX STS_SECRET_FILE_MAX
 
 /**
  * The two files and the values last read from them. Lifecycle: sts_upstream_keys_init, any number of
@@ -22,11 +14,8 @@ typedef struct {
  */
 typedef struct {
     pthread_mutex_t lock;
-    char *access_key_file;
-    char *secret_key_file;
-    sts_file_stamp_t access_stamp, secret_stamp;
-    char access_key[STS_UPSTREAM_KEY_MAX];
-    char secret_key[STS_UPSTREAM_KEY_MAX];
+    sts_secret_file_t access_key;
+    sts_secret_file_t secret_key;
 } sts_upstream_keys_t;
 
 /** Reads both files (surrounding whitespace dropped). Returns 0, or -1 with a message naming the file, never its
@@ -42,7 +31,7 @@ int sts_upstream_keys_init(sts_upstream_keys_t *keys, const char *access_key_fil
 void sts_upstream_keys_get(sts_upstream_keys_t *keys, char access_key[STS_UPSTREAM_KEY_MAX],
                            char secret_key[STS_UPSTREAM_KEY_MAX]);
 
-/** Wipes the values and frees the paths. */
+/** Wipes the values. */
 void sts_upstream_keys_dispose(sts_upstream_keys_t *keys);
 
 #endif

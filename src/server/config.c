@@ -133,6 +133,19 @@ static int validate(sts_config_t *config, char *error, size_t error_size)
     }
     if (config->rados_config_path != NULL && sts_config_load_rados(config, error, error_size) != 0)
         return -1;
+    if (strcmp(config->issuer, "rgw-native") == 0) {
+        if (config->rgw_sts_key_file == NULL || config->rgw_user == NULL) {
+            snprintf(error, error_size, "issuer rgw-native needs rgw_sts_key_file and rgw_user");
+            return -1;
+        }
+        if (config->rgw_role_id == NULL &&
+            (config->role_arn == NULL || config->sts_endpoint_url == NULL || config->creds_path == NULL)) {
+            snprintf(error, error_size,
+                     "issuer rgw-native needs rgw_role_id, or role_arn, sts_endpoint_url and creds_path (or a rados "
+                     "config) to look the role up");
+            return -1;
+        }
+    }
     if (strcmp(config->issuer, "sts") == 0) {
         if (config->sts_endpoint_url == NULL) {
             snprintf(error, error_size, "issuer sts needs sts_endpoint_url (or int_endpoint_url in the rados config)");

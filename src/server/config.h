@@ -41,6 +41,11 @@ typedef struct {
     int worker_threads;
     int worker_queue;
     int readiness_interval_seconds;
+    /* The "rgw-native" issuer (RGW session tokens minted locally); it shares the sts issuer's endpoint settings. */
+    char *rgw_sts_key_file;              /**< holds RGW's `rgw sts key` */
+    char *rgw_sts_key_file_allow_shared; /**< "true" accepts a key file others may read */
+    char *rgw_user;                      /**< "uid" or "tenant$uid" */
+    char *rgw_role_id;                   /**< NULL: looked up with GetRole */
     /* Caller authentication (auth is the comma-separated chain: none, or jwt). */
     int auth_defaulted; /**< auth was unset and chosen by the safe defaults */
     char *jwt_jwks_file;

@@ -20,9 +20,9 @@ static int check_listen(const char *value, char *expected, size_t expected_size)
 
 static int check_issuer(const char *value, char *expected, size_t expected_size)
 {
-    if (strcmp(value, "local") == 0 || strcmp(value, "sts") == 0)
+    if (strcmp(value, "local") == 0 || strcmp(value, "sts") == 0 || strcmp(value, "rgw-native") == 0)
         return 0;
-    snprintf(expected, expected_size, "'local' or 'sts'");
+    snprintf(expected, expected_size, "'local', 'sts' or 'rgw-native'");
     return -1;
 }
 
@@ -95,7 +95,8 @@ const sts_option_t sts_options[] = {
     NUMBER_OPTION(grpc_threads, STS_OPTION_INT, "1", 1, 64, "gRPC completion-queue threads"),
     STRING_OPTION(endpoint_url, "", NULL, "S3 endpoint returned as EndpointURL (may be empty)"),
     STRING_OPTION(issuer, "local", check_issuer,
-                  "credential issuer: local (self-contained sealed session tokens) or sts (an upstream STS)"),
+                  "credential issuer: local (self-contained sealed session tokens), sts (an upstream STS) or "
+                  "rgw-native (Ceph RGW session tokens minted here with RGW's sts key)"),
     STRING_OPTION(session_key_file, NULL, check_not_empty,
                   "sealing key file (64 hex characters); default <data_dir>/session.key, generated 0600"),
     NUMBER_OPTION(default_duration_seconds, STS_OPTION_INT, "3600", 900, 43200,
@@ -131,6 +132,16 @@ const sts_option_t sts_options[] = {
                   "blocking calls that may wait for a worker; more get RESOURCE_EXHAUSTED"),
     NUMBER_OPTION(readiness_interval_seconds, STS_OPTION_INT, "10", 1, 3600,
                   "how often the background readiness check calls the upstream"),
+    STRING_OPTION(
+        rgw_sts_key_file, NULL, check_not_empty,
+        "rgw-native issuer: file holding RGW's 'rgw sts key' (root-equivalent: mode 0600, re-read on change)"),
+    STRING_OPTION(rgw_sts_key_file_allow_shared, "false", check_bool,
+                  "rgw-native issuer: start even if the key file is readable by others (not recommended)"),
+    STRING_OPTION(rgw_user, NULL, check_not_empty,
+                  "rgw-native issuer: the RGW user sessions act for, as AssumeRole records its caller (uid or "
+                  "tenant$uid)"),
+    STRING_OPTION(rgw_role_id, NULL, check_not_empty,
+                  "rgw-native issuer: the role's id; unset: looked up (and re-checked) with IAM GetRole for role_arn"),
     STRING_OPTION(jwt_jwks_file, NULL, check_not_empty, "jwt: a JWKS file of verification keys"),
     STRING_OPTION(jwt_jwks_url, NULL, check_not_empty, "jwt: a JWKS URL, fetched in the background and cached"),
     STRING_OPTION(jwt_public_keys, NULL, check_not_empty, "jwt: comma-separated PEM public key files"),

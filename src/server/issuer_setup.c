@@ -6,19 +6,22 @@
 #include <string.h>
 #include <time.h>
 #include "issuer/local_issuer.h"
+#include "issuer/rgw_native_issuer.h"
 #include "issuer/upstream_issuer.h"
 #include "util/log.h"
 
-static sts_issuer_t *create_upstream(const sts_config_t *config, char *error, size_t error_size)
+/* The endpoint settings both RGW-facing issuers share; the key paths are written into the caller's buffers. */
+static sts_upstream_connection_t connection_of(const sts_config_t *config, char access_key_file[4096],
+                                               char secret_key_file[4096])
 {
-    char access_key_file[4096], secret_key_file[4096];
-    snprintf(access_key_file, sizeof(access_key_file), "%s/access_key", config->creds_path);
-    snprintf(secret_key_file, sizeof(secret_key_file), "%s/secret_key", config->creds_path);
+    snprintf(access_key_file, 4096, "%s/access_key", config->creds_path);
+    snprintf(secret_key_file, 4096, "%s/secret_key", config->creds_path);
     int insecure = strcmp(config->insecure_skip_tls_verify, "true") == 0;
-    sts_upstream_settings_t settings = {
+    if (insecure)
+        sts_log_warn("TLS certificates of %s are NOT verified (insecure_skip_tls_verify=true)",
+                     config->sts_endpoint_url);
+    return (sts_upstream_connection_t){
         .url = config->sts_endpoint_url,
-        .action = config->sts_action,
-        .role_arn = config->role_arn,
         .region = config->sts_region,
         .access_key_file = access_key_file,
         .secret_key_file = secret_key_file,
@@ -27,13 +30,50 @@ static sts_issuer_t *create_upstream(const sts_config_t *config, char *error, si
         .ca_file = config->ca_file,
         .insecure = insecure,
     };
+}
+
+static sts_issuer_t *create_upstream(const sts_config_t *config, char *error, size_t error_size)
+{
+    char access_key_file[4096], secret_key_file[4096];
+    sts_upstream_settings_t settings = {
+        .connection = connection_of(config, access_key_file, secret_key_file),
+        .action = config->sts_action,
+        .role_arn = config->role_arn,
+    };
     sts_issuer_t *issuer = sts_upstream_issuer_create(&settings, error, error_size);
-    if (issuer != NULL && insecure)
-        sts_log_warn("TLS certificates of %s are NOT verified (insecure_skip_tls_verify=true)",
-                     config->sts_endpoint_url);
     if (issuer != NULL)
         sts_log_info("issuer sts: %s at %s%s%s", config->sts_action, config->sts_endpoint_url,
                      config->role_arn != NULL ? " for " : "", config->role_arn != NULL ? config->role_arn : "");
+    return issuer;
+}
+
+static sts_issuer_t *create_rgw_native(const sts_config_t *config, char *error, size_t error_size)
+{
+    char access_key_file[4096], secret_key_file[4096];
+    int can_look_up = config->role_arn != NULL && config->sts_endpoint_url != NULL && config->creds_path != NULL;
+    sts_upstream_connection_t connection;
+    if (can_look_up)
+        connection = connection_of(config, access_key_file, secret_key_file);
+    int allow_shared = strcmp(config->rgw_sts_key_file_allow_shared, "true") == 0;
+    sts_rgw_native_settings_t settings = {
+        .key_file = config->rgw_sts_key_file,
+        .allow_shared_key_file = allow_shared,
+        .user = config->rgw_user,
+        .role_arn = can_look_up ? config->role_arn : NULL,
+        .role_id = config->rgw_role_id,
+        .max_duration_seconds = config->max_duration_seconds,
+        .connection = can_look_up ? &connection : NULL,
+    };
+    sts_issuer_t *issuer = sts_rgw_native_issuer_create(&settings, error, error_size);
+    if (issuer == NULL)
+        return NULL;
+    if (allow_shared)
+        sts_log_warn("%s may be readable by others (rgw_sts_key_file_allow_shared=true): it is root-equivalent "
+                     "for RGW",
+                     config->rgw_sts_key_file);
+    sts_log_info("issuer rgw-native: RGW session tokens for user %s, role %s%s%s", config->rgw_user,
+                 config->rgw_role_id != NULL ? config->rgw_role_id : config->role_arn,
+                 can_look_up ? ", checked with GetRole at " : "", can_look_up ? config->sts_endpoint_url : "");
     return issuer;
 }
 
@@ -41,6 +81,8 @@ sts_issuer_t *sts_server_create_issuer(const sts_config_t *config, char *error, 
 {
     if (strcmp(config->issuer, "sts") == 0)
         return create_upstream(config, error, error_size);
+    if (strcmp(config->issuer, "rgw-native") == 0)
+        return create_rgw_native(config, error, error_size);
     return sts_local_issuer_create(config->session_key_file, config->data_dir, error, error_size);
 }
 

@@ -1,4 +1,5 @@
 """The real Ceph RGW started by tests/rgw/rgw.sh for the upstream tests, and stsd configured to use it."""
+import json
 import os
 import subprocess
 import tempfile
@@ -44,4 +45,35 @@ def upstream_stsd(*args, secret_key=None, endpoint=None, role_arn=None, env=None
     environment.update(env or {})
     stsd = Stsd("--readiness-interval-seconds", "1", *args, env=environment)
     stsd.creds_dir = config_dir
+    return stsd
+
+
+def iam(*command):
+    """Runs /usr/bin/aws iam as the RGW test user (it holds the roles capability); returns the parsed output."""
+    rgw = rgw_env()
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=rgw["RGW_ACCESS_KEY"], AWS_SECRET_ACCESS_KEY=rgw["RGW_SECRET_KEY"],
+               AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    result = subprocess.run(["/usr/bin/aws", "--endpoint-url", rgw["RGW_ENDPOINT"], "--output", "json", "iam"]
+                            + list(command), env=env, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise AssertionError("aws iam %s failed: %s" % (command[0], result.stderr))
+    return json.loads(result.stdout) if result.stdout.strip() else None
+
+
+def native_stsd(*args, key=None, key_mode=0o600, role_arn=None, lookup=True, env=None):
+    """stsd with the rgw-native issuer minting RGW session tokens with RGW's key (or key); the role is looked up
+    with GetRole through the Cray creds directory and rados_conf, unless lookup is False (then STS_RGW_ROLE_ID
+    must come in env)."""
+    rgw = rgw_env()
+    stsd = upstream_stsd(*args, role_arn=role_arn) if lookup else Stsd(*args)
+    key_dir = tempfile.mkdtemp(prefix="sts-rgw-key-")
+    stsd.key_file = os.path.join(key_dir, "rgw_sts_key")
+    with open(stsd.key_file, "w") as f:
+        f.write((key or rgw["RGW_STS_KEY"]) + "\n")
+    os.chmod(stsd.key_file, key_mode)
+    stsd.env.update({"STS_ISSUER": "rgw-native", "STS_RGW_STS_KEY_FILE": stsd.key_file,
+                     "STS_RGW_USER": rgw["RGW_UID"]})
+    if not lookup:
+        stsd.env["STS_ENDPOINT_URL"] = rgw["RGW_ENDPOINT"]
+    stsd.env.update(env or {})
     return stsd

@@ -1,47 +1,23 @@
 """The sts issuer in front of a real Ceph RGW: credentials that work with boto3, awscli and s3cmd, and clear errors."""
 import contextlib
 import json
-import os
 import socket
 import statistics
-import subprocess
-import tempfile
 import threading
 import time
 import unittest
-import uuid
 
 import boto3
-import botocore.config
 import botocore.exceptions
 import grpc
 import requests
 
 from rgw import rgw_env, upstream_stsd, write_creds
+from s3clients import (bucket_name, exercise_awscli, exercise_boto3, exercise_s3cmd, grpc_credentials, s3_client,
+                       wait_ready)
 from stsd import StsdTestCase, curl, error_body, stubs
 
 token_pb2, token_pb2_grpc, health_pb2, health_pb2_grpc = stubs()
-
-
-def wait_ready(stsd, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status, _, body = curl(stsd.rest + "/readyz")
-        if status == 200:
-            return
-        time.sleep(0.2)
-    raise AssertionError("stsd did not become ready: %s" % body)
-
-
-def s3_client(credentials):
-    return boto3.client("s3", aws_access_key_id=credentials["AccessKeyId"],
-                        aws_secret_access_key=credentials["SecretAccessKey"],
-                        aws_session_token=credentials["SessionToken"], endpoint_url=credentials["EndpointURL"],
-                        region_name="us-east-1", config=botocore.config.Config(retries={"max_attempts": 1}))
-
-
-def bucket_name():
-    return "sts-" + uuid.uuid4().hex[:16]
 
 
 class UpstreamCredentials(StsdTestCase):
@@ -62,69 +38,15 @@ class UpstreamCredentials(StsdTestCase):
         self.assertRegex(credentials["Expiration"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
         return credentials
 
-    def grpc_credentials(self):
-        with grpc.insecure_channel(self.stsd.grpc) as channel:
-            reply = token_pb2_grpc.TokenServiceStub(channel).IssueToken(token_pb2.IssueTokenRequest(), timeout=15)
-        c = reply.credentials
-        return {"AccessKeyId": c.access_key_id, "SecretAccessKey": c.secret_access_key,
-                "SessionToken": c.session_token, "EndpointURL": c.endpoint_url}
-
     def test_boto3_with_rest_and_grpc_credentials(self):
-        for credentials in (self.rest_credentials(), self.grpc_credentials()):
-            s3 = s3_client(credentials)
-            bucket = bucket_name()
-            s3.create_bucket(Bucket=bucket)
-            s3.put_object(Bucket=bucket, Key="dir/key with spaces+ü", Body=b"hello rgw")
-            self.assertEqual(s3.get_object(Bucket=bucket, Key="dir/key with spaces+ü")["Body"].read(), b"hello rgw")
-            listed = s3.list_objects_v2(Bucket=bucket, Prefix="dir/")
-            self.assertEqual([o["Key"] for o in listed["Contents"]], ["dir/key with spaces+ü"])
+        for credentials in (self.rest_credentials(), grpc_credentials(self.stsd)):
+            exercise_boto3(self, credentials)
 
     def test_awscli(self):
-        credentials = self.rest_credentials()
-        env = dict(os.environ, AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
-                   AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
-                   AWS_SESSION_TOKEN=credentials["SessionToken"], AWS_DEFAULT_REGION="us-east-1",
-                   AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-        aws = ["/usr/bin/aws", "--endpoint-url", credentials["EndpointURL"]]
-        bucket = bucket_name()
-        with tempfile.TemporaryDirectory() as tmp:
-            source = os.path.join(tmp, "in.txt")
-            with open(source, "w") as f:
-                f.write("from awscli\n")
-            for command in (["s3", "mb", "s3://" + bucket], ["s3", "cp", source, "s3://%s/a.txt" % bucket],
-                            ["s3", "cp", "s3://%s/a.txt" % bucket, os.path.join(tmp, "out.txt")]):
-                result = subprocess.run(aws + command, env=env, capture_output=True, text=True, timeout=60)
-                self.assertEqual(result.returncode, 0, result.stderr)
-            with open(os.path.join(tmp, "out.txt")) as f:
-                self.assertEqual(f.read(), "from awscli\n")
-            result = subprocess.run(aws + ["s3", "ls", "s3://" + bucket], env=env, capture_output=True, text=True,
-                                    timeout=60)
-            self.assertEqual(result.returncode, 0, result.stderr)
-            self.assertIn("a.txt", result.stdout)
+        exercise_awscli(self, self.rest_credentials())
 
     def test_s3cmd(self):
-        credentials = self.rest_credentials()
-        host = credentials["EndpointURL"].split("://", 1)[1]
-        bucket = bucket_name()
-        with tempfile.TemporaryDirectory() as tmp:
-            config = os.path.join(tmp, "s3cfg")
-            with open(config, "w") as f:
-                f.write("[default]\n")
-            s3cmd = ["s3cmd", "-c", config, "--access_key", credentials["AccessKeyId"], "--secret_key",
-                     credentials["SecretAccessKey"], "--access_token", credentials["SessionToken"], "--host", host,
-                     "--host-bucket", host, "--no-ssl", "--region", "us-east-1"]
-            source = os.path.join(tmp, "in.txt")
-            with open(source, "w") as f:
-                f.write("from s3cmd\n")
-            for command in (["mb", "s3://" + bucket], ["put", source, "s3://%s/s.txt" % bucket],
-                            ["get", "s3://%s/s.txt" % bucket, os.path.join(tmp, "out.txt")]):
-                result = subprocess.run(s3cmd + command, capture_output=True, text=True, timeout=60)
-                self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-            with open(os.path.join(tmp, "out.txt")) as f:
-                self.assertEqual(f.read(), "from s3cmd\n")
-            result = subprocess.run(s3cmd + ["ls", "s3://" + bucket], capture_output=True, text=True, timeout=60)
-            self.assertEqual(result.returncode, 0, result.stderr)
-            self.assertIn("s.txt", result.stdout)
+        exercise_s3cmd(self, self.rest_credentials())
 
     def test_documented_python_flow(self):
         """The original documentation's flow, changed only in the URL."""

@@ -79,7 +79,7 @@ mon max pg per osd = 1000
 
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$rgw_port tcp_nodelay=1
-rgw sts key = abcdefghijklmnop
+rgw sts key = $sts_key
 rgw s3 auth use sts = true
 rgw sts min session duration = 5
 rgw thread pool size = 64
@@ -113,6 +113,7 @@ RGW_SECRET_KEY=$secret
 RGW_ROLE_ARN=arn:aws:iam:::role/$role
 RGW_UID=$uid
 RGW_DIR=$dir
+RGW_STS_KEY=$sts_key
 ENV
   start_gateway
 

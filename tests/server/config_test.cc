@@ -182,11 +182,34 @@ TEST_F(ConfigTest, StsIssuerNeedsEndpointAndCredentials)
     EXPECT_EQ(load({"--issuer", "sts", "--sts-endpoint-url", "http://x"}), -1);
     EXPECT_STREQ(error, "issuer sts needs creds_path, a directory with access_key and secret_key");
     EXPECT_EQ(load({}, {"STS_ISSUER=aws"}), -1);
-    EXPECT_STREQ(error, "STS_ISSUER: expected 'local' or 'sts', got 'aws'");
+    EXPECT_STREQ(error, "STS_ISSUER: expected 'local', 'sts' or 'rgw-native', got 'aws'");
     EXPECT_EQ(load({"--sts-action", "AssumeRoleWithSAML"}), -1);
     EXPECT_EQ(load({"--insecure-skip-tls-verify", "yes"}), -1);
     EXPECT_EQ(load({"--rados-config-path", dir + "/missing.yaml"}), -1);
     EXPECT_NE(std::string(error).find("missing.yaml"), std::string::npos) << error;
+}
+
+TEST_F(ConfigTest, RgwNativeIssuerNeedsKeyUserAndRole)
+{
+    EXPECT_EQ(load({"--issuer", "rgw-native", "--rgw-user", "u"}), -1);
+    EXPECT_STREQ(error, "issuer rgw-native needs rgw_sts_key_file and rgw_user");
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    EXPECT_EQ(load({"--issuer", "rgw-native", "--rgw-user", "u", "--rgw-sts-key-file", "/k", "--role-arn",
+                    "arn:aws:iam:::role/r"}),
+              -1);
+    EXPECT_NE(std::string(error).find("needs rgw_role_id, or role_arn, sts_endpoint_url and creds_path"),
+              std::string::npos)
+        << error;
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({"--issuer", "rgw-native", "--rgw-user", "u"},
+                   {"STS_RGW_STS_KEY_FILE=/k", "STS_RGW_ROLE_ID=6d2dd10e-1b85-4cd4-b541-7cca28661136"}),
+              0)
+        << error;
+    EXPECT_STREQ(config.rgw_sts_key_file, "/k");
+    EXPECT_STREQ(config.rgw_sts_key_file_allow_shared, "false");
+    EXPECT_EQ(load({"--rgw-sts-key-file-allow-shared", "yes"}), -1);
 }
 
 TEST_F(ConfigTest, AuthenticationSafeDefaults)

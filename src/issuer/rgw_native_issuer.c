@@ -1,0 +1,273 @@
+#include "issuer/rgw_native_issuer.h"
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yajl/yajl_tree.h>
+#include "crypto/random.h"
+#include "issuer/rgw_role.h"
+#include "issuer/rgw_token.h"
+#include "issuer/secret_file.h"
+#include "issuer/session_name.h"
+#include "util/log.h"
+
+/* RGW's own AssumeRole mints 20 upper-case alphanumerics and a 40-character secret. */
+enum { ACCESS_KEY_ID_LENGTH = 20, SECRET_LENGTH = 40, ROLE_PROBLEM_MAX = 768 };
+static const char access_key_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+static const char secret_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* What issue reads under the lock: copied out whole, so issuing never holds the lock while it works. */
+typedef struct {
+    uint8_t key[STS_RGW_KEY_BYTES];
+    char role_id[STS_RGW_ROLE_ID_MAX]; /* "" while unknown or after the role went missing */
+    int32_t role_max_seconds;          /* the role's MaxSessionDuration, 0 when unknown */
+    char problem[ROLE_PROBLEM_MAX];    /* why role_id is "", for the caller */
+    sts_status_t problem_status;
+} snapshot_t;
+
+typedef struct {
+    sts_issuer_t base;
+    pthread_mutex_t lock;
+    sts_secret_file_t key_file; /* guarded by lock, with current and next_key_check */
+    snapshot_t current;
+    time_t next_key_check;
+    char *user_tenant, *user_id, *role_arn, *configured_role_id;
+    int32_t max_duration_seconds;
+    int has_client;
+    sts_upstream_client_t client;
+} rgw_native_issuer_t;
+
+/* Takes the key from the file's value; RGW uses its first 16 bytes and refuses shorter keys. */
+static int take_key(rgw_native_issuer_t *issuer, char *error, size_t error_size)
+{
+    if (strlen(issuer->key_file.value) < STS_RGW_KEY_BYTES) {
+        snprintf(error, error_size, "%s must hold RGW's rgw sts key, at least %d characters", issuer->key_file.path,
+                 STS_RGW_KEY_BYTES);
+        return -1;
+    }
+    memcpy(issuer->current.key, issuer->key_file.value, STS_RGW_KEY_BYTES);
+    return 0;
+}
+
+/* Picks up a rotated key file; called with the lock held. */
+static void refresh_key(rgw_native_issuer_t *issuer)
+{
+    uint8_t previous[STS_RGW_KEY_BYTES];
+    memcpy(previous, issuer->current.key, sizeof(previous));
+    char error[512];
+    if (sts_secret_file_refresh(&issuer->key_file) && take_key(issuer, error, sizeof(error)) != 0) {
+        sts_log_warn("%s; keeping the previous key", error);
+        memcpy(issuer->current.key, previous, sizeof(previous));
+    }
+    OPENSSL_cleanse(previous, sizeof(previous));
+}
+
+static void take_snapshot(rgw_native_issuer_t *issuer, snapshot_t *out)
+{
+    time_t now = time(NULL);
+    pthread_mutex_lock(&issuer->lock);
+    if (now >= issuer->next_key_check) {
+        refresh_key(issuer);
+        issuer->next_key_check = now + 1;
+    }
+    *out = issuer->current;
+    pthread_mutex_unlock(&issuer->lock);
+}
+
+static int is_json_object(const char *text)
+{
+    yajl_val value = yajl_tree_parse(text, NULL, 0);
+    int ok = value != NULL && YAJL_IS_OBJECT(value);
+    yajl_tree_free(value);
+    return ok;
+}
+
+static char *random_text(sts_arena_t *arena, size_t length, const char *alphabet, size_t alphabet_length)
+{
+    char *text = sts_arena_alloc(arena, length + 1);
+    sts_random_chars(text, length, alphabet, alphabet_length);
+    text[length] = '\0';
+    return text;
+}
+
+static char *rgw_time(sts_arena_t *arena, sts_time_us_t t)
+{
+    char *text = sts_arena_alloc(arena, STS_TIME_ISO_MAX);
+    return sts_time_format_rfc3339(t, 9, text, STS_TIME_ISO_MAX) > 0 ? text : NULL;
+}
+
+static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_params_t *params,
+                          sts_issued_credentials_t *out)
+{
+    rgw_native_issuer_t *issuer = (rgw_native_issuer_t *)self;
+    /* RGW would drop an unreadable policy and grant the whole role; refuse it as RGW's AssumeRole does. */
+    if (params->policy != NULL && !is_json_object(params->policy))
+        return sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "Policy must be a JSON object (an IAM policy)");
+    snapshot_t *now_state = sts_arena_alloc(&call->arena, sizeof(*now_state));
+    take_snapshot(issuer, now_state);
+    if (now_state->role_id[0] == '\0') {
+        OPENSSL_cleanse(now_state->key, sizeof(now_state->key));
+        return sts_call_fail(call, now_state->problem_status, "%s", now_state->problem);
+    }
+    /* RGW enforces no lifetime on these tokens: the cap here is the only one. */
+    int32_t seconds = params->duration_seconds;
+    if (seconds > issuer->max_duration_seconds)
+        seconds = issuer->max_duration_seconds;
+    if (now_state->role_max_seconds > 0 && seconds > now_state->role_max_seconds)
+        seconds = now_state->role_max_seconds;
+    sts_time_us_t issued_at = sts_time_now();
+    out->expiration = issued_at + (sts_time_us_t)seconds * 1000000;
+    char session_name[STS_SESSION_NAME_MAX];
+    sts_session_name(params->subject, session_name);
+    sts_rgw_token_fields_t fields = {
+        .access_key_id =
+            random_text(&call->arena, ACCESS_KEY_ID_LENGTH, access_key_alphabet, sizeof(access_key_alphabet) - 1),
+        .secret_access_key = random_text(&call->arena, SECRET_LENGTH, secret_alphabet, sizeof(secret_alphabet) - 1),
+        .expiration = rgw_time(&call->arena, out->expiration),
+        .policy = params->policy != NULL ? params->policy : "",
+        .role_id = now_state->role_id,
+        .user_tenant = issuer->user_tenant,
+        .user_id = issuer->user_id,
+        .user_ns = "",
+        .acct_name = "",
+        .acct_type = 4,
+        .role_session = session_name,
+        .issued_at = rgw_time(&call->arena, issued_at),
+    };
+    out->session_token = fields.expiration != NULL && fields.issued_at != NULL
+                             ? sts_rgw_token_seal(now_state->key, &fields, &call->arena)
+                             : NULL;
+    OPENSSL_cleanse(now_state->key, sizeof(now_state->key));
+    if (out->session_token == NULL)
+        return sts_call_fail(call, STS_STATUS_INTERNAL, "cannot build the RGW session token");
+    out->access_key_id = fields.access_key_id;
+    out->secret_access_key = fields.secret_access_key;
+    return STS_STATUS_OK;
+}
+
+/* Applies a GetRole answer. A failed lookup keeps a known id: minting needs no RGW, and the id is still right. */
+static void apply_role(rgw_native_issuer_t *issuer, const sts_rgw_role_t *role)
+{
+    snapshot_t *state = &issuer->current;
+    if (role->state == STS_RGW_ROLE_FOUND && issuer->configured_role_id != NULL &&
+        strcmp(role->id, issuer->configured_role_id) != 0) {
+        snprintf(state->problem, sizeof(state->problem),
+                 "role %s has id %s at RGW, not the configured rgw_role_id %s; no credentials are issued for it",
+                 issuer->role_arn, role->id, issuer->configured_role_id);
+        state->problem_status = STS_STATUS_FAILED_PRECONDITION;
+        state->role_id[0] = '\0';
+    } else if (role->state == STS_RGW_ROLE_FOUND) {
+        memcpy(state->role_id, role->id, sizeof(state->role_id));
+        state->role_max_seconds = role->max_session_seconds;
+    } else if (role->state == STS_RGW_ROLE_MISSING) {
+        snprintf(state->problem, sizeof(state->problem), "%.700s; no credentials are issued for it", role->message);
+        state->problem_status = STS_STATUS_FAILED_PRECONDITION;
+        state->role_id[0] = '\0';
+    } else if (state->role_id[0] == '\0') {
+        snprintf(state->problem, sizeof(state->problem), "%s", role->message);
+        state->problem_status = STS_STATUS_UNAVAILABLE;
+    }
+}
+
+static sts_status_t check(sts_issuer_t *self, char *message, size_t message_size)
+{
+    rgw_native_issuer_t *issuer = (rgw_native_issuer_t *)self;
+    sts_rgw_role_t role;
+    sts_rgw_role_get(&issuer->client, issuer->role_arn, &role);
+    pthread_mutex_lock(&issuer->lock);
+    refresh_key(issuer);
+    apply_role(issuer, &role);
+    int ready = role.state != STS_RGW_ROLE_UNKNOWN && issuer->current.role_id[0] != '\0';
+    snprintf(message, message_size, "%s",
+             ready                                ? "ok"
+             : role.state == STS_RGW_ROLE_UNKNOWN ? role.message
+                                                  : issuer->current.problem);
+    pthread_mutex_unlock(&issuer->lock);
+    return ready ? STS_STATUS_OK : STS_STATUS_UNAVAILABLE;
+}
+static void destroy(sts_issuer_t *self)
+{
+    rgw_native_issuer_t *issuer = (rgw_native_issuer_t *)self;
+    if (issuer->has_client)
+        sts_upstream_client_dispose(&issuer->client);
+    sts_secret_file_dispose(&issuer->key_file);
+    OPENSSL_cleanse(&issuer->current, sizeof(issuer->current));
+    pthread_mutex_destroy(&issuer->lock);
+    free(issuer->user_tenant);
+    free(issuer->user_id);
+    free(issuer->role_arn);
+    free(issuer->configured_role_id);
+    free(issuer);
+}
+
+static char *copy(const char *text, size_t len)
+{
+    char *out = text != NULL ? strndup(text, len) : NULL;
+    if (text != NULL && out == NULL)
+        sts_log_fatal("out of memory");
+    return out;
+}
+
+static int check_settings(const sts_rgw_native_settings_t *settings, char *error, size_t error_size)
+{
+    const char *id = settings->role_id;
+    if (settings->user == NULL || settings->user[0] == '\0')
+        snprintf(error, error_size, "the rgw-native issuer needs rgw_user, the RGW user its sessions act for");
+    else if ((id == NULL || id[0] == '\0') && (settings->role_arn == NULL || settings->connection == NULL))
+        snprintf(error, error_size,
+                 "the rgw-native issuer needs rgw_role_id, or role_arn with sts_endpoint_url and creds_path to look "
+                 "the role up");
+    else if (id != NULL && strlen(id) >= STS_RGW_ROLE_ID_MAX)
+        snprintf(error, error_size, "rgw_role_id is longer than %d characters", STS_RGW_ROLE_ID_MAX - 1);
+    else
+        return 0;
+    return -1;
+}
+
+sts_issuer_t *sts_rgw_native_issuer_create(const sts_rgw_native_settings_t *settings, char *error, size_t error_size)
+{
+    if (check_settings(settings, error, error_size) != 0)
+        return NULL;
+    rgw_native_issuer_t *issuer = calloc(1, sizeof(*issuer));
+    if (issuer == NULL)
+        sts_log_fatal("out of memory");
+    if (sts_secret_file_open(&issuer->key_file, settings->key_file, !settings->allow_shared_key_file, error,
+                             error_size) != 0) {
+        if (strstr(error, "must be private") != NULL)
+            snprintf(error + strlen(error), error_size - strlen(error),
+                     "; it holds a root-equivalent RGW secret (set rgw_sts_key_file_allow_shared=true to accept it)");
+        free(issuer);
+        return NULL;
+    }
+    if (take_key(issuer, error, error_size) != 0 ||
+        (settings->connection != NULL && settings->role_arn != NULL &&
+         sts_upstream_client_init(&issuer->client, settings->connection, error, error_size) != 0)) {
+        sts_secret_file_dispose(&issuer->key_file);
+        OPENSSL_cleanse(&issuer->current, sizeof(issuer->current));
+        free(issuer);
+        return NULL;
+    }
+    issuer->has_client = settings->connection != NULL && settings->role_arn != NULL;
+    pthread_mutex_init(&issuer->lock, NULL);
+    const char *dollar = strchr(settings->user, '$');
+    issuer->user_tenant = copy(settings->user, dollar != NULL ? (size_t)(dollar - settings->user) : 0);
+    issuer->user_id = copy(dollar != NULL ? dollar + 1 : settings->user, strlen(settings->user));
+    issuer->role_arn = copy(settings->role_arn, settings->role_arn != NULL ? strlen(settings->role_arn) : 0);
+    issuer->max_duration_seconds = settings->max_duration_seconds;
+    snapshot_t *state = &issuer->current;
+    state->problem_status = STS_STATUS_UNAVAILABLE;
+    if (settings->role_id != NULL && settings->role_id[0] != '\0') {
+        issuer->configured_role_id = copy(settings->role_id, strlen(settings->role_id));
+        memcpy(state->role_id, settings->role_id, strlen(settings->role_id) + 1);
+    } else {
+        snprintf(state->problem, sizeof(state->problem), "the id of role %s has not been looked up yet",
+                 settings->role_arn);
+    }
+    issuer->base.name = "rgw-native";
+    issuer->base.issue = issue;
+    issuer->base.check = issuer->has_client ? check : NULL;
+    issuer->base.destroy = destroy;
+    return &issuer->base;
+}
