@@ -9,6 +9,8 @@ command=${1:?usage: rgw.sh start|stop|stop-gateway|start-gateway DIR}
 dir=${2:?usage: rgw.sh start|stop|stop-gateway|start-gateway DIR}
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# RGW's session-token key: a test-only value, also in tests/issuer/fixtures (the token RGW made with it).
+sts_key=abcdefghijklmnop
 conf() { echo "$dir/ceph.conf"; }
 ceph_cli() { ceph -c "$(conf)" --connect-timeout 20 "$@"; }
 admin() { radosgw-admin -c "$(conf)" -n client.admin "$@"; }
