@@ -15,6 +15,8 @@
 
 /* RGW's own AssumeRole mints 20 upper-case alphanumerics and a 40-character secret. */
 enum { ACCESS_KEY_ID_LENGTH = 20, SECRET_LENGTH = 40, ROLE_PROBLEM_MAX = 768 };
+/* AWS's limit for a session policy; it also keeps the token well inside an HTTP header. */
+enum { POLICY_MAX = 2048 };
 static const char access_key_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 static const char secret_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -103,20 +105,22 @@ static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_
 {
     rgw_native_issuer_t *issuer = (rgw_native_issuer_t *)self;
     /* RGW would drop an unreadable policy and grant the whole role; refuse it as RGW's AssumeRole does. */
+    if (params->policy != NULL && strlen(params->policy) > POLICY_MAX)
+        return sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "Policy is longer than %d characters", POLICY_MAX);
     if (params->policy != NULL && !is_json_object(params->policy))
         return sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "Policy must be a JSON object (an IAM policy)");
-    snapshot_t *now_state = sts_arena_alloc(&call->arena, sizeof(*now_state));
-    take_snapshot(issuer, now_state);
-    if (now_state->role_id[0] == '\0') {
-        OPENSSL_cleanse(now_state->key, sizeof(now_state->key));
-        return sts_call_fail(call, now_state->problem_status, "%s", now_state->problem);
+    snapshot_t *state = sts_arena_alloc(&call->arena, sizeof(*state));
+    take_snapshot(issuer, state);
+    if (state->role_id[0] == '\0') {
+        OPENSSL_cleanse(state->key, sizeof(state->key));
+        return sts_call_fail(call, state->problem_status, "%s", state->problem);
     }
     /* RGW enforces no lifetime on these tokens: the cap here is the only one. */
     int32_t seconds = params->duration_seconds;
     if (seconds > issuer->max_duration_seconds)
         seconds = issuer->max_duration_seconds;
-    if (now_state->role_max_seconds > 0 && seconds > now_state->role_max_seconds)
-        seconds = now_state->role_max_seconds;
+    if (state->role_max_seconds > 0 && seconds > state->role_max_seconds)
+        seconds = state->role_max_seconds;
     sts_time_us_t issued_at = sts_time_now();
     out->expiration = issued_at + (sts_time_us_t)seconds * 1000000;
     char session_name[STS_SESSION_NAME_MAX];
@@ -127,7 +131,7 @@ static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_
         .secret_access_key = random_text(&call->arena, SECRET_LENGTH, secret_alphabet, sizeof(secret_alphabet) - 1),
         .expiration = rgw_time(&call->arena, out->expiration),
         .policy = params->policy != NULL ? params->policy : "",
-        .role_id = now_state->role_id,
+        .role_id = state->role_id,
         .user_tenant = issuer->user_tenant,
         .user_id = issuer->user_id,
         .user_ns = "",
@@ -137,9 +141,9 @@ static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_
         .issued_at = rgw_time(&call->arena, issued_at),
     };
     out->session_token = fields.expiration != NULL && fields.issued_at != NULL
-                             ? sts_rgw_token_seal(now_state->key, &fields, &call->arena)
+                             ? sts_rgw_token_seal(state->key, &fields, &call->arena)
                              : NULL;
-    OPENSSL_cleanse(now_state->key, sizeof(now_state->key));
+    OPENSSL_cleanse(state->key, sizeof(state->key));
     if (out->session_token == NULL)
         return sts_call_fail(call, STS_STATUS_INTERNAL, "cannot build the RGW session token");
     out->access_key_id = fields.access_key_id;

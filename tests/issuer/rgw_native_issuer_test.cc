@@ -159,7 +159,8 @@ TEST_F(RgwNativeIssuer, PolicyIsCarriedAndMustBeAJsonObject)
     sts_rgw_token_fields_t f{};
     ASSERT_TRUE(open(out.session_token, key_text, &f));
     EXPECT_STREQ(f.policy, policy);
-    for (const char *bad : {"not json", "[1,2]", "{\"a\":", ""}) {
+    std::string too_long = "{\"Version\":\"" + std::string(2100, 'x') + "\"}";
+    for (const char *bad : {"not json", "[1,2]", "{\"a\":", "", too_long.c_str()}) {
         EXPECT_EQ(issue(900, nullptr, bad, &out), STS_STATUS_INVALID_ARGUMENT) << bad;
         EXPECT_NE(std::string(sts_call_error_message(&call, STS_STATUS_INVALID_ARGUMENT)).find("Policy"),
                   std::string::npos);
