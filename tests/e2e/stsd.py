@@ -14,6 +14,8 @@ PROTO_DIR = os.environ.get("STS_PROTO_DIR", os.path.join(os.path.dirname(__file_
 GRPC_PROTO_DIR = os.environ.get("STS_GRPC_PROTO_DIR", "/usr/share/grpc-proto")
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 LISTENING = re.compile(r" info (rest|grpc) listening on 127\.0\.0\.1:(\d+)")
+# The line main writes once both adapters listen; not "ready: the upstream check passed", which can come first.
+READY = re.compile(r" info ready$", re.M)
 
 
 class Stsd:
@@ -37,7 +39,7 @@ class Stsd:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = self.log()
-            if " info ready" in text:
+            if READY.search(text):
                 self.ports = {m.group(1): int(m.group(2)) for m in LISTENING.finditer(text)}
                 return self
             if self.proc.poll() is not None:
