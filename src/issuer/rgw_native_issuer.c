@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <yajl/yajl_tree.h>
 #include "crypto/random.h"
 #include "issuer/rgw_role.h"
@@ -32,9 +31,8 @@ typedef struct {
 typedef struct {
     sts_issuer_t base;
     pthread_mutex_t lock;
-    sts_secret_file_t key_file; /* guarded by lock, with current and next_key_check */
+    sts_secret_file_t key_file; /* guarded by lock, with current */
     snapshot_t current;
-    time_t next_key_check;
     char *user_tenant, *user_id, *role_arn, *configured_role_id;
     int32_t max_duration_seconds;
     int has_client;
@@ -68,12 +66,7 @@ static void refresh_key(rgw_native_issuer_t *issuer)
 
 static void take_snapshot(rgw_native_issuer_t *issuer, snapshot_t *out)
 {
-    time_t now = time(NULL);
     pthread_mutex_lock(&issuer->lock);
-    if (now >= issuer->next_key_check) {
-        refresh_key(issuer);
-        issuer->next_key_check = now + 1;
-    }
     *out = issuer->current;
     pthread_mutex_unlock(&issuer->lock);
 }
@@ -175,14 +168,17 @@ static void apply_role(rgw_native_issuer_t *issuer, const sts_rgw_role_t *role)
     }
 }
 
+/* The background half: the key file's rotation and the role's GetRole, so issuing itself never does I/O. */
 static sts_status_t check(sts_issuer_t *self, char *message, size_t message_size)
 {
     rgw_native_issuer_t *issuer = (rgw_native_issuer_t *)self;
-    sts_rgw_role_t role;
-    sts_rgw_role_get(&issuer->client, issuer->role_arn, &role);
+    sts_rgw_role_t role = {.state = STS_RGW_ROLE_FOUND};
+    if (issuer->has_client)
+        sts_rgw_role_get(&issuer->client, issuer->role_arn, &role);
     pthread_mutex_lock(&issuer->lock);
     refresh_key(issuer);
-    apply_role(issuer, &role);
+    if (issuer->has_client)
+        apply_role(issuer, &role);
     int ready = role.state != STS_RGW_ROLE_UNKNOWN && issuer->current.role_id[0] != '\0';
     snprintf(message, message_size, "%s",
              ready                                ? "ok"
@@ -191,6 +187,7 @@ static sts_status_t check(sts_issuer_t *self, char *message, size_t message_size
     pthread_mutex_unlock(&issuer->lock);
     return ready ? STS_STATUS_OK : STS_STATUS_UNAVAILABLE;
 }
+
 static void destroy(sts_issuer_t *self)
 {
     rgw_native_issuer_t *issuer = (rgw_native_issuer_t *)self;
@@ -271,7 +268,7 @@ sts_issuer_t *sts_rgw_native_issuer_create(const sts_rgw_native_settings_t *sett
     }
     issuer->base.name = "rgw-native";
     issuer->base.issue = issue;
-    issuer->base.check = issuer->has_client ? check : NULL;
+    issuer->base.check = check;
     issuer->base.destroy = destroy;
     return &issuer->base;
 }

@@ -24,9 +24,9 @@ typedef struct {
 
 /**
  * Creates the issuer, reading the key file (refused, unless allow_shared_key_file, when it is not private to the
- * process's user). Issuing is inline (no I/O): the key file is re-checked for rotation at most once a second,
- * and the role id comes from the last GetRole, which check repeats. Returns NULL with a message (never the key)
- * in error. Thread-safe once created.
+ * process's user). Issuing is inline and does no I/O: check, called periodically from the readiness thread,
+ * re-reads a changed key file (rotation) and repeats GetRole for the role id. Returns NULL with a message (never
+ * the key) in error. Thread-safe once created.
  */
 sts_issuer_t *sts_rgw_native_issuer_create(const sts_rgw_native_settings_t *settings, char *error, size_t error_size);
 

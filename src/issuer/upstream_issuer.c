@@ -78,12 +78,12 @@ static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_
         sts_buf_dispose(&form);
         return sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "the request to the STS would be too large");
     }
-    sts_upstream_reply_t *outcome = sts_arena_calloc(&call->arena, sizeof(*outcome));
-    call_upstream(issuer, form.data, call->deadline_ns, &call->arena, outcome);
+    sts_upstream_reply_t *reply = sts_arena_calloc(&call->arena, sizeof(*reply));
+    call_upstream(issuer, form.data, call->deadline_ns, &call->arena, reply);
     sts_buf_dispose(&form);
-    if (outcome->status != STS_STATUS_OK)
-        return sts_call_fail(call, outcome->status, "%s", outcome->message);
-    const sts_response_t *r = &outcome->response;
+    if (reply->status != STS_STATUS_OK)
+        return sts_call_fail(call, reply->status, "%s", reply->message);
+    const sts_response_t *r = &reply->response;
     if (r->access_key_id == NULL || r->secret_access_key == NULL || r->session_token == NULL || r->expiration == NULL ||
         sts_time_parse_rfc3339(r->expiration, strlen(r->expiration), &out->expiration) != 0)
         return sts_call_fail(call, STS_STATUS_UNAVAILABLE,
@@ -104,17 +104,17 @@ static sts_status_t check(sts_issuer_t *self, char *message, size_t message_size
     sts_buf_t form;
     sts_buf_init(&form, 4096);
     build_form(issuer, "stsd-readiness-check", 900, NULL, &form);
-    sts_upstream_reply_t outcome;
-    call_upstream(issuer, form.data, 0, &arena, &outcome);
+    sts_upstream_reply_t reply;
+    call_upstream(issuer, form.data, 0, &arena, &reply);
     sts_buf_dispose(&form);
-    if (outcome.status == STS_STATUS_OK && outcome.response.access_key_id == NULL) {
-        outcome.status = STS_STATUS_UNAVAILABLE;
-        snprintf(outcome.message, sizeof(outcome.message), "the STS at %s answered without credentials",
+    if (reply.status == STS_STATUS_OK && reply.response.access_key_id == NULL) {
+        reply.status = STS_STATUS_UNAVAILABLE;
+        snprintf(reply.message, sizeof(reply.message), "the STS at %s answered without credentials",
                  issuer->client.url);
     }
-    snprintf(message, message_size, "%s", outcome.status == STS_STATUS_OK ? "ok" : outcome.message);
+    snprintf(message, message_size, "%s", reply.status == STS_STATUS_OK ? "ok" : reply.message);
     sts_arena_dispose(&arena);
-    return outcome.status;
+    return reply.status;
 }
 
 static void destroy(sts_issuer_t *self)

@@ -134,7 +134,7 @@ const sts_option_t sts_options[] = {
                   "how often the background readiness check calls the upstream"),
     STRING_OPTION(
         rgw_sts_key_file, NULL, check_not_empty,
-        "rgw-native issuer: file holding RGW's 'rgw sts key' (root-equivalent: mode 0600, re-read on change)"),
+        "rgw-native issuer: file holding RGW's 'rgw sts key' (root-equivalent: mode 0600, re-read when it changes)"),
     STRING_OPTION(rgw_sts_key_file_allow_shared, "false", check_bool,
                   "rgw-native issuer: start even if the key file is readable by others (not recommended)"),
     STRING_OPTION(rgw_user, NULL, check_not_empty,

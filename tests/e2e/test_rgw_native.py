@@ -129,6 +129,23 @@ class NativeConfiguration(unittest.TestCase):
         self.assertIn("root-equivalent", stsd.log())
         s3_client(rest_credentials(self, stsd)).list_buckets()
 
+    def test_a_rotated_key_takes_effect_without_a_restart(self):
+        stsd = self.start(native_stsd(key="ponmlkjihgfedcba"))
+        with self.assertRaises(botocore.exceptions.ClientError) as raised:
+            s3_client(rest_credentials(self, stsd)).list_buckets()
+        self.assertIn(status_of(raised.exception), (400, 403))
+        with open(stsd.key_file, "w") as f:
+            f.write(rgw_env()["RGW_STS_KEY"] + "\n")
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                s3_client(rest_credentials(self, stsd)).list_buckets()
+                break
+            except botocore.exceptions.ClientError:
+                self.assertLess(time.monotonic(), deadline, "the rotated key was not picked up:\n" + stsd.log())
+                time.sleep(0.3)
+        self.assertIn("re-read %s after it changed" % stsd.key_file, stsd.log())
+
     def test_a_configured_role_id_needs_no_lookup(self):
         role_id = iam("get-role", "--role-name", rgw_env()["RGW_ROLE_ARN"].rsplit("/", 1)[1])["Role"]["RoleId"]
         stsd = self.start(native_stsd(lookup=False, env={"STS_RGW_ROLE_ID": role_id}))
