@@ -151,6 +151,20 @@ class NativeConfiguration(unittest.TestCase):
         stsd = self.start(native_stsd(lookup=False, env={"STS_RGW_ROLE_ID": role_id}))
         exercise_boto3(self, rest_credentials(self, stsd))
 
+    def test_a_configured_role_id_that_rgw_disagrees_with_is_not_ready(self):
+        wrong = "00000000-0000-0000-0000-000000000000"
+        stsd = native_stsd(env={"STS_RGW_ROLE_ID": wrong}).start()
+        self.addCleanup(self.stop_clean, stsd)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and "not ready" not in stsd.log():
+            time.sleep(0.1)
+        status, _, body = curl(stsd.rest + "/readyz")
+        self.assertEqual(status, 503)
+        self.assertIn("not the configured rgw_role_id " + wrong, error_body(self, body, 503, "UNAVAILABLE"))
+        status, _, body = curl("-X", "PUT", stsd.rest + "/token")
+        self.assertEqual(status, 400)
+        error_body(self, body, 400, "FAILED_PRECONDITION")
+
     def test_a_deleted_role_ends_its_sessions_and_readiness(self):
         name = "sts-native-" + uuid.uuid4().hex[:8]
         trust = json.dumps({"Version": "2012-10-17", "Statement": [{
