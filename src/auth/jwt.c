@@ -8,6 +8,7 @@
 #include <yajl/yajl_tree.h>
 #include "util/base64.h"
 #include "util/log.h"
+#include "util/text.h"
 #include "util/timefmt.h"
 
 /* A decoded part of the token: base64url-decoded bytes, NUL-terminated for the JSON parser. */
@@ -228,14 +229,6 @@ static sts_jwt_result_t check_parties(yajl_val claims, const sts_jwt_rules_t *ru
     return STS_JWT_OK;
 }
 
-static char *copy(const char *text)
-{
-    char *out = strdup(text);
-    if (out == NULL)
-        sts_log_fatal("out of memory");
-    return out;
-}
-
 /* Follows a dotted path of object members; NULL when any step is missing. */
 static yajl_val follow(yajl_val node, const char *path, const char *audience)
 {
@@ -261,7 +254,7 @@ static void add_roles(sts_jwt_identity_t *identity, yajl_val array)
         if (grown == NULL)
             sts_log_fatal("out of memory");
         identity->roles = grown;
-        identity->roles[identity->role_count++] = copy(YAJL_GET_STRING(role));
+        identity->roles[identity->role_count++] = sts_strdup(YAJL_GET_STRING(role));
     }
 }
 
@@ -270,8 +263,8 @@ static void extract_identity(yajl_val claims, const sts_jwt_rules_t *rules, sts_
     memset(identity, 0, sizeof(*identity));
     yajl_val sub = get(claims, "sub", yajl_t_string);
     yajl_val name = get(claims, rules->username_claim, yajl_t_string);
-    identity->subject = copy(sub != NULL ? YAJL_GET_STRING(sub) : "");
-    identity->username = copy(name != NULL ? YAJL_GET_STRING(name) : identity->subject);
+    identity->subject = sts_strdup(sub != NULL ? YAJL_GET_STRING(sub) : "");
+    identity->username = sts_strdup(name != NULL ? YAJL_GET_STRING(name) : identity->subject);
     number_claim(claims, "exp", &identity->expires_at);
     for (size_t p = 0; p < rules->role_path_count; p++) {
         const char *path = rules->role_paths[p];

@@ -11,6 +11,7 @@
 #include "issuer/secret_file.h"
 #include "issuer/session_name.h"
 #include "util/log.h"
+#include "util/text.h"
 
 /* RGW's own AssumeRole mints 20 upper-case alphanumerics and a 40-character secret. */
 enum { ACCESS_KEY_ID_LENGTH = 20, SECRET_LENGTH = 40, ROLE_PROBLEM_MAX = 768 };
@@ -51,17 +52,12 @@ static int take_key(rgw_native_issuer_t *issuer, char *error, size_t error_size)
     return 0;
 }
 
-/* Picks up a rotated key file; called with the lock held. */
+/* Picks up a rotated key file; called with the lock held. A refused key leaves the current one in place. */
 static void refresh_key(rgw_native_issuer_t *issuer)
 {
-    uint8_t previous[STS_RGW_KEY_BYTES];
-    memcpy(previous, issuer->current.key, sizeof(previous));
     char error[512];
-    if (sts_secret_file_refresh(&issuer->key_file) && take_key(issuer, error, sizeof(error)) != 0) {
+    if (sts_secret_file_refresh(&issuer->key_file) && take_key(issuer, error, sizeof(error)) != 0)
         sts_log_warn("%s; keeping the previous key", error);
-        memcpy(issuer->current.key, previous, sizeof(previous));
-    }
-    OPENSSL_cleanse(previous, sizeof(previous));
 }
 
 static void take_snapshot(rgw_native_issuer_t *issuer, snapshot_t *out)
@@ -203,23 +199,17 @@ static void destroy(sts_issuer_t *self)
     free(issuer);
 }
 
-static char *copy(const char *text, size_t len)
-{
-    char *out = text != NULL ? strndup(text, len) : NULL;
-    if (text != NULL && out == NULL)
-        sts_log_fatal("out of memory");
-    return out;
-}
-
 static int check_settings(const sts_rgw_native_settings_t *settings, char *error, size_t error_size)
 {
     const char *id = settings->role_id;
     if (settings->user == NULL || settings->user[0] == '\0')
         snprintf(error, error_size, "the rgw-native issuer needs rgw_user, the RGW user its sessions act for");
-    else if ((id == NULL || id[0] == '\0') && (settings->role_arn == NULL || settings->connection == NULL))
+    else if ((id == NULL || id[0] == '\0') && settings->connection == NULL)
         snprintf(error, error_size,
                  "the rgw-native issuer needs rgw_role_id, or role_arn with sts_endpoint_url and creds_path to look "
                  "the role up");
+    else if (settings->connection != NULL && settings->role_arn == NULL)
+        snprintf(error, error_size, "the rgw-native issuer needs role_arn to look the role up");
     else if (id != NULL && strlen(id) >= STS_RGW_ROLE_ID_MAX)
         snprintf(error, error_size, "rgw_role_id is longer than %d characters", STS_RGW_ROLE_ID_MAX - 1);
     else
@@ -234,33 +224,34 @@ sts_issuer_t *sts_rgw_native_issuer_create(const sts_rgw_native_settings_t *sett
     rgw_native_issuer_t *issuer = calloc(1, sizeof(*issuer));
     if (issuer == NULL)
         sts_log_fatal("out of memory");
-    if (sts_secret_file_open(&issuer->key_file, settings->key_file, !settings->allow_shared_key_file, error,
-                             error_size) != 0) {
-        if (strstr(error, "must be private") != NULL)
-            snprintf(error + strlen(error), error_size - strlen(error),
-                     "; it holds a root-equivalent RGW secret (set rgw_sts_key_file_allow_shared=true to accept it)");
+    int opened = sts_secret_file_open(&issuer->key_file, settings->key_file, !settings->allow_shared_key_file, error,
+                                      error_size);
+    if (opened == STS_SECRET_FILE_NOT_PRIVATE)
+        snprintf(error + strlen(error), error_size - strlen(error),
+                 "; it holds a root-equivalent RGW secret (set rgw_sts_key_file_allow_shared=true to accept it)");
+    if (opened != 0) {
         free(issuer);
         return NULL;
     }
+    issuer->has_client = settings->connection != NULL;
     if (take_key(issuer, error, error_size) != 0 ||
-        (settings->connection != NULL && settings->role_arn != NULL &&
+        (issuer->has_client &&
          sts_upstream_client_init(&issuer->client, settings->connection, error, error_size) != 0)) {
         sts_secret_file_dispose(&issuer->key_file);
         OPENSSL_cleanse(&issuer->current, sizeof(issuer->current));
         free(issuer);
         return NULL;
     }
-    issuer->has_client = settings->connection != NULL && settings->role_arn != NULL;
     pthread_mutex_init(&issuer->lock, NULL);
     const char *dollar = strchr(settings->user, '$');
-    issuer->user_tenant = copy(settings->user, dollar != NULL ? (size_t)(dollar - settings->user) : 0);
-    issuer->user_id = copy(dollar != NULL ? dollar + 1 : settings->user, strlen(settings->user));
-    issuer->role_arn = copy(settings->role_arn, settings->role_arn != NULL ? strlen(settings->role_arn) : 0);
+    issuer->user_tenant = sts_strndup(settings->user, dollar != NULL ? (size_t)(dollar - settings->user) : 0);
+    issuer->user_id = sts_strdup(dollar != NULL ? dollar + 1 : settings->user);
+    issuer->role_arn = sts_strdup(settings->role_arn);
     issuer->max_duration_seconds = settings->max_duration_seconds;
     snapshot_t *state = &issuer->current;
     state->problem_status = STS_STATUS_UNAVAILABLE;
     if (settings->role_id != NULL && settings->role_id[0] != '\0') {
-        issuer->configured_role_id = copy(settings->role_id, strlen(settings->role_id));
+        issuer->configured_role_id = sts_strdup(settings->role_id);
         memcpy(state->role_id, settings->role_id, strlen(settings->role_id) + 1);
     } else {
         snprintf(state->problem, sizeof(state->problem), "the id of role %s has not been looked up yet",

@@ -15,7 +15,7 @@ typedef struct {
     const char *key_file;      /**< holds `rgw sts key`; its first 16 bytes are the AES key */
     int allow_shared_key_file; /**< accept a key file others may read (the explicit override) */
     const char *user;          /**< the RGW user sessions act for: "uid" or "tenant$uid" */
-    const char *role_arn;      /**< looked up with GetRole; NULL when role_id is given and no lookup is wanted */
+    const char *role_arn;      /**< looked up with GetRole through connection; required with it */
     const char *role_id;       /**< NULL: resolved through GetRole */
     int32_t max_duration_seconds;
     /** RGW's IAM endpoint and keys for GetRole; NULL only with role_id (then nothing is checked). */

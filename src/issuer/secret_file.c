@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "util/log.h"
+#include "util/text.h"
 
 static int is_space(char c)
 {
@@ -43,7 +44,7 @@ static int read_value(const char *path, char out[STS_SECRET_FILE_MAX], char *err
     return rc;
 }
 
-/* Reads the file into file->value and records its stamp; on failure leaves value as it was. */
+/* Reads the file into file->value; on failure leaves value as it was. */
 static int load(sts_secret_file_t *file, const struct stat *st, char *error, size_t error_size)
 {
     if (file->private_only && ((st->st_mode & 077) != 0 || st->st_uid != geteuid())) {
@@ -51,7 +52,7 @@ static int load(sts_secret_file_t *file, const struct stat *st, char *error, siz
                  "%s must be private to the service user (owned by uid %u, mode 0600 or 0400; it is uid %u, mode "
                  "%04o)",
                  file->path, (unsigned)geteuid(), (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777));
-        return -1;
+        return STS_SECRET_FILE_NOT_PRIVATE;
     }
     char value[STS_SECRET_FILE_MAX];
     if (read_value(file->path, value, error, error_size) != 0)
@@ -73,18 +74,16 @@ int sts_secret_file_open(sts_secret_file_t *file, const char *path, int private_
 {
     memset(file, 0, sizeof(*file));
     file->private_only = private_only;
-    file->path = strdup(path);
-    if (file->path == NULL)
-        sts_log_fatal("out of memory");
+    file->path = sts_strdup(path);
     struct stat st;
-    if (stat(path, &st) != 0) {
+    int rc = -1;
+    if (stat(path, &st) != 0)
         snprintf(error, error_size, "cannot read %s: %s", path, strerror(errno));
-    } else if (load(file, &st, error, error_size) == 0) {
+    else if ((rc = load(file, &st, error, error_size)) == 0)
         set_stamp(file, &st);
-        return 0;
-    }
-    sts_secret_file_dispose(file);
-    return -1;
+    if (rc != 0)
+        sts_secret_file_dispose(file);
+    return rc;
 }
 
 int sts_secret_file_refresh(sts_secret_file_t *file)

@@ -8,6 +8,9 @@
 /** Longest value accepted from a file. */
 #define STS_SECRET_FILE_MAX 256
 
+/** What sts_secret_file_open returns for a file refused by private_only (other failures are -1). */
+#define STS_SECRET_FILE_NOT_PRIVATE (-2)
+
 /**
  * A file and the value last read from it. Not thread-safe: its owner serialises calls.
  * Lifecycle: sts_secret_file_open, any number of sts_secret_file_refresh, sts_secret_file_dispose (which wipes the
@@ -25,8 +28,8 @@ typedef struct {
 
 /**
  * Reads path. With private_only, a file with any group or other permission bit, or owned by another user than
- * the process's, is refused. Returns 0, or -1 with a message naming the file, never its content (the struct is
- * then disposed).
+ * the process's, is refused. Returns 0, or STS_SECRET_FILE_NOT_PRIVATE or -1 with a message naming the file,
+ * never its content (the struct is then disposed).
  */
 int sts_secret_file_open(sts_secret_file_t *file, const char *path, int private_only, char *error, size_t error_size);
 

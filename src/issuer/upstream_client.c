@@ -5,14 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/log.h"
-
-static char *copy(const char *text)
-{
-    char *out = text != NULL ? strdup(text) : NULL;
-    if (text != NULL && out == NULL)
-        sts_log_fatal("out of memory");
-    return out;
-}
+#include "util/text.h"
 
 /* Splits the URL into what the signature needs: the Host header value and the path. */
 static int parse_url(sts_upstream_client_t *client, const char *url, char *error, size_t error_size)
@@ -33,7 +26,7 @@ static int parse_url(sts_upstream_client_t *client, const char *url, char *error
         if (client->host_header == NULL)
             sts_log_fatal("out of memory");
         snprintf(client->host_header, size, port != NULL ? "%s:%s" : "%s", host, port != NULL ? port : "");
-        client->path = copy(path != NULL && path[0] != '\0' ? path : "/");
+        client->path = sts_strdup(path != NULL && path[0] != '\0' ? path : "/");
         rc = 0;
     }
     curl_free(scheme);
@@ -56,9 +49,9 @@ int sts_upstream_client_init(sts_upstream_client_t *client, const sts_upstream_c
         free(client->path);
         return -1;
     }
-    client->url = copy(connection->url);
-    client->region = copy(connection->region);
-    client->ca_file = copy(connection->ca_file);
+    client->url = sts_strdup(connection->url);
+    client->region = sts_strdup(connection->region);
+    client->ca_file = sts_strdup(connection->ca_file);
     client->endpoint = (sts_upstream_endpoint_t){client->url,
                                                  client->host_header,
                                                  client->path,

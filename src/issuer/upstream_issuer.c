@@ -6,6 +6,7 @@
 #include "issuer/session_name.h"
 #include "issuer/upstream_client.h"
 #include "util/log.h"
+#include "util/text.h"
 
 typedef struct {
     sts_issuer_t base;
@@ -144,8 +145,7 @@ sts_issuer_t *sts_upstream_issuer_create(const sts_upstream_settings_t *settings
         return NULL;
     }
     issuer->assume_role = assume_role;
-    if (settings->role_arn != NULL && (issuer->role_arn = strdup(settings->role_arn)) == NULL)
-        sts_log_fatal("out of memory");
+    issuer->role_arn = sts_strdup(settings->role_arn);
     issuer->base.name = "sts";
     issuer->base.blocking = 1;
     issuer->base.issue = issue;
