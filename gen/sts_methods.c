@@ -82,7 +82,7 @@ static const sts_method_t methods[] = {
      sts_handle_access_token_service_delete_access_token, http_access_token_service_delete_access_token, 1, STS_METHOD_BLOCKING, NULL},
     {"/sts.v1.TokenService/IssueToken", "sts.v1.TokenService", "IssueToken",
      &sts__v1__issue_token_request__descriptor, &sts__v1__issue_token_response__descriptor,
-     sts_handle_token_service_issue_token, http_token_service_issue_token, 2, STS_METHOD_BLOCKING | STS_METHOD_ISSUER_BOUND, "admin"},
+     sts_handle_token_service_issue_token, http_token_service_issue_token, 2, STS_METHOD_BLOCKING | STS_METHOD_ISSUER_BOUND, "issuer"},
     {"/sts.v1.TokenService/Health", "sts.v1.TokenService", "Health",
      &sts__v1__health_request__descriptor, &sts__v1__health_response__descriptor,
      sts_handle_token_service_health, http_token_service_health, 2, STS_METHOD_PUBLIC, NULL},

@@ -8,7 +8,9 @@
 #include <time.h>
 #include "core/service.h"
 #include "crypto/access_token.h"
+#include "sts/v1/access_tokens.pb-c.h"
 #include "util/log.h"
+#include "util/text.h"
 #include "util/timefmt.h"
 
 /* last_used_time is metadata: written at most this often per token, by the flusher, never by a request. */
@@ -19,80 +21,130 @@ typedef struct {
     char id[STS_ACCESS_TOKEN_ID_CHARS + 1]; /* "" when the slot is free */
     uint8_t hmac[32];
     int enabled;
-    int64_t expiration_time;
-    char *name, *subject;
-    const char *const *roles; /* borrowed from the rules */
-    char **role_storage;
+    int64_t expires_at; /* the effective expiry, lifetime cap included */
+    int domain;
+    char *auth_id, *name;
+    const char **roles; /* the strings are borrowed from the rules */
     size_t role_count;
+    int64_t cached_at_ns; /* CLOCK_MONOTONIC: the entry is trusted for cache_ttl_ns only */
     int64_t last_used, last_written;
 } slot_t;
+
+/* An id the store did not have, remembered briefly so that a client retrying a dead token costs no lookup. */
+typedef struct {
+    char id[STS_ACCESS_TOKEN_ID_CHARS + 1];
+    int64_t until_ns;
+} unknown_t;
 
 struct sts_access_token_authenticator_s {
     sts_store_t *store;
     uint8_t key[32];
     const sts_access_token_role_rule_t *rules;
     size_t rule_count;
+    int64_t cache_ttl_ns, unknown_ttl_ns;
     pthread_mutex_t lock;
+    /* Bumped by every invalidation: a lookup that read the store before one must not cache what it read. */
+    uint64_t generation;
     slot_t slots[STS_ACCESS_TOKEN_CACHE_SLOTS];
+    unknown_t unknown[STS_ACCESS_TOKEN_UNKNOWN_SLOTS];
     pthread_t flusher;
     int flusher_started, stopping;
     pthread_cond_t wake;
 };
 
-static const char *const domain_names[] = {"LOCAL",
-                                           "API_NULL_DOMAIN",
-                                           "WORLD",
-                                           "POSIX_USER",
-                                           "POSIX_GROUP",
-                                           "ACTIVE_DIRECTORY",
-                                           "API_INVALID_DOMAIN",
-                                           "API_RESERVED_DOMAIN",
-                                           "API_INTERNAL_DOMAIN",
-                                           "API_OPERATOR_DOMAIN",
-                                           "API_CREATOR_DOMAIN"};
-
-static slot_t *slot_for(sts_access_token_authenticator_t *auth, const char *id)
+/* Ids are random, so their first hex digits spread them; an attacker's chosen ids only collide with each other. */
+static unsigned slot_index(const char *id)
 {
     unsigned index = 0;
     for (int i = 0; i < 6; i++)
         index = index * 16 + (unsigned)(id[i] <= '9' ? id[i] - '0' : id[i] - 'a' + 10);
-    return &auth->slots[index % STS_ACCESS_TOKEN_CACHE_SLOTS];
+    return index;
+}
+
+static slot_t *slot_for(sts_access_token_authenticator_t *auth, const char *id)
+{
+    return &auth->slots[slot_index(id) % STS_ACCESS_TOKEN_CACHE_SLOTS];
+}
+
+static unknown_t *unknown_for(sts_access_token_authenticator_t *auth, const char *id)
+{
+    return &auth->unknown[slot_index(id) % STS_ACCESS_TOKEN_UNKNOWN_SLOTS];
 }
 
 static void clear_slot(slot_t *slot)
 {
+    free(slot->auth_id);
     free(slot->name);
-    free(slot->subject);
-    free(slot->role_storage);
+    free(slot->roles);
     memset(slot, 0, sizeof(*slot));
 }
 
-/* The roles the rules grant this identity, gathered into the slot. */
-static void grant_roles(sts_access_token_authenticator_t *auth, slot_t *slot, int domain)
+static int in_list(const char *list, const char *name)
 {
-    const char *domain_name =
-        domain >= 0 && domain < (int)(sizeof(domain_names) / sizeof(domain_names[0])) ? domain_names[domain] : "";
+    size_t len = strlen(name);
+    for (const char *p = list; *p != '\0'; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        if (strcspn(p, ",") == len && strncmp(p, name, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int rule_matches(const sts_access_token_role_rule_t *rule, const sts_store_identity_t *user)
+{
+    /* user:NAME names a LOCAL user, so a JWT or certificate caller of the same name is never that user. */
+    if (rule->user != NULL)
+        return user->domain == STS__V1__IDENTITY_DOMAIN__LOCAL && strcmp(rule->user, user->name) == 0;
+    const ProtobufCEnumValue *domain =
+        protobuf_c_enum_descriptor_get_value(&sts__v1__identity_domain__descriptor, user->domain);
+    return domain != NULL && strcmp(rule->domain, domain->name) == 0;
+}
+
+/* The roles the rules grant this identity, limited to the token's ceiling (NULL: none). */
+static void grant_roles(sts_access_token_authenticator_t *auth, slot_t *slot, const sts_token_record_t *record)
+{
     for (size_t i = 0; i < auth->rule_count; i++) {
         const sts_access_token_role_rule_t *rule = &auth->rules[i];
-        int match = (rule->user != NULL && strcmp(rule->user, slot->name) == 0) ||
-                    (rule->domain != NULL && strcmp(rule->domain, domain_name) == 0);
-        for (size_t r = 0; match && r < rule->role_count; r++) {
-            char **grown = realloc(slot->role_storage, (slot->role_count + 1) * sizeof(char *));
+        if (!rule_matches(rule, &record->user))
+            continue;
+        for (size_t r = 0; r < rule->role_count; r++) {
+            const char *role = rule->roles[r];
+            int held = 0;
+            for (size_t k = 0; k < slot->role_count && !held; k++)
+                held = strcmp(slot->roles[k], role) == 0;
+            if (held || (record->role_ceiling != NULL && !in_list(record->role_ceiling, role)))
+                continue;
+            const char **grown = realloc(slot->roles, (slot->role_count + 1) * sizeof(char *));
             if (grown == NULL)
                 sts_log_fatal("out of memory");
-            slot->role_storage = grown;
-            slot->role_storage[slot->role_count++] = (char *)rule->roles[r];
+            slot->roles = grown;
+            slot->roles[slot->role_count++] = role;
         }
     }
-    slot->roles = (const char *const *)slot->role_storage;
+}
+
+static void fill_slot(sts_access_token_authenticator_t *auth, const sts_call_t *call, slot_t *slot,
+                      const sts_token_record_t *record)
+{
+    memset(slot, 0, sizeof(*slot));
+    memcpy(slot->id, record->id, sizeof(slot->id));
+    memcpy(slot->hmac, record->hmac, 32);
+    slot->enabled = record->enabled;
+    slot->expires_at = sts_service_token_expiry(call->service, record->creation_time, record->expiration_time);
+    slot->domain = record->user.domain;
+    slot->auth_id = sts_strdup(record->user.auth_id);
+    slot->name = sts_strdup(record->user.name);
+    slot->cached_at_ns = sts_time_monotonic_ns();
+    slot->last_written = record->last_used_time;
+    grant_roles(auth, slot, record);
 }
 
 static void fill_principal(sts_call_t *call, const slot_t *slot)
 {
     sts_principal_t *p = &call->principal;
     p->authenticated = 1;
-    p->username = sts_arena_strdup(&call->arena, slot->name);
-    p->subject = sts_arena_strdup(&call->arena, slot->subject);
+    p->domain = slot->domain;
+    p->auth_id = sts_arena_strdup(&call->arena, slot->auth_id);
+    p->name = sts_arena_strdup(&call->arena, slot->name);
     const char **roles = sts_arena_alloc(&call->arena, (slot->role_count + 1) * sizeof(char *));
     for (size_t i = 0; i < slot->role_count; i++)
         roles[i] = sts_arena_strdup(&call->arena, slot->roles[i]);
@@ -100,7 +152,7 @@ static void fill_principal(sts_call_t *call, const slot_t *slot)
     p->role_count = slot->role_count;
 }
 
-/* Judges a cached token; fills the principal when it passes. Called with the lock held. */
+/* Judges a token from what was read about it; fills the principal when it passes. Called with the lock held. */
 static sts_status_t judge(sts_call_t *call, slot_t *slot, const uint8_t hmac[32])
 {
     if (CRYPTO_memcmp(slot->hmac, hmac, 32) != 0)
@@ -108,14 +160,34 @@ static sts_status_t judge(sts_call_t *call, slot_t *slot, const uint8_t hmac[32]
     if (!slot->enabled)
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "access token %s is disabled", slot->id);
     int64_t now = sts_time_now();
-    if (slot->expiration_time != 0 && now >= slot->expiration_time) {
+    if (now >= slot->expires_at) {
         char when[STS_TIME_ISO_MAX];
-        sts_time_format_rfc3339(slot->expiration_time, 0, when, sizeof(when));
+        sts_time_format_rfc3339(slot->expires_at, 0, when, sizeof(when));
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "access token %s expired at %s", slot->id, when);
     }
     slot->last_used = now;
     fill_principal(call, slot);
     return STS_STATUS_OK;
+}
+
+/* From the caches alone: 1 when they decided (status set), 0 when the store must be read. Takes the lock. */
+static int from_cache(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *id, const uint8_t hmac[32],
+                      sts_status_t *status, uint64_t *generation)
+{
+    int64_t now_ns = sts_time_monotonic_ns();
+    pthread_mutex_lock(&auth->lock);
+    *generation = auth->generation;
+    slot_t *slot = slot_for(auth, id);
+    unknown_t *unknown = unknown_for(auth, id);
+    int decided = 1;
+    if (strcmp(slot->id, id) == 0 && now_ns - slot->cached_at_ns < auth->cache_ttl_ns)
+        *status = judge(call, slot, hmac);
+    else if (strcmp(unknown->id, id) == 0 && now_ns < unknown->until_ns)
+        *status = sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "unknown access token");
+    else
+        decided = 0;
+    pthread_mutex_unlock(&auth->lock);
+    return decided;
 }
 
 sts_status_t sts_access_token_authenticate(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *token,
@@ -126,39 +198,41 @@ sts_status_t sts_access_token_authenticate(sts_access_token_authenticator_t *aut
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "malformed access token");
     uint8_t hmac[32];
     sts_access_token_hmac(auth->key, token, len, hmac);
-    pthread_mutex_lock(&auth->lock);
-    slot_t *slot = slot_for(auth, id);
-    if (strcmp(slot->id, id) == 0) {
-        sts_status_t status = judge(call, slot, hmac);
-        pthread_mutex_unlock(&auth->lock);
+    sts_status_t status;
+    uint64_t generation;
+    if (from_cache(auth, call, id, hmac, &status, &generation))
         return status;
-    }
-    pthread_mutex_unlock(&auth->lock);
-    if (!call->on_worker && call->service->workers != NULL) {
-        call->wants_worker = 1; /* the store may block: not on an event-loop or completion-queue thread */
-        return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "retrying on a worker");
+    if (call->runs_on == STS_WORK_INLINE && call->service->pools[STS_WORK_LOOKUP] != NULL) {
+        call->wants = STS_WORK_LOOKUP; /* the store may block: not on an event-loop or completion-queue thread */
+        return STS_STATUS_OK;
     }
     sts_token_record_t record;
     char error[512] = "";
     sts_store_result_t result = auth->store->get(auth->store, id, &call->arena, &record, error, sizeof(error));
-    if (result == STS_STORE_NOT_FOUND)
-        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "unknown access token");
-    if (result != STS_STORE_OK)
+    if (result != STS_STORE_OK && result != STS_STORE_NOT_FOUND)
         return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "cannot check the access token: %s", error);
+    slot_t fresh = {0};
+    if (result == STS_STORE_OK)
+        fill_slot(auth, call, &fresh, &record);
     pthread_mutex_lock(&auth->lock);
-    slot = slot_for(auth, id);
-    clear_slot(slot); /* a colliding token gives way; it is read again when next used */
-    memcpy(slot->id, record.id, sizeof(slot->id));
-    memcpy(slot->hmac, record.hmac, 32);
-    slot->enabled = record.enabled;
-    slot->expiration_time = record.expiration_time;
-    slot->name = strdup(record.user.name[0] ? record.user.name : record.user.auth_id);
-    slot->subject = strdup(record.user.auth_id[0] ? record.user.auth_id : record.user.name);
-    if (slot->name == NULL || slot->subject == NULL)
-        sts_log_fatal("out of memory");
-    slot->last_written = record.last_used_time;
-    grant_roles(auth, slot, record.user.domain);
-    sts_status_t status = judge(call, slot, hmac);
+    /* An invalidation since from_cache means what was read may be stale: use it for this call, never cache it. */
+    int current = generation == auth->generation;
+    if (result == STS_STORE_NOT_FOUND) {
+        if (current) {
+            unknown_t *unknown = unknown_for(auth, id);
+            memcpy(unknown->id, id, sizeof(unknown->id));
+            unknown->until_ns = sts_time_monotonic_ns() + auth->unknown_ttl_ns;
+        }
+        status = sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "unknown access token");
+    } else if (current) {
+        slot_t *slot = slot_for(auth, id);
+        clear_slot(slot); /* a colliding token gives way; it is read again when next used */
+        *slot = fresh;
+        status = judge(call, slot, hmac);
+    } else {
+        status = judge(call, &fresh, hmac);
+        clear_slot(&fresh);
+    }
     pthread_mutex_unlock(&auth->lock);
     return status;
 }
@@ -167,9 +241,13 @@ void sts_access_token_forget(void *data, const char *id)
 {
     sts_access_token_authenticator_t *auth = data;
     pthread_mutex_lock(&auth->lock);
+    auth->generation++;
     slot_t *slot = slot_for(auth, id);
     if (strcmp(slot->id, id) == 0)
         clear_slot(slot);
+    unknown_t *unknown = unknown_for(auth, id);
+    if (strcmp(unknown->id, id) == 0)
+        memset(unknown, 0, sizeof(*unknown));
     pthread_mutex_unlock(&auth->lock);
 }
 
@@ -218,17 +296,19 @@ static void *run_flusher(void *arg)
     return NULL;
 }
 
-sts_access_token_authenticator_t *sts_access_token_authenticator_create(sts_store_t *store, const uint8_t key[32],
-                                                                        const sts_access_token_role_rule_t *rules,
-                                                                        size_t rule_count)
+sts_access_token_authenticator_t *sts_access_token_authenticator_create(const sts_access_token_settings_t *settings)
 {
     sts_access_token_authenticator_t *auth = calloc(1, sizeof(*auth));
     if (auth == NULL)
         sts_log_fatal("out of memory");
-    auth->store = store;
-    memcpy(auth->key, key, 32);
-    auth->rules = rules;
-    auth->rule_count = rule_count;
+    auth->store = settings->store;
+    memcpy(auth->key, settings->key, 32);
+    auth->rules = settings->rules;
+    auth->rule_count = settings->rule_count;
+    auth->cache_ttl_ns =
+        (settings->cache_ttl_ms > 0 ? settings->cache_ttl_ms : STS_ACCESS_TOKEN_CACHE_TTL_MS) * 1000000LL;
+    auth->unknown_ttl_ns =
+        (settings->unknown_ttl_ms > 0 ? settings->unknown_ttl_ms : STS_ACCESS_TOKEN_UNKNOWN_TTL_MS) * 1000000LL;
     pthread_mutex_init(&auth->lock, NULL);
     pthread_cond_init(&auth->wake, NULL);
     auth->flusher_started = pthread_create(&auth->flusher, NULL, run_flusher, auth) == 0;

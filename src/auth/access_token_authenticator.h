@@ -7,8 +7,17 @@
 
 /** Slots of the verified-token cache (direct-mapped by id). */
 #define STS_ACCESS_TOKEN_CACHE_SLOTS 8192
+/** How long a cached token is trusted before the store is read again (invalidation is immediate anyway). */
+#define STS_ACCESS_TOKEN_CACHE_TTL_MS 30000
+/** Slots and lifetime of the cache of ids the store did not have. */
+#define STS_ACCESS_TOKEN_UNKNOWN_SLOTS  4096
+#define STS_ACCESS_TOKEN_UNKNOWN_TTL_MS 10000
 
-/** A rule granting roles: to one user name, or to every user of a domain ("LOCAL", "POSIX_USER", ...). */
+/**
+ * A rule granting roles: to the LOCAL user of one name ("user:NAME"), or to every identity of a domain
+ * ("domain:POSIX_USER", "domain:JWT", ...). A token gets the roles its rules grant, limited to its role ceiling
+ * (its creator's roles when it was created).
+ */
 typedef struct {
     const char *user;   /**< NULL to match by domain */
     const char *domain; /**< NULL to match by user */
@@ -18,23 +27,35 @@ typedef struct {
 
 typedef struct sts_access_token_authenticator_s sts_access_token_authenticator_t;
 
-/**
- * Creates the authenticator over store with the HMAC key (copied). rules must outlive it. It starts a thread that
- * writes last_used_time off the request path, at most once a minute per token.
- */
-sts_access_token_authenticator_t *sts_access_token_authenticator_create(sts_store_t *store, const uint8_t key[32],
-                                                                        const sts_access_token_role_rule_t *rules,
-                                                                        size_t rule_count);
+/** What the authenticator needs; the rules must outlive it, the key is copied. */
+typedef struct {
+    sts_store_t *store;
+    const uint8_t *key; /**< the 32-byte HMAC key of access tokens */
+    const sts_access_token_role_rule_t *rules;
+    size_t rule_count;
+    int cache_ttl_ms;   /**< 0: STS_ACCESS_TOKEN_CACHE_TTL_MS */
+    int unknown_ttl_ms; /**< 0: STS_ACCESS_TOKEN_UNKNOWN_TTL_MS */
+} sts_access_token_settings_t;
 
 /**
- * Authenticates a call whose Authorization carries an access token (after "Bearer "). From the cache when it can;
- * otherwise from the store, which on an event-loop thread means asking for the worker pool (call->wants_worker).
- * Disabled, expired and unknown tokens each fail UNAUTHENTICATED with their own message. Thread-safe.
+ * Creates the authenticator. It starts a thread that writes last_used_time off the request path, at most once a
+ * minute per token.
+ */
+sts_access_token_authenticator_t *sts_access_token_authenticator_create(const sts_access_token_settings_t *settings);
+
+/**
+ * Authenticates a call whose Authorization carries an access token (token, len: after "Bearer "). From the caches
+ * when it can; otherwise from the store, which on an event-loop or completion-queue thread means asking for the
+ * lookup pool (call->wants). A lookup that an invalidation overtook is used for its call but not cached. Disabled,
+ * expired and unknown tokens each fail UNAUTHENTICATED with their own message. Thread-safe.
  */
 sts_status_t sts_access_token_authenticate(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *token,
                                            size_t len);
 
-/** Drops a token from the cache (after an update or delete) so every thread sees the change at once. */
+/**
+ * Drops what the caches know of a token (after a create, update or delete) and invalidates lookups in flight, so
+ * every thread sees the change at once. data is the authenticator (an sts_service_t token_changed hook).
+ */
 void sts_access_token_forget(void *auth, const char *id);
 
 /** Writes pending last-use times, stops the thread and frees. */

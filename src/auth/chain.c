@@ -26,5 +26,5 @@ sts_status_t sts_auth_chain_authenticate(void *data, sts_call_t *call)
     if (chain->jwt == NULL)
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED,
                              "JWTs are not accepted (see STS_AUTH); send an access token");
-    return sts_jwt_authenticate(chain->jwt, call);
+    return sts_jwt_authenticate(chain->jwt, call, token, len);
 }

@@ -261,8 +261,10 @@ static void add_roles(sts_jwt_identity_t *identity, yajl_val array)
 static void extract_identity(yajl_val claims, const sts_jwt_rules_t *rules, sts_jwt_identity_t *identity)
 {
     memset(identity, 0, sizeof(*identity));
+    yajl_val iss = get(claims, "iss", yajl_t_string);
     yajl_val sub = get(claims, "sub", yajl_t_string);
     yajl_val name = get(claims, rules->username_claim, yajl_t_string);
+    identity->issuer = sts_strdup(iss != NULL ? YAJL_GET_STRING(iss) : "");
     identity->subject = sts_strdup(sub != NULL ? YAJL_GET_STRING(sub) : "");
     identity->username = sts_strdup(name != NULL ? YAJL_GET_STRING(name) : identity->subject);
     number_claim(claims, "exp", &identity->expires_at);
@@ -320,6 +322,7 @@ sts_jwt_result_t sts_jwt_verify(const sts_jwk_set_t *keys, const sts_jwt_rules_t
 
 void sts_jwt_identity_dispose(sts_jwt_identity_t *identity)
 {
+    free(identity->issuer);
     free(identity->subject);
     free(identity->username);
     for (size_t i = 0; i < identity->role_count; i++)

@@ -35,6 +35,7 @@ typedef enum {
 
 /** The caller a valid token names. Heap-owned; release with sts_jwt_identity_dispose. */
 typedef struct {
+    char *issuer; /**< iss, "" when absent */
     char *subject;
     char *username;
     char **roles;

@@ -3,9 +3,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include "crypto/aead.h"
+#include "sts/v1/access_tokens.pb-c.h"
 #include "util/log.h"
 
 typedef struct {
@@ -40,12 +40,14 @@ void sts_jwt_authenticator_destroy(sts_jwt_authenticator_t *auth)
     free(auth);
 }
 
+/* JWT callers live in a namespace of their own: (JWT, "<iss>#<sub>", name) never equals a LOCAL user's identity. */
 static void fill_principal(sts_call_t *call, const sts_jwt_identity_t *identity)
 {
     sts_principal_t *principal = &call->principal;
     principal->authenticated = 1;
-    principal->subject = sts_arena_strdup(&call->arena, identity->subject);
-    principal->username = sts_arena_strdup(&call->arena, identity->username);
+    principal->domain = STS__V1__IDENTITY_DOMAIN__JWT;
+    principal->auth_id = sts_arena_printf(&call->arena, "%s#%s", identity->issuer, identity->subject);
+    principal->name = sts_arena_strdup(&call->arena, identity->username);
     const char **roles = sts_arena_alloc(&call->arena, (identity->role_count + 1) * sizeof(char *));
     for (size_t i = 0; i < identity->role_count; i++)
         roles[i] = sts_arena_strdup(&call->arena, identity->roles[i]);
@@ -88,20 +90,8 @@ static void remember(sts_jwt_authenticator_t *auth, const unsigned char hash[32]
     pthread_mutex_unlock(&auth->cache_lock);
 }
 
-sts_status_t sts_jwt_authenticate(void *data, sts_call_t *call)
+sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *auth, sts_call_t *call, const char *token, size_t len)
 {
-    sts_jwt_authenticator_t *auth = data;
-    const char *header = call->authorization;
-    if (header == NULL || header[0] == '\0')
-        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "missing credentials: send Authorization: Bearer <JWT>");
-    if (strncasecmp(header, "Bearer ", 7) != 0)
-        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "the Authorization header must use the Bearer scheme");
-    const char *token = header + 7;
-    while (*token == ' ')
-        token++;
-    size_t len = strlen(token);
-    while (len > 0 && token[len - 1] == ' ')
-        len--;
     unsigned char hash[32];
     sts_sha256(token, len, hash);
     long long now = (long long)time(NULL);
@@ -116,6 +106,10 @@ sts_status_t sts_jwt_authenticate(void *data, sts_call_t *call)
         sts_jwks_source_request_refresh(auth->source);
     if (result != STS_JWT_OK)
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "%s", why);
+    if (identity.subject[0] == '\0') {
+        sts_jwt_identity_dispose(&identity);
+        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "the token has no sub claim to identify its caller");
+    }
     fill_principal(call, &identity);
     remember(auth, hash, &identity);
     return STS_STATUS_OK;

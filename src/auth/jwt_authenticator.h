@@ -17,12 +17,14 @@ typedef struct sts_jwt_authenticator_s sts_jwt_authenticator_t;
 sts_jwt_authenticator_t *sts_jwt_authenticator_create(const sts_jwt_rules_t *rules, sts_jwks_source_t *source);
 
 /**
- * An sts_authenticate_fn: reads "Bearer <JWT>" from call->authorization, verifies it (or finds it in the cache,
- * keyed by its SHA-256 and dropped once the token expires) and fills call->principal. Otherwise returns
- * UNAUTHENTICATED with a message saying exactly what was wrong. An unknown key id asks the source to refetch.
- * Never logs the token. Thread-safe.
+ * Verifies the bearer JWT token (len characters, after "Bearer "), or finds it in the cache (keyed by its SHA-256,
+ * dropped once the token expires), and fills call->principal: domain JWT, auth_id "<iss>#<sub>", name from the
+ * username claim, roles from the role claims. A token without sub is refused. Otherwise returns UNAUTHENTICATED
+ * with a message saying exactly what was wrong. An unknown key id asks the source to refetch. Never logs the
+ * token. Thread-safe.
  */
-sts_status_t sts_jwt_authenticate(void *authenticator, sts_call_t *call);
+sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *authenticator, sts_call_t *call, const char *token,
+                                  size_t len);
 
 void sts_jwt_authenticator_destroy(sts_jwt_authenticator_t *authenticator);
 

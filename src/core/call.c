@@ -27,12 +27,17 @@ void sts_call_init(sts_call_t *call, const sts_service_t *service, const sts_met
     call->allocator.allocator_data = &call->arena;
 }
 
-void sts_call_retry_on_worker(sts_call_t *call)
+void sts_call_move(sts_call_t *call)
 {
-    call->wants_worker = 0;
-    call->on_worker = 1;
+    call->runs_on = call->wants;
+    call->wants = STS_WORK_INLINE;
     call->error_message = NULL;
-    memset(&call->principal, 0, sizeof(call->principal));
+}
+
+int sts_principal_is(const sts_principal_t *principal, int domain, const char *auth_id, const char *name)
+{
+    return principal->authenticated && principal->domain == domain && principal->auth_id != NULL &&
+           principal->name != NULL && strcmp(principal->auth_id, auth_id) == 0 && strcmp(principal->name, name) == 0;
 }
 
 void sts_call_dispose(sts_call_t *call)

@@ -11,14 +11,31 @@
 
 typedef struct sts_service_s sts_service_t;
 
-/** Who is calling. Filled by the authenticator chain in dispatch; all strings live in the call arena. */
+/**
+ * Who is calling: what authentication established, and nothing a request body said. Filled by the authenticator
+ * chain in dispatch; all strings live in the call arena. The identity is the Qumulo shape's (domain, auth_id, name),
+ * and ownership always compares all three (sts_principal_is).
+ */
 typedef struct {
-    int authenticated;    /**< 0: anonymous (STS_AUTH=none or a public method) */
-    const char *subject;  /**< stable id of the caller, NULL when anonymous */
-    const char *username; /**< display name for logs and RoleSessionName, NULL when anonymous */
+    int authenticated;   /**< 0: anonymous (STS_AUTH=none or a public method) */
+    int domain;          /**< sts.v1.IdentityDomain: LOCAL for access-token users, JWT, X509 */
+    const char *auth_id; /**< stable id within the domain ("" when the identity has none); NULL when anonymous */
+    const char *name;    /**< display name for logs and RoleSessionName; NULL when anonymous */
     const char *const *roles;
     size_t role_count;
 } sts_principal_t;
+
+/** Where a step of a call runs: inline on the adapter's thread, or on the worker pool of one class of work. */
+typedef enum {
+    STS_WORK_INLINE = 0,
+    /** Authenticator cache misses (store reads): their own queue, so a flood of unknown tokens starves nothing. */
+    STS_WORK_LOOKUP,
+    /** Handlers that read and write the store. */
+    STS_WORK_STORE,
+    /** Handlers that wait on an upstream (STS, IAM): slow, so kept apart from everything else. */
+    STS_WORK_UPSTREAM,
+    STS_WORK_CLASSES
+} sts_work_class_t;
 
 /**
  * One call. Lifecycle: the adapter calls sts_call_init, sets authorization/peer/deadline, runs sts_dispatch,
@@ -37,13 +54,16 @@ struct sts_call_s {
     const char *peer;
     /** Message set by sts_call_fail; NULL until then. Never contains a secret. */
     const char *error_message;
-    /** Set by the adapter when the call runs on the worker pool, where blocking (database reads) is allowed. */
-    int on_worker;
+    /** The class of thread the call runs on now; set by the adapter (STS_WORK_INLINE on loop and CQ threads). */
+    sts_work_class_t runs_on;
     /**
-     * Set by an authenticator that would have to block (a cache miss needing the database) while on_worker is 0.
-     * The adapter then runs the call again from the start on the worker pool (sts_call_retry_on_worker).
+     * Set by dispatch when the next step must run elsewhere (an authenticator's cache miss needs the store, or the
+     * handler blocks). The adapter then calls sts_call_move and runs sts_dispatch again on that class's pool;
+     * authentication is not repeated.
      */
-    int wants_worker;
+    sts_work_class_t wants;
+    /** Set once authentication and the method's policy have passed. */
+    int admitted;
     sts_arena_t arena;
     /** protobuf-c allocator drawing from the arena (free is a no-op). */
     ProtobufCAllocator allocator;
@@ -52,8 +72,11 @@ struct sts_call_s {
 /** Prepares a call for method on service. Does not allocate until the arena is used. */
 void sts_call_init(sts_call_t *call, const sts_service_t *service, const sts_method_t *method);
 
-/** Clears the outcome of a dispatch that asked for the worker pool, so it can run again there. */
-void sts_call_retry_on_worker(sts_call_t *call);
+/** Records that the call now runs on the class it wanted, clearing the request and any message of the last step. */
+void sts_call_move(sts_call_t *call);
+
+/** True when the principal is exactly this identity: domain, auth_id and name all equal. */
+int sts_principal_is(const sts_principal_t *principal, int domain, const char *auth_id, const char *name);
 
 /** Frees everything the call allocated. */
 void sts_call_dispose(sts_call_t *call);

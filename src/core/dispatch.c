@@ -1,10 +1,21 @@
 #include "core/dispatch.h"
 
-#include "core/service.h"
 #include <stdio.h>
 #include <string.h>
 
+#include "core/service.h"
 #include "util/timefmt.h"
+
+/* The configured roles that satisfy a required role: "admin" and "issuer" name lists, anything else itself. */
+static sts_role_list_t accepted_roles(const sts_service_t *service, const char **role)
+{
+    const sts_role_list_t *list = strcmp(*role, "admin") == 0    ? &service->admin_roles
+                                  : strcmp(*role, "issuer") == 0 ? &service->issuer_roles
+                                                                 : NULL;
+    if (list != NULL && list->count > 0)
+        return *list;
+    return (sts_role_list_t){role, 1};
+}
 
 /* Authentication and per-method policy run here, once, for both protocols. */
 static sts_status_t check_policy(sts_call_t *call)
@@ -13,20 +24,19 @@ static sts_status_t check_policy(sts_call_t *call)
     if ((call->method->flags & STS_METHOD_PUBLIC) || service->authenticate == NULL)
         return STS_STATUS_OK;
     sts_status_t status = service->authenticate(service->authenticate_data, call);
-    if (status != STS_STATUS_OK)
+    if (status != STS_STATUS_OK || call->wants != STS_WORK_INLINE)
         return status;
     const char *role = call->method->required_role;
     if (role == NULL || sts_call_has_role(call, role))
         return STS_STATUS_OK;
-    int admin_group = strcmp(role, "admin") == 0 && service->admin_role_count > 0;
-    const char *const *accepted = admin_group ? service->admin_roles : &role;
-    size_t accepted_count = admin_group ? service->admin_role_count : 1;
+    sts_role_list_t accepted = accepted_roles(service, &role);
     char wanted[256] = "";
     size_t used = 0;
-    for (size_t j = 0; j < accepted_count && used < sizeof(wanted); j++)
-        used += (size_t)snprintf(wanted + used, sizeof(wanted) - used, "%s'%s'", j > 0 ? " or " : "", accepted[j]);
+    for (size_t j = 0; j < accepted.count && used < sizeof(wanted); j++)
+        used +=
+            (size_t)snprintf(wanted + used, sizeof(wanted) - used, "%s'%s'", j > 0 ? " or " : "", accepted.names[j]);
     return sts_call_fail(call, STS_STATUS_PERMISSION_DENIED, "this call requires the role %s; %s has %s", wanted,
-                         call->principal.username != NULL ? call->principal.username : "the caller",
+                         call->principal.name != NULL ? call->principal.name : "the caller",
                          call->principal.role_count > 0 ? "other roles" : "no roles");
 }
 
@@ -35,23 +45,23 @@ int sts_call_has_role(const sts_call_t *call, const char *role)
     const sts_service_t *service = call->service;
     if (service->authenticate == NULL)
         return 1; /* STS_AUTH=none: the gateway in front decided */
-    int admin_group = strcmp(role, "admin") == 0 && service->admin_role_count > 0;
-    const char *const *accepted = admin_group ? service->admin_roles : &role;
-    size_t accepted_count = admin_group ? service->admin_role_count : 1;
+    sts_role_list_t accepted = accepted_roles(service, &role);
     for (size_t i = 0; i < call->principal.role_count; i++) {
-        for (size_t j = 0; j < accepted_count; j++) {
-            if (strcmp(call->principal.roles[i], accepted[j]) == 0)
+        for (size_t j = 0; j < accepted.count; j++) {
+            if (strcmp(call->principal.roles[i], accepted.names[j]) == 0)
                 return 1;
         }
     }
     return 0;
 }
 
-int sts_dispatch_blocks(const sts_service_t *service, const sts_method_t *method)
+sts_work_class_t sts_dispatch_class(const sts_service_t *service, const sts_method_t *method)
 {
-    if (!(method->flags & STS_METHOD_BLOCKING) || service->workers == NULL)
-        return 0;
-    return !(method->flags & STS_METHOD_ISSUER_BOUND) || (service->issuer != NULL && service->issuer->blocking);
+    if (!(method->flags & STS_METHOD_BLOCKING))
+        return STS_WORK_INLINE;
+    if (!(method->flags & STS_METHOD_ISSUER_BOUND))
+        return STS_WORK_STORE;
+    return service->issuer != NULL && service->issuer->blocking ? STS_WORK_UPSTREAM : STS_WORK_INLINE;
 }
 
 sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response)
@@ -60,12 +70,25 @@ sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, Pro
     if (call->deadline_ns != 0 && sts_time_monotonic_ns() >= call->deadline_ns)
         return sts_call_fail(call, STS_STATUS_DEADLINE_EXCEEDED, "the caller's deadline ran out before %s started",
                              call->method->name);
-    sts_status_t status = check_policy(call);
-    if (status != STS_STATUS_OK)
-        return status;
+    if (!call->admitted) {
+        sts_status_t status = check_policy(call);
+        if (status != STS_STATUS_OK || call->wants != STS_WORK_INLINE)
+            return status;
+        call->admitted = 1;
+    }
+    sts_work_class_t class = sts_dispatch_class(call->service, call->method);
+    if (class != STS_WORK_INLINE && class != call->runs_on && call->service->pools[class] != NULL) {
+        call->wants = class;
+        return STS_STATUS_OK;
+    }
     ProtobufCMessage *out = sts_call_new_message(call, call->method->response);
-    status = call->method->handler(call, request, out);
+    sts_status_t status = call->method->handler(call, request, out);
     if (status == STS_STATUS_OK)
         *response = out;
     return status;
+}
+
+sts_worker_pool_t *sts_dispatch_pool(const sts_call_t *call)
+{
+    return call->wants != STS_WORK_INLINE ? call->service->pools[call->wants] : NULL;
 }

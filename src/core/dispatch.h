@@ -6,22 +6,29 @@
 #include "core/service.h"
 
 /**
- * True when a call of method must run on service->workers rather than on the adapter's own thread: there is a
- * pool, the method is marked blocking, and, for issuer-bound methods, the issuer does block. Thread-safe.
+ * The class of work a method's handler is: INLINE, STORE for blocking methods, and for issuer-bound ones UPSTREAM
+ * when the configured issuer blocks (INLINE otherwise). Thread-safe.
  */
-int sts_dispatch_blocks(const sts_service_t *service, const sts_method_t *method);
+sts_work_class_t sts_dispatch_class(const sts_service_t *service, const sts_method_t *method);
 
 /**
- * True when the caller holds role. "admin" means any of service->admin_roles when those are configured. Without
- * authentication (STS_AUTH=none) every caller holds every role: the gateway in front decided. Thread-safe.
+ * True when the caller holds role. "admin" and "issuer" mean any of service->admin_roles or issuer_roles when
+ * those are configured. Without authentication (STS_AUTH=none) every caller holds every role: the gateway in front
+ * decided. Thread-safe.
  */
 int sts_call_has_role(const sts_call_t *call, const char *role);
 
 /**
- * Runs call->method on request: checks the deadline, runs the authenticator and per-method policy, allocates
- * and initialises the response in the call arena, and calls the handler. On success *response is set; on failure
- * the returned status and sts_call_error_message say why. Thread-safe; blocks only if the method is BLOCKING.
+ * Runs call->method on request as far as it can on the current thread (call->runs_on): checks the deadline, runs
+ * the authenticator and per-method policy once, allocates and initialises the response in the call arena, and
+ * calls the handler. When a step must run on another class of thread, it sets call->wants and returns with
+ * *response NULL; the adapter calls sts_call_move, then sts_dispatch again on that class's pool (and may have to do
+ * so twice: a lookup, then the store). Otherwise, on success *response is set; on failure the returned status and
+ * sts_call_error_message say why. Thread-safe; blocks only on the pool of a blocking class.
  */
 sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+
+/** The pool call->wants names, or NULL when the call needs no move. */
+sts_worker_pool_t *sts_dispatch_pool(const sts_call_t *call);
 
 #endif

@@ -13,9 +13,16 @@
 
 /**
  * Authenticates a call from call->authorization into call->principal. Returns OK, or UNAUTHENTICATED with a
- * message set through sts_call_fail. Must be thread-safe.
+ * message set through sts_call_fail. An authenticator that must read the store while call->runs_on is
+ * STS_WORK_INLINE sets call->wants = STS_WORK_LOOKUP instead (its return value is then ignored). Thread-safe.
  */
 typedef sts_status_t (*sts_authenticate_fn)(void *data, sts_call_t *call);
+
+/** A list of role names (borrowed). */
+typedef struct {
+    const char *const *names;
+    size_t count;
+} sts_role_list_t;
 
 /**
  * Built once at startup by the server and never changed afterwards (a reload builds a new one), so every thread
@@ -34,11 +41,12 @@ struct sts_service_s {
     sts_authenticate_fn authenticate;
     void *authenticate_data;
     /**
-     * The roles that satisfy a method whose policy requires "admin" (STS_ADMIN_ROLES); with none configured the
-     * role must be literally "admin". Other required roles must be held as named.
+     * The roles that satisfy a policy requiring "admin" (admin_roles: administering other users' tokens) and
+     * "issuer" (issuer_roles: IssueToken). An empty list means the literal role name. Other required roles must be
+     * held as named.
      */
-    const char *const *admin_roles;
-    size_t admin_role_count;
+    sts_role_list_t admin_roles;
+    sts_role_list_t issuer_roles;
     /** Access-token records; NULL when the service runs without a store. */
     sts_store_t *store;
     /** HMAC-SHA256 key for access tokens (their hashes are stored, never the tokens). */
@@ -46,16 +54,29 @@ struct sts_service_s {
     int max_tokens_per_user; /**< 2 */
     int list_default_limit;  /**< page size when the caller asks for none (100) */
     int list_max_limit;      /**< the most a page may hold (1000) */
-    /** Called after a token is changed or deleted, so caches of verified tokens drop it at once; may be NULL. */
+    /** Longest access-token lifetime, in microseconds (90 days); applied to every token, old ones included. */
+    int64_t max_access_token_lifetime_us;
+    /** Whether callers without an admin role may create tokens for themselves. */
+    int self_service_tokens;
+    /** Called after a token is created, changed or deleted, so caches drop what they knew at once; may be NULL. */
     void (*token_changed)(void *data, const char *id);
     void *token_changed_data;
-    /** Where blocking methods run; NULL runs everything inline (tests, and issuers that never block). */
-    sts_worker_pool_t *workers;
+    /** One pool per class of blocking work; a NULL pool runs that class inline (tests, issuers that never block). */
+    sts_worker_pool_t *pools[STS_WORK_CLASSES];
     /** The last background readiness check; NULL means always ready. */
     sts_readiness_t *readiness;
 };
 
-/** Fills a service with the contract's defaults: no issuer, no authentication, durations 900/3600/43200. */
+/**
+ * When an access token created at creation_time with expiration_time (0: none) stops working: its expiration, or
+ * creation plus max_access_token_lifetime if that comes first, so the cap binds tokens made before it was lowered.
+ */
+int64_t sts_service_token_expiry(const sts_service_t *service, int64_t creation_time, int64_t expiration_time);
+
+/**
+ * Fills a service with the contract's defaults: no issuer, no authentication, the role "admin" both administering
+ * tokens and issuing, durations 900/3600/43200, tokens living at most 90 days, self-service on.
+ */
 void sts_service_defaults(sts_service_t *service, const sts_method_table_t *methods);
 
 #endif

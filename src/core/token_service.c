@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/service.h"
+#include "sts/v1/access_tokens.pb-c.h"
 #include "sts/v1/token.pb-c.h"
 
 static const char *format_time(sts_call_t *call, sts_time_us_t t)
@@ -42,7 +43,7 @@ sts_status_t sts_handle_token_service_issue_token(sts_call_t *call, const Protob
     if (issuer == NULL)
         return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "no credential issuer is configured");
     sts_issue_params_t params = {
-        .subject = call->principal.username,
+        .subject = call->principal.name,
         .duration_seconds = duration,
         .policy = request->policy[0] != '\0' ? request->policy : NULL,
     };
@@ -59,10 +60,15 @@ sts_status_t sts_handle_token_service_issue_token(sts_call_t *call, const Protob
     credentials->endpoint_url = (char *)call->service->endpoint_url;
     response->credentials = credentials;
     /* The audit trail: who received which access key, never the secret or the token. */
-    sts_log_info("issued %s to %s%s%s, expiring %s", issued.access_key_id,
-                 call->principal.username != NULL ? call->principal.username : "an anonymous caller",
-                 call->principal.subject != NULL ? " subject " : "",
-                 call->principal.subject != NULL ? call->principal.subject : "", credentials->expiration);
+    const sts_principal_t *who = &call->principal;
+    if (who->authenticated) {
+        const ProtobufCEnumValue *domain =
+            protobuf_c_enum_descriptor_get_value(&sts__v1__identity_domain__descriptor, who->domain);
+        sts_log_info("issued %s to %s (%s '%s'), expiring %s", issued.access_key_id, who->name,
+                     domain != NULL ? domain->name : "?", who->auth_id, credentials->expiration);
+    } else {
+        sts_log_info("issued %s to an anonymous caller, expiring %s", issued.access_key_id, credentials->expiration);
+    }
     return STS_STATUS_OK;
 }
 

@@ -141,7 +141,7 @@ static void reply(sts__grpc_rpc_t *rpc, sts_status_t status, const char *message
     }
 }
 
-/* Dispatches, then replies (returning 0), unless the call must move to the worker pool first (returning 1). Runs on the
+/* Dispatches, then replies (returning 0), unless the call must move to a worker pool first (returning 1). Runs on the
  * completion-queue thread or on a worker; the reply may free rpc at once on another thread, so nothing of the call may
  * be touched after it. */
 static int run(sts__grpc_rpc_t *rpc)
@@ -149,10 +149,8 @@ static int run(sts__grpc_rpc_t *rpc)
     sts_call_t *call = &rpc->context;
     ProtobufCMessage *response = NULL;
     sts_status_t status = sts_dispatch(call, rpc->request, &response);
-    if (call->wants_worker && !call->on_worker) {
-        sts_call_retry_on_worker(call); /* an authenticator needs the database: start again on the pool */
+    if (call->wants != STS_WORK_INLINE)
         return 1;
-    }
     char message[1024] = "";
     if (status == STS_STATUS_OK)
         rpc->response = pack_response(call, response);
@@ -165,12 +163,23 @@ static int run(sts__grpc_rpc_t *rpc)
     return 0;
 }
 
+static void refuse(sts__grpc_rpc_t *rpc)
+{
+    sts_call_dispose(&rpc->context);
+    reply(rpc, STS_STATUS_RESOURCE_EXHAUSTED, "too many calls are waiting for a worker; retry later");
+}
+
 static void run_on_worker(void *arg)
 {
     sts__grpc_rpc_t *rpc = arg;
     atomic_int *pending = rpc->worker->pending;
-    rpc->context.on_worker = 1;
-    run(rpc);
+    sts_call_move(&rpc->context);
+    if (run(rpc) != 0) {
+        /* A lookup done, the handler may need another class of worker still: the call hops there. */
+        if (sts_worker_pool_submit(sts_dispatch_pool(&rpc->context), run_on_worker, rpc) == 0)
+            return;
+        refuse(rpc);
+    }
     atomic_fetch_sub(pending, 1);
 }
 
@@ -197,13 +206,12 @@ static void serve(sts__grpc_rpc_t *rpc)
         reply(rpc, STS_STATUS_INVALID_ARGUMENT, message);
         return;
     }
-    if (!sts_dispatch_blocks(service, call->method) && run(rpc) == 0)
+    if (run(rpc) == 0)
         return;
     atomic_fetch_add(worker->pending, 1);
-    if (sts_worker_pool_submit(service->workers, run_on_worker, rpc) != 0) {
+    if (sts_worker_pool_submit(sts_dispatch_pool(call), run_on_worker, rpc) != 0) {
         atomic_fetch_sub(worker->pending, 1);
-        sts_call_dispose(call);
-        reply(rpc, STS_STATUS_RESOURCE_EXHAUSTED, "too many calls are waiting for a worker; retry later");
+        refuse(rpc);
     }
 }
 

@@ -46,12 +46,12 @@ static const ProtobufCMessage *response_body(const sts_http_binding_t *binding, 
     return *(const ProtobufCMessage *const *)((const char *)response + field->offset);
 }
 
-/* Dispatches and encodes; touches no h2o state, so it may run on a worker. */
+/* Dispatches and encodes; touches no h2o state, so it may run on a worker. Stops early when the call must move. */
 static void run(exchange_t *x)
 {
     ProtobufCMessage *response = NULL;
     x->status = sts_dispatch(&x->call, x->request, &response);
-    if (x->status != STS_STATUS_OK)
+    if (x->status != STS_STATUS_OK || x->call.wants != STS_WORK_INLINE)
         return;
     const ProtobufCMessage *message = response_body(x->binding, response);
     const char *error = NULL;
@@ -59,6 +59,14 @@ static void run(exchange_t *x)
     if (message != NULL && message->descriptor->n_fields > 0 &&
         sts_json_encode(x->call.service->methods, message, &x->body, &x->call.arena, &error) != 0)
         x->status = sts_call_fail(&x->call, STS_STATUS_INTERNAL, "cannot encode the response: %s", error);
+}
+
+/* The pool refused the call: it gets a reply saying so instead. */
+static void refuse(exchange_t *x)
+{
+    x->call.wants = STS_WORK_INLINE;
+    x->status =
+        sts_call_fail(&x->call, STS_STATUS_RESOURCE_EXHAUSTED, "too many calls are waiting for a worker; retry later");
 }
 
 static void reply(exchange_t *x)
@@ -97,8 +105,13 @@ static void on_request_freed(void *data)
 static void run_on_worker(void *arg)
 {
     exchange_t *x = arg;
-    x->call.on_worker = 1;
+    sts_call_move(&x->call);
     run(x);
+    /* A lookup done, the handler may need another class of worker still: the call hops there. */
+    if (x->call.wants != STS_WORK_INLINE && sts_worker_pool_submit(sts_dispatch_pool(&x->call), run_on_worker, x) == 0)
+        return;
+    if (x->call.wants != STS_WORK_INLINE)
+        refuse(x);
     h2o_multithread_send_message(&x->thread->finished, &x->message);
 }
 
@@ -117,14 +130,14 @@ void sts__rest_on_finished(h2o_multithread_receiver_t *receiver, h2o_linklist_t 
     }
 }
 
-/* Hands x to the worker pool; 0, or -1 (nothing changed) when the pool refuses it. */
+/* Hands x to the pool it wants; 0, or -1 (nothing changed) when the pool refuses it. */
 static int defer(exchange_t *x, h2o_req_t *req)
 {
     x->thread = H2O_STRUCT_FROM_MEMBER(sts__rest_thread_t, context, req->conn->ctx);
     x->link = h2o_mem_alloc_shared(&req->pool, sizeof(*x->link), on_request_freed);
     x->link->exchange = x;
     atomic_fetch_add(&x->thread->pending, 1);
-    if (sts_worker_pool_submit(x->call.service->workers, run_on_worker, x) == 0)
+    if (sts_worker_pool_submit(sts_dispatch_pool(&x->call), run_on_worker, x) == 0)
         return 0;
     atomic_fetch_sub(&x->thread->pending, 1);
     x->link->exchange = NULL;
@@ -151,18 +164,11 @@ void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_
     if (x->request == NULL) {
         x->status = STS_STATUS_INVALID_ARGUMENT;
     } else {
-        int on_pool = sts_dispatch_blocks(server->service, match->method);
-        if (!on_pool) {
-            run(x);
-            on_pool = x->call.wants_worker; /* an authenticator needs the database: start again on the pool */
-            if (on_pool)
-                sts_call_retry_on_worker(&x->call);
-        }
-        if (on_pool && defer(x, req) == 0)
+        run(x);
+        if (x->call.wants != STS_WORK_INLINE && defer(x, req) == 0)
             return;
-        if (on_pool)
-            x->status = sts_call_fail(&x->call, STS_STATUS_RESOURCE_EXHAUSTED,
-                                      "too many calls are waiting for a worker; retry later");
+        if (x->call.wants != STS_WORK_INLINE)
+            refuse(x);
     }
     reply(x);
     dispose(x);

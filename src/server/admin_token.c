@@ -9,8 +9,8 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 
-int sts_server_bootstrap_admin_token(sts_store_t *store, const uint8_t key[32], const char *data_dir, char *error,
-                                     size_t error_size)
+int sts_server_bootstrap_admin_token(sts_store_t *store, const uint8_t key[32], const char *data_dir,
+                                     int64_t lifetime_us, char *error, size_t error_size)
 {
     long long count = store->count(store);
     if (count != 0) {
@@ -29,10 +29,11 @@ int sts_server_bootstrap_admin_token(sts_store_t *store, const uint8_t key[32], 
     char token[STS_ACCESS_TOKEN_CHARS + 2];
     sts_token_record_t record = {
         .user = {.domain = 0, .auth_id = "", .sid = "", .name = "admin"},
-        .creator = "stsd",
+        .creator = {.domain = 0, .auth_id = "", .sid = "", .name = "stsd"},
         .creation_time = sts_time_now(),
         .enabled = 1,
     };
+    record.expiration_time = record.creation_time + lifetime_us;
     sts_access_token_mint(record.id, token);
     sts_access_token_hmac(key, token, STS_ACCESS_TOKEN_CHARS, record.hmac);
     size_t len = strlen(token);
@@ -42,7 +43,11 @@ int sts_server_bootstrap_admin_token(sts_store_t *store, const uint8_t key[32], 
         snprintf(error, error_size, "cannot write %s: %s", path, strerror(errno));
     } else if (store->create(store, &record, 1000, error, error_size) == STS_STORE_OK) {
         rc = 0;
-        sts_log_info("created the first admin access token; it is in %s", path);
+        char until[STS_TIME_ISO_MAX];
+        sts_time_format_rfc3339(record.expiration_time, 0, until, sizeof(until));
+        sts_log_info("created the first admin access token; it is in %s and expires at %s (create your own admin "
+                     "tokens before then)",
+                     path, until);
     }
     close(fd);
     OPENSSL_cleanse(token, sizeof(token));

@@ -6,11 +6,12 @@
 #include "store/store.h"
 
 /**
- * When the store holds no token, creates one for the LOCAL user "admin" and writes it to <data_dir>/admin.token
- * (mode 0600, never overwritten). Logs only the file's path. Returns 0 (also when nothing was needed), or -1 with
- * a message in error.
+ * When the store holds no token, creates one for the LOCAL user "admin" (created by "stsd", with no role ceiling:
+ * its roles are whatever access_token_roles grants "admin"), expiring after lifetime_us, and writes it to
+ * <data_dir>/admin.token (mode 0600, never overwritten). Logs only the file's path and the expiry. Returns 0 (also
+ * when nothing was needed), or -1 with a message in error.
  */
-int sts_server_bootstrap_admin_token(sts_store_t *store, const uint8_t key[32], const char *data_dir, char *error,
-                                     size_t error_size);
+int sts_server_bootstrap_admin_token(sts_store_t *store, const uint8_t key[32], const char *data_dir,
+                                     int64_t lifetime_us, char *error, size_t error_size);
 
 #endif

@@ -1,6 +1,7 @@
 #include "server/auth_setup.h"
 #include <stdlib.h>
 #include <string.h>
+#include "sts/v1/access_tokens.pb-c.h"
 #include "util/log.h"
 
 static void split(const char *text, sts_name_list_t *list)
@@ -71,6 +72,11 @@ static int start_jwt(sts_auth_setup_t *setup, const sts_config_t *config, char *
     return 0;
 }
 
+static int is_domain_name(const char *name)
+{
+    return protobuf_c_enum_descriptor_get_value_by_name(&sts__v1__identity_domain__descriptor, name) != NULL;
+}
+
 /* "user:admin=admin|ops" and "domain:LOCAL=viewer" grants; the role names stay in the split list. */
 static int parse_role_grants(sts_auth_setup_t *setup, const char *text, char *error, size_t error_size)
 {
@@ -88,6 +94,13 @@ static int parse_role_grants(sts_auth_setup_t *setup, const char *text, char *er
             return -1;
         }
         *equals = '\0';
+        if (by_domain && !is_domain_name(grant + 7)) {
+            snprintf(error, error_size,
+                     "access_token_roles: '%.64s' is not an identity domain (LOCAL, POSIX_USER, "
+                     "ACTIVE_DIRECTORY, JWT, X509, ...)",
+                     grant + 7);
+            return -1;
+        }
         sts_access_token_role_rule_t *rule = &setup->role_rules[setup->role_rule_count++];
         rule->user = by_user ? grant + 5 : NULL;
         rule->domain = by_domain ? grant + 7 : NULL;
@@ -111,8 +124,14 @@ int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, st
 {
     memset(setup, 0, sizeof(*setup));
     split(config->admin_roles, &setup->admin_roles);
-    service->admin_roles = (const char *const *)setup->admin_roles.items;
-    service->admin_role_count = setup->admin_roles.count;
+    split(config->issuer_roles, &setup->issuer_roles);
+    service->admin_roles = (sts_role_list_t){(const char *const *)setup->admin_roles.items, setup->admin_roles.count};
+    service->issuer_roles =
+        (sts_role_list_t){(const char *const *)setup->issuer_roles.items, setup->issuer_roles.count};
+    if (config->issuer_roles_defaulted)
+        sts_log_warn("admin_roles is set and issuer_roles is not: the roles '%s' both issue credentials and "
+                     "administer every user's access tokens, as before; set issuer_roles to separate them",
+                     config->admin_roles);
     if (strcmp(config->auth, "none") == 0) {
         sts_log_warn("STS_AUTH=none: callers are not authenticated; a gateway in front must do it");
         return 0;
@@ -122,15 +141,17 @@ int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, st
     if (strstr(config->auth, "access-token") != NULL) {
         if (parse_role_grants(setup, config->access_token_roles, error, error_size) != 0)
             return -1;
-        setup->access_token = sts_access_token_authenticator_create(service->store, service->token_key,
-                                                                    setup->role_rules, setup->role_rule_count);
+        sts_access_token_settings_t settings = {
+            service->store, service->token_key, setup->role_rules, setup->role_rule_count, 0, 0};
+        setup->access_token = sts_access_token_authenticator_create(&settings);
         service->token_changed = sts_access_token_forget;
         service->token_changed_data = setup->access_token;
     }
     setup->chain = (sts_auth_chain_t){setup->jwt, setup->access_token};
     service->authenticate = sts_auth_chain_authenticate;
     service->authenticate_data = &setup->chain;
-    sts_log_info("callers must authenticate (STS_AUTH=%s; admin roles: %s)", config->auth, config->admin_roles);
+    sts_log_info("callers must authenticate (STS_AUTH=%s; issuer roles: %s; admin roles: %s)", config->auth,
+                 config->issuer_roles, config->admin_roles);
     return 0;
 }
 
@@ -151,4 +172,5 @@ void sts_auth_setup_dispose(sts_auth_setup_t *setup)
     free_list(&setup->role_paths);
     free_list(&setup->pem_files);
     free_list(&setup->admin_roles);
+    free_list(&setup->issuer_roles);
 }

@@ -15,7 +15,7 @@ typedef struct {
 
 /** Everything the chain owns; lives as long as the service that points into it. */
 typedef struct {
-    sts_name_list_t issuers, audiences, role_paths, pem_files, admin_roles;
+    sts_name_list_t issuers, audiences, role_paths, pem_files, admin_roles, issuer_roles;
     sts_jwt_rules_t rules;
     sts_jwks_source_t *source;
     sts_jwt_authenticator_t *jwt;

@@ -118,9 +118,24 @@ static void choose_auth(sts_config_t *config)
     config->auth_defaulted = 1;
 }
 
+/*
+ * issuer_roles unset: "admin" by default. A configuration that set only admin_roles meant it for issuing too (the
+ * single role list of earlier versions), so it keeps that meaning; the server warns about it once.
+ */
+static void choose_issuer_roles(sts_config_t *config)
+{
+    if (config->issuer_roles != NULL)
+        return;
+    config->issuer_roles_defaulted = strcmp(config->admin_roles, "admin") != 0;
+    config->issuer_roles = strdup(config->issuer_roles_defaulted ? config->admin_roles : "admin");
+    if (config->issuer_roles == NULL)
+        sts_log_fatal("out of memory");
+}
+
 static int validate(sts_config_t *config, char *error, size_t error_size)
 {
     choose_auth(config);
+    choose_issuer_roles(config);
     if (strstr(config->auth, "jwt") != NULL && config->jwt_jwks_file == NULL && config->jwt_jwks_url == NULL &&
         config->jwt_public_keys == NULL) {
         snprintf(error, error_size, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
@@ -231,7 +246,7 @@ void sts_config_print(const sts_config_t *config, FILE *out)
         const char *field = (const char *)config + option->offset;
         if (option->type == STS_OPTION_INT) {
             fprintf(out, "%s: %d\n", option->key, *(const int *)field);
-        } else if (option->type == STS_OPTION_LONG) {
+        } else if (option->type == STS_OPTION_LONG || option->type == STS_OPTION_SECONDS) {
             fprintf(out, "%s: %ld\n", option->key, *(const long *)field);
         } else if (*(char *const *)field != NULL) {
             fprintf(out, "%s%s: ", option->in_yaml ? "" : "# ", option->key);

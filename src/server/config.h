@@ -57,9 +57,17 @@ typedef struct {
     char *jwt_username_claim;
     char *jwt_role_claims; /**< comma-separated dotted paths */
     int jwt_jwks_refresh_seconds;
-    char *admin_roles;        /**< comma-separated roles that may issue credentials */
-    char *access_token_roles; /**< "user:NAME=role|role,domain:DOMAIN=role" grants for access-token callers */
+    char *admin_roles;          /**< comma-separated roles that administer every user's tokens */
+    char *issuer_roles;         /**< comma-separated roles that may issue credentials; NULL: see validate */
+    int issuer_roles_defaulted; /**< issuer_roles was unset and follows admin_roles (the old meaning) */
+    char *access_token_roles;   /**< "user:NAME=role|role,domain:DOMAIN=role" grants for access-token callers */
     int max_tokens_per_user;
+    long max_access_token_lifetime; /**< seconds */
+    char *self_service_tokens;      /**< "true" or "false" */
+    int store_worker_threads;
+    int store_worker_queue;
+    int lookup_worker_threads;
+    int lookup_worker_queue;
 } sts_config_t;
 
 /** Fills config with the built-in defaults. */

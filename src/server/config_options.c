@@ -152,10 +152,26 @@ const sts_option_t sts_options[] = {
     STRING_OPTION(jwt_role_claims, "realm_access.roles,resource_access.<audience>.roles", check_not_empty,
                   "jwt: comma-separated claim paths holding role arrays"),
     NUMBER_OPTION(jwt_jwks_refresh_seconds, STS_OPTION_INT, "300", 10, 86400, "jwt: how often the JWKS URL is fetched"),
-    STRING_OPTION(admin_roles, "admin", check_not_empty, "comma-separated roles allowed to issue credentials"),
+    STRING_OPTION(admin_roles, "admin", check_not_empty,
+                  "comma-separated roles that administer every user's access tokens"),
+    STRING_OPTION(issuer_roles, NULL, check_not_empty,
+                  "comma-separated roles allowed to issue credentials (IssueToken); unset: 'admin', or admin_roles "
+                  "when only that is set (the old meaning, warned about)"),
     STRING_OPTION(access_token_roles, "user:admin=admin", check_not_empty,
-                  "roles of access-token callers: comma-separated user:NAME=role|role or domain:DOMAIN=role|role"),
+                  "roles of access-token callers: comma-separated user:NAME=role|role (LOCAL users) or "
+                  "domain:DOMAIN=role|role, limited to the roles of the token's creator"),
     NUMBER_OPTION(max_tokens_per_user, STS_OPTION_INT, "2", 1, 1000, "access tokens one user may hold"),
+    NUMBER_OPTION(max_access_token_lifetime, STS_OPTION_SECONDS, "90d", 60, 3650L * 86400,
+                  "longest access-token lifetime (e.g. 90d, 12h); applies to every token, old ones included"),
+    STRING_OPTION(self_service_tokens, "true", check_bool,
+                  "whether callers without an admin role may create access tokens for themselves"),
+    NUMBER_OPTION(store_worker_threads, STS_OPTION_INT, "4", 1, 256, "threads for calls that read and write the store"),
+    NUMBER_OPTION(store_worker_queue, STS_OPTION_INT, "1024", 1, 1000000,
+                  "store calls that may wait for a worker; more get RESOURCE_EXHAUSTED"),
+    NUMBER_OPTION(lookup_worker_threads, STS_OPTION_INT, "2", 1, 256,
+                  "threads that look up credentials missing from the authentication caches"),
+    NUMBER_OPTION(lookup_worker_queue, STS_OPTION_INT, "256", 1, 1000000,
+                  "credential lookups that may wait for a worker; more get RESOURCE_EXHAUSTED"),
     {NULL, STS_OPTION_STRING, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -168,17 +184,40 @@ const sts_option_t *sts_option_find(const char *key, size_t len)
     return NULL;
 }
 
+/* The multiplier of a duration's unit suffix; 0 when end is not one. */
+static long unit_seconds(const char *end)
+{
+    static const struct {
+        char unit;
+        long seconds;
+    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (end[0] == units[i].unit && end[1] == '\0')
+            return units[i].seconds;
+    }
+    return end[0] == '\0' ? 1 : 0;
+}
+
 static int set_number(sts_config_t *config, const sts_option_t *option, const char *text, const char *source,
                       char *error, size_t error_size)
 {
     char *end = NULL;
     errno = 0;
     long value = strtol(text, &end, 10);
-    if (text[0] == '\0' || *end != '\0' || errno != 0 || value < option->min || value > option->max) {
-        snprintf(error, error_size, "%s: expected an integer from %ld to %ld, got '%.64s'", source, option->min,
-                 option->max, text);
+    long unit = option->type == STS_OPTION_SECONDS ? unit_seconds(end) : (*end == '\0');
+    int in_range =
+        unit != 0 && value >= option->min / unit && value <= option->max / unit && value * unit >= option->min;
+    if (text[0] == '\0' || errno != 0 || !in_range) {
+        if (option->type == STS_OPTION_SECONDS)
+            snprintf(error, error_size,
+                     "%s: expected a duration from %lds to %lds (a number with s, m, h or d), got '%.64s'", source,
+                     option->min, option->max, text);
+        else
+            snprintf(error, error_size, "%s: expected an integer from %ld to %ld, got '%.64s'", source, option->min,
+                     option->max, text);
         return -1;
     }
+    value *= unit;
     char *field = (char *)config + option->offset;
     if (option->type == STS_OPTION_INT)
         *(int *)field = (int)value;

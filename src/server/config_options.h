@@ -4,7 +4,8 @@
 
 #include "server/config.h"
 
-typedef enum { STS_OPTION_STRING, STS_OPTION_INT, STS_OPTION_LONG } sts_option_type_t;
+/** STS_OPTION_SECONDS is a long number of seconds, written plain or with one unit: 90d, 12h, 30m, 45s. */
+typedef enum { STS_OPTION_STRING, STS_OPTION_INT, STS_OPTION_LONG, STS_OPTION_SECONDS } sts_option_type_t;
 
 /** Checks a string value; returns 0 or -1 with a description of what is expected in expected. */
 typedef int (*sts_option_check_fn)(const char *value, char *expected, size_t expected_size);

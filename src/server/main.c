@@ -77,7 +77,7 @@ typedef struct {
     sts_store_t *store;
     uint8_t token_key[32];
     sts_issuer_t *issuer;
-    sts_worker_pool_t *workers;
+    sts_worker_pool_t *pools[STS_WORK_CLASSES];
     sts_readiness_t readiness;
     sts_readiness_checker_t *checker;
     sts_auth_setup_t auth;
@@ -96,16 +96,27 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
     if (runtime->store == NULL)
         return -1;
     if (strstr(config->auth, "access-token") != NULL &&
-        sts_server_bootstrap_admin_token(runtime->store, runtime->token_key, config->data_dir, error, error_size) != 0)
+        sts_server_bootstrap_admin_token(runtime->store, runtime->token_key, config->data_dir,
+                                         config->max_access_token_lifetime * 1000000LL, error, error_size) != 0)
         return -1;
     runtime->issuer = sts_server_create_issuer(config, error, error_size);
     if (runtime->issuer == NULL)
         return -1;
-    /* The store and blocking issuers need it: their calls never run on event-loop or completion-queue threads. */
-    runtime->workers = sts_worker_pool_create(config->worker_threads, (size_t)config->worker_queue);
-    if (runtime->workers == NULL) {
-        snprintf(error, error_size, "cannot start %d worker threads", config->worker_threads);
-        return -1;
+    /* Store and upstream calls never run on event-loop or completion-queue threads; each class has its own queue. */
+    const struct {
+        sts_work_class_t class;
+        int threads, queue;
+    } pools[] = {{STS_WORK_LOOKUP, config->lookup_worker_threads, config->lookup_worker_queue},
+                 {STS_WORK_STORE, config->store_worker_threads, config->store_worker_queue},
+                 {STS_WORK_UPSTREAM, config->worker_threads, config->worker_queue}};
+    for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
+        if (pools[i].class == STS_WORK_UPSTREAM && !runtime->issuer->blocking)
+            continue;
+        runtime->pools[pools[i].class] = sts_worker_pool_create(pools[i].threads, (size_t)pools[i].queue);
+        if (runtime->pools[pools[i].class] == NULL) {
+            snprintf(error, error_size, "cannot start %d worker threads", pools[i].threads);
+            return -1;
+        }
     }
     if (runtime->issuer->check != NULL) {
         runtime->checker =
@@ -124,8 +135,10 @@ static void dispose_runtime(runtime_t *runtime)
     sts_auth_setup_dispose(&runtime->auth);
     if (runtime->checker != NULL)
         sts_readiness_checker_stop(runtime->checker);
-    if (runtime->workers != NULL)
-        sts_worker_pool_destroy(runtime->workers);
+    for (int i = 0; i < STS_WORK_CLASSES; i++) {
+        if (runtime->pools[i] != NULL)
+            sts_worker_pool_destroy(runtime->pools[i]);
+    }
     if (runtime->issuer != NULL)
         runtime->issuer->destroy(runtime->issuer);
     if (runtime->store != NULL)
@@ -138,10 +151,12 @@ static void build_service(sts_service_t *service, const sts_config_t *config, ru
 {
     sts_service_defaults(service, &sts_gen_method_table);
     service->issuer = runtime->issuer;
-    service->workers = runtime->workers;
+    memcpy(service->pools, runtime->pools, sizeof(service->pools));
     service->store = runtime->store;
     memcpy(service->token_key, runtime->token_key, sizeof(service->token_key));
     service->max_tokens_per_user = config->max_tokens_per_user;
+    service->max_access_token_lifetime_us = config->max_access_token_lifetime * 1000000LL;
+    service->self_service_tokens = strcmp(config->self_service_tokens, "true") == 0;
     service->readiness = runtime->checker != NULL ? &runtime->readiness : NULL;
     service->endpoint_url = config->endpoint_url;
     service->default_duration_seconds = config->default_duration_seconds;

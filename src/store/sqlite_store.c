@@ -21,6 +21,20 @@ static const char *const migrations[] = {
     " enabled INTEGER NOT NULL, hmac BLOB NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX access_tokens_by_user ON access_tokens(user_key, id);"
     "CREATE INDEX access_tokens_by_name ON access_tokens(user_name, id);",
+    /*
+     * Ownership is the whole identity, and a token carries at most its creator's roles. Tokens made under the rules
+     * before this version cannot say who could grant what, so they carry no roles (role_ceiling ''), except the one
+     * stsd made for itself at first start.
+     */
+    "DROP INDEX access_tokens_by_user;"
+    "ALTER TABLE access_tokens DROP COLUMN user_key;"
+    "CREATE INDEX access_tokens_by_owner ON access_tokens(user_domain, user_auth_id, user_name, id);"
+    "CREATE INDEX access_tokens_by_auth_id ON access_tokens(user_auth_id, id);"
+    "ALTER TABLE access_tokens ADD COLUMN creator_domain INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE access_tokens ADD COLUMN creator_auth_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE access_tokens ADD COLUMN role_ceiling TEXT;"
+    "UPDATE access_tokens SET role_ceiling = '' WHERE NOT (creator = 'stsd' AND user_domain = 0 AND"
+    " user_auth_id = '' AND user_name = 'admin');",
 };
 
 typedef struct {
@@ -32,7 +46,11 @@ typedef struct {
 } sqlite_store_t;
 
 static const char columns[] = "id, user_domain, user_auth_id, user_uid, user_gid, user_sid, user_name, creator,"
-                              " creation_time, expiration_time, last_used_time, enabled, hmac";
+                              " creation_time, expiration_time, last_used_time, enabled, hmac, creator_domain,"
+                              " creator_auth_id, role_ceiling";
+
+/* The same identity, in the three columns that make it whole; bound by bind_owner. */
+#define OWNER_IS "user_domain = :owner_domain AND user_auth_id = :owner_auth_id AND user_name = :owner_name"
 
 static void fail(sqlite3 *db, const char *what, char *error, size_t error_size)
 {
@@ -96,19 +114,24 @@ static void read_record(sqlite3_stmt *stmt, sts_arena_t *arena, sts_token_record
     out->user.gid = sqlite3_column_int64(stmt, 4);
     out->user.sid = text_column(stmt, 5, arena);
     out->user.name = text_column(stmt, 6, arena);
-    out->creator = text_column(stmt, 7, arena);
+    out->creator.name = text_column(stmt, 7, arena);
     out->creation_time = sqlite3_column_int64(stmt, 8);
     out->expiration_time = sqlite3_column_int64(stmt, 9);
     out->last_used_time = sqlite3_column_int64(stmt, 10);
     out->enabled = sqlite3_column_int(stmt, 11);
     if (sqlite3_column_bytes(stmt, 12) == (int)sizeof(out->hmac))
         memcpy(out->hmac, sqlite3_column_blob(stmt, 12), sizeof(out->hmac));
+    out->creator.domain = sqlite3_column_int(stmt, 13);
+    out->creator.auth_id = text_column(stmt, 14, arena);
+    out->creator.sid = "";
+    out->role_ceiling = sqlite3_column_type(stmt, 15) == SQLITE_NULL ? NULL : text_column(stmt, 15, arena);
 }
 
-/* The key tokens are counted and filtered by: the auth_id when there is one, else the name. */
-static const char *user_key(const sts_store_identity_t *user)
+static void bind_owner(sqlite3_stmt *stmt, const sts_store_identity_t *owner)
 {
-    return user->auth_id[0] != '\0' ? user->auth_id : user->name;
+    sqlite3_bind_int(stmt, sqlite3_bind_parameter_index(stmt, ":owner_domain"), owner->domain);
+    sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":owner_auth_id"), owner->auth_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":owner_name"), owner->name, -1, SQLITE_STATIC);
 }
 
 static sts_store_result_t create(sts_store_t *self, const sts_token_record_t *r, int max_per_user, char *error,
@@ -126,34 +149,36 @@ static sts_store_result_t create(sts_store_t *self, const sts_token_record_t *r,
         give_back(store, db);
         return STS_STORE_ERROR;
     }
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM access_tokens WHERE user_key = ?1", -1, &count, NULL) ==
-            SQLITE_OK &&
-        sqlite3_bind_text(count, 1, user_key(&r->user), -1, SQLITE_STATIC) == SQLITE_OK &&
-        sqlite3_step(count) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM access_tokens WHERE " OWNER_IS, -1, &count, NULL) == SQLITE_OK)
+        bind_owner(count, &r->user);
+    if (count != NULL && sqlite3_step(count) == SQLITE_ROW) {
         if (sqlite3_column_int(count, 0) >= max_per_user) {
             result = STS_STORE_LIMIT;
         } else if (sqlite3_prepare_v2(db,
-                                      "INSERT INTO access_tokens (id, user_key, user_domain, user_auth_id, user_uid,"
-                                      " user_gid, user_sid, user_name, creator, creation_time, expiration_time,"
-                                      " last_used_time, enabled, hmac)"
-                                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                      "INSERT INTO access_tokens (id, user_domain, user_auth_id, user_uid, user_gid,"
+                                      " user_sid, user_name, creator_domain, creator_auth_id, creator, creation_time,"
+                                      " expiration_time, last_used_time, enabled, hmac, role_ceiling) VALUES (?1, ?2,"
+                                      " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                                       -1, &insert, NULL) == SQLITE_OK) {
             sqlite3_bind_text(insert, 1, r->id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(insert, 2, user_key(&r->user), -1, SQLITE_STATIC);
-            sqlite3_bind_int(insert, 3, r->user.domain);
-            sqlite3_bind_text(insert, 4, r->user.auth_id, -1, SQLITE_STATIC);
+            sqlite3_bind_int(insert, 2, r->user.domain);
+            sqlite3_bind_text(insert, 3, r->user.auth_id, -1, SQLITE_STATIC);
             if (r->user.has_uid)
-                sqlite3_bind_int64(insert, 5, r->user.uid);
+                sqlite3_bind_int64(insert, 4, r->user.uid);
             if (r->user.has_gid)
-                sqlite3_bind_int64(insert, 6, r->user.gid);
-            sqlite3_bind_text(insert, 7, r->user.sid, -1, SQLITE_STATIC);
-            sqlite3_bind_text(insert, 8, r->user.name, -1, SQLITE_STATIC);
-            sqlite3_bind_text(insert, 9, r->creator, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(insert, 10, r->creation_time);
-            sqlite3_bind_int64(insert, 11, r->expiration_time);
-            sqlite3_bind_int64(insert, 12, r->last_used_time);
-            sqlite3_bind_int(insert, 13, r->enabled);
-            sqlite3_bind_blob(insert, 14, r->hmac, sizeof(r->hmac), SQLITE_STATIC);
+                sqlite3_bind_int64(insert, 5, r->user.gid);
+            sqlite3_bind_text(insert, 6, r->user.sid, -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 7, r->user.name, -1, SQLITE_STATIC);
+            sqlite3_bind_int(insert, 8, r->creator.domain);
+            sqlite3_bind_text(insert, 9, r->creator.auth_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 10, r->creator.name, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(insert, 11, r->creation_time);
+            sqlite3_bind_int64(insert, 12, r->expiration_time);
+            sqlite3_bind_int64(insert, 13, r->last_used_time);
+            sqlite3_bind_int(insert, 14, r->enabled);
+            sqlite3_bind_blob(insert, 15, r->hmac, sizeof(r->hmac), SQLITE_STATIC);
+            if (r->role_ceiling != NULL)
+                sqlite3_bind_text(insert, 16, r->role_ceiling, -1, SQLITE_STATIC);
             if (sqlite3_step(insert) == SQLITE_DONE)
                 result = STS_STORE_OK;
         }
@@ -207,28 +232,35 @@ static sts_store_result_t get(sts_store_t *self, const char *id, sts_arena_t *ar
     return result;
 }
 
-static sts_store_result_t list(sts_store_t *self, const char *user, const char *after, int limit, sts_arena_t *arena,
-                               sts_token_record_t **out, size_t *count, int *more, char *error, size_t error_size)
+static sts_store_result_t list(sts_store_t *self, const sts_store_filter_t *filter, const char *after, int limit,
+                               sts_arena_t *arena, sts_token_record_t **out, size_t *count, int *more, char *error,
+                               size_t error_size)
 {
     sqlite_store_t *store = (sqlite_store_t *)self;
     sqlite3 *db = borrow(store, error, error_size);
     if (db == NULL)
         return STS_STORE_ERROR;
-    char sql[512];
-    snprintf(sql, sizeof(sql),
-             "SELECT %s FROM access_tokens WHERE id > ?1 AND (?2 IS NULL OR user_key = ?2 OR user_name = ?2)"
-             " ORDER BY id LIMIT ?3",
-             columns);
+    char sql[640];
+    const char *where = filter->owner != NULL             ? " AND " OWNER_IS
+                        : filter->name_or_auth_id != NULL ? " AND (user_auth_id = :search OR user_name = :search)"
+                                                          : "";
+    snprintf(sql, sizeof(sql), "SELECT %s FROM access_tokens WHERE id > :after%s ORDER BY id LIMIT :limit", columns,
+             where);
     sqlite3_stmt *stmt = NULL;
     sts_store_result_t result = STS_STORE_ERROR;
     *out = sts_arena_calloc(arena, (size_t)(limit + 1) * sizeof(sts_token_record_t));
     *count = 0;
     *more = 0;
     if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(stmt, 1, after != NULL ? after : "", -1, SQLITE_STATIC);
-        if (user != NULL)
-            sqlite3_bind_text(stmt, 2, user, -1, SQLITE_STATIC);
-        sqlite3_bind_int(stmt, 3, limit + 1); /* one extra row says whether another page exists */
+        sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":after"), after != NULL ? after : "", -1,
+                          SQLITE_STATIC);
+        /* One extra row says whether another page exists. */
+        sqlite3_bind_int(stmt, sqlite3_bind_parameter_index(stmt, ":limit"), limit + 1);
+        if (filter->owner != NULL)
+            bind_owner(stmt, filter->owner);
+        else if (filter->name_or_auth_id != NULL)
+            sqlite3_bind_text(stmt, sqlite3_bind_parameter_index(stmt, ":search"), filter->name_or_auth_id, -1,
+                              SQLITE_STATIC);
         int step;
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
             if ((int)*count == limit) {

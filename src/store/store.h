@@ -22,7 +22,13 @@ typedef struct {
 typedef struct {
     char id[STS_TOKEN_ID_CHARS + 1];
     sts_store_identity_t user;
-    const char *creator;
+    /** Who created it (uid, gid and sid unused). */
+    sts_store_identity_t creator;
+    /**
+     * The most roles the token may ever carry: its creator's roles when it was created, comma-separated. NULL: no
+     * limit (tokens stsd itself made, and those made when callers were not authenticated).
+     */
+    const char *role_ceiling;
     int64_t creation_time;
     int64_t expiration_time;
     int64_t last_used_time;
@@ -40,22 +46,32 @@ typedef enum {
 
 typedef struct sts_store_s sts_store_t;
 
+/** Which tokens a listing returns: all (both NULL), one whole identity, or every identity with a name or auth_id. */
+typedef struct {
+    const sts_store_identity_t *owner; /**< exactly this identity (domain, auth_id, name) */
+    const char *name_or_auth_id;       /**< any identity whose name or auth_id equals it (admins' search) */
+} sts_store_filter_t;
+
 /**
  * A store. Every function may block on disk and must run on a worker thread; all are thread-safe. Records handed
  * out have their strings in the caller's arena. error (when given) receives a message without secrets.
  */
 struct sts_store_s {
-    /** Inserts record unless its user already holds max_per_user tokens (checked in the same transaction). */
+    /**
+     * Inserts record unless its user (the whole identity: domain, auth_id and name) already holds max_per_user
+     * tokens, checked in the same transaction.
+     */
     sts_store_result_t (*create)(sts_store_t *self, const sts_token_record_t *record, int max_per_user, char *error,
                                  size_t error_size);
     sts_store_result_t (*get)(sts_store_t *self, const char *id, sts_arena_t *arena, sts_token_record_t *out,
                               char *error, size_t error_size);
     /**
-     * Up to limit records with id > after (NULL or "" for the start), in id order (keyset paging); user, when not
-     * NULL, keeps those whose auth_id or name equals it. *more says whether another page exists.
+     * Up to limit records with id > after ("" for the start), in id order (keyset paging), filtered by filter.
+     * *more says whether another page exists.
      */
-    sts_store_result_t (*list)(sts_store_t *self, const char *user, const char *after, int limit, sts_arena_t *arena,
-                               sts_token_record_t **out, size_t *count, int *more, char *error, size_t error_size);
+    sts_store_result_t (*list)(sts_store_t *self, const sts_store_filter_t *filter, const char *after, int limit,
+                               sts_arena_t *arena, sts_token_record_t **out, size_t *count, int *more, char *error,
+                               size_t error_size);
     /** Sets enabled and/or expiration_time (NULL leaves it alone); the new record is written to out. */
     sts_store_result_t (*update)(sts_store_t *self, const char *id, const int *enabled, const int64_t *expiration_time,
                                  sts_arena_t *arena, sts_token_record_t *out, char *error, size_t error_size);

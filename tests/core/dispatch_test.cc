@@ -47,7 +47,7 @@ sts_status_t grant_ops(void *, sts_call_t *call)
 {
     static const char *const roles[] = {"viewer", "ops"};
     call->principal.authenticated = 1;
-    call->principal.username = "carol";
+    call->principal.name = "carol";
     call->principal.roles = roles;
     call->principal.role_count = 2;
     return STS_STATUS_OK;
@@ -169,14 +169,84 @@ TEST_F(Dispatch, RequiredRoleIsEnforced)
     ProtobufCMessage *response = nullptr;
     EXPECT_EQ(run(nullptr, &request.base, &response, &row), STS_STATUS_PERMISSION_DENIED);
     EXPECT_STREQ(call.error_message, "this call requires the role 'admin'; the caller has no roles");
-    /* With STS_ADMIN_ROLES set, "admin" in the policy means any of those roles. */
+    /* With admin_roles set, "admin" in the policy means any of those roles. */
     const char *admin_roles[] = {"sts-admin", "ops"};
-    service.admin_roles = admin_roles;
-    service.admin_role_count = 2;
+    service.admin_roles = {admin_roles, 2};
     EXPECT_EQ(run(nullptr, &request.base, &response, &row), STS_STATUS_PERMISSION_DENIED);
     EXPECT_STREQ(call.error_message, "this call requires the role 'sts-admin' or 'ops'; the caller has no roles");
     service.authenticate = grant_ops;
     EXPECT_EQ(run(nullptr, &request.base, &response, &row), STS_STATUS_OK) << call.error_message;
+    /* A role that names no list must be held literally. */
+    row.required_role = "auditor";
+    EXPECT_EQ(run(nullptr, &request.base, &response, &row), STS_STATUS_PERMISSION_DENIED);
+    EXPECT_STREQ(call.error_message, "this call requires the role 'auditor'; carol has other roles");
+}
+
+/* IssueToken asks for "issuer" in the proto: issuer_roles, not admin_roles, decide. */
+TEST_F(Dispatch, IssuingAndAdministeringAreSeparateRoles)
+{
+    EXPECT_STREQ(method("/sts.v1.TokenService/IssueToken")->required_role, "issuer");
+    const char *admins[] = {"ops"}, *issuers[] = {"s3-client"};
+    service.admin_roles = {admins, 1};
+    service.issuer_roles = {issuers, 1};
+    service.authenticate = grant_ops; /* viewer, ops: an admin, but no issuer */
+    Sts__V1__IssueTokenRequest request = STS__V1__ISSUE_TOKEN_REQUEST__INIT;
+    Sts__V1__IssueTokenResponse *response = nullptr;
+    EXPECT_EQ(issue(&request, &response), STS_STATUS_PERMISSION_DENIED);
+    EXPECT_STREQ(call.error_message, "this call requires the role 's3-client'; carol has other roles");
+    EXPECT_TRUE(sts_call_has_role(&call, "admin"));
+    issuers[0] = "viewer";
+    EXPECT_EQ(issue(&request, &response), STS_STATUS_OK) << call.error_message;
+    EXPECT_STREQ(issuer.last.subject, "carol");
+}
+
+int lookups = 0;
+
+/* An authenticator that, like the access-token one on a cache miss, needs the lookup pool first. */
+sts_status_t needs_lookup(void *, sts_call_t *call)
+{
+    lookups++;
+    if (call->runs_on == STS_WORK_INLINE) {
+        call->wants = STS_WORK_LOOKUP;
+        return STS_STATUS_OK;
+    }
+    return grant_ops(nullptr, call);
+}
+
+/* Each step runs where its class says: the lookup on its pool, the store handler on the store's; never twice. */
+TEST_F(Dispatch, StepsMoveToTheirPoolsAndAuthenticateOnce)
+{
+    sts_worker_pool_t *pool = sts_worker_pool_create(1, 4);
+    for (sts_worker_pool_t *&each : service.pools)
+        each = pool;
+    service.pools[STS_WORK_INLINE] = nullptr;
+    service.authenticate = needs_lookup;
+    lookups = 0;
+    Sts__V1__ListAccessTokensRequest list = STS__V1__LIST_ACCESS_TOKENS_REQUEST__INIT;
+    ProtobufCMessage *response = nullptr;
+    EXPECT_EQ(run("/sts.v1.AccessTokenService/ListAccessTokens", &list.base, &response), STS_STATUS_OK);
+    EXPECT_EQ(call.wants, STS_WORK_LOOKUP);
+    EXPECT_EQ(sts_dispatch_pool(&call), pool);
+    sts_call_move(&call);
+    EXPECT_EQ(sts_dispatch(&call, &list.base, &response), STS_STATUS_OK);
+    EXPECT_EQ(call.wants, STS_WORK_STORE); /* admitted on the lookup pool; the handler is store work */
+    EXPECT_EQ(response, nullptr);
+    sts_call_move(&call);
+    EXPECT_EQ(sts_dispatch(&call, &list.base, &response), STS_STATUS_UNAVAILABLE); /* the handler ran: no store */
+    EXPECT_EQ(call.wants, STS_WORK_INLINE);
+    EXPECT_EQ(lookups, 2);
+    /* Local issuing never leaves the loop thread; an issuer that blocks sends IssueToken to the upstream pool. */
+    service.authenticate = grant_ops;
+    const char *issuers[] = {"ops"};
+    service.issuer_roles = {issuers, 1};
+    Sts__V1__IssueTokenRequest request = STS__V1__ISSUE_TOKEN_REQUEST__INIT;
+    EXPECT_EQ(run("/sts.v1.TokenService/IssueToken", &request.base, &response), STS_STATUS_OK);
+    EXPECT_NE(response, nullptr);
+    issuer.base.blocking = 1;
+    EXPECT_EQ(run("/sts.v1.TokenService/IssueToken", &request.base, &response), STS_STATUS_OK);
+    EXPECT_EQ(call.wants, STS_WORK_UPSTREAM);
+    EXPECT_EQ(issuer.calls, 1);
+    sts_worker_pool_destroy(pool);
 }
 
 TEST_F(Dispatch, ExpiredDeadlineStopsTheCall)

@@ -69,7 +69,7 @@ class AccessTokens(unittest.TestCase):
         shown = self.admin.call("GET", BASE + body["id"])
         self.assertEqual(shown.status_code, 200)
         self.assertNotIn("bearer_token", shown.json())
-        self.assertEqual(list(shown.json()), ["id", "user", "creator", "creation_time", "enabled"])
+        self.assertEqual(list(shown.json()), ["id", "user", "creator", "creation_time", "expiration_time", "enabled"])
         self.assertEqual(shown.json()["creator"]["name"], "admin")
         self.assertNotIn(body["bearer_token"], self.stsd.log())
 

@@ -45,25 +45,29 @@ class SqliteStore : public ::testing::Test
         store = sts_sqlite_store_open(path.c_str(), error, sizeof(error));
         ASSERT_NE(store, nullptr) << error;
     }
-    static sts_token_record_t record(int n, const char *user)
+    static sts_token_record_t record(int n, const char *user, int domain = 0, const char *auth_id = nullptr)
     {
         sts_token_record_t r{};
         snprintf(r.id, sizeof(r.id), "%032d", n);
-        r.user = {0, user, 0, 0, 0, 0, "", user};
-        r.creator = "admin";
+        r.user = {domain, auth_id != nullptr ? auth_id : user, 0, 0, 0, 0, "", user};
+        r.creator = {11, "https://idp#42", 0, 0, 0, 0, "", "admin"};
+        r.role_ceiling = "admin,viewer";
         r.creation_time = 1000 + n;
         r.enabled = 1;
         r.hmac[0] = static_cast<uint8_t>(n);
         return r;
     }
-    sts_store_result_t create(int n, const char *user = "alice", int cap = 1000)
+    sts_store_result_t create(int n, const char *user = "alice", int cap = 1000, int domain = 0,
+                              const char *auth_id = nullptr)
     {
-        sts_token_record_t r = record(n, user);
+        sts_token_record_t r = record(n, user, domain, auth_id);
         return store->create(store, &r, cap, error, sizeof(error));
     }
     /* Follows pages of limit until the end, returning ids in the order seen. */
-    std::vector<std::string> page_through(int limit, const char *user = nullptr, int delete_after_first = -1)
+    std::vector<std::string> page_through(int limit, const char *user = nullptr, int delete_after_first = -1,
+                                          const sts_store_identity_t *owner = nullptr)
     {
+        sts_store_filter_t filter = {owner, user};
         std::vector<std::string> seen;
         std::string after;
         for (int page = 0; page < 1000; page++) {
@@ -71,7 +75,7 @@ class SqliteStore : public ::testing::Test
             size_t count = 0;
             int more = 0;
             EXPECT_EQ(
-                store->list(store, user, after.c_str(), limit, &arena, &rows, &count, &more, error, sizeof(error)),
+                store->list(store, &filter, after.c_str(), limit, &arena, &rows, &count, &more, error, sizeof(error)),
                 STS_STORE_OK)
                 << error;
             for (size_t i = 0; i < count; i++)
@@ -96,7 +100,10 @@ TEST_F(SqliteStore, CreateGetUpdateDelete)
     sts_token_record_t got{};
     ASSERT_EQ(store->get(store, record(1, "").id, &arena, &got, error, sizeof(error)), STS_STORE_OK);
     EXPECT_STREQ(got.user.name, "alice");
-    EXPECT_STREQ(got.creator, "admin");
+    EXPECT_STREQ(got.creator.name, "admin");
+    EXPECT_EQ(got.creator.domain, 11);
+    EXPECT_STREQ(got.creator.auth_id, "https://idp#42");
+    EXPECT_STREQ(got.role_ceiling, "admin,viewer");
     EXPECT_EQ(got.creation_time, 1001);
     EXPECT_EQ(got.enabled, 1);
     EXPECT_EQ(got.hmac[0], 1);
@@ -148,7 +155,76 @@ TEST_F(SqliteStore, SurvivesReopenAndTracksTheSchemaVersion)
     sqlite3_exec(db, "UPDATE schema_version SET version = 99", nullptr, nullptr, nullptr);
     sqlite3_close(db);
     EXPECT_EQ(sts_sqlite_store_open(path.c_str(), error, sizeof(error)), nullptr);
-    EXPECT_STREQ(error, "database: schema version 99 is newer than this stsd (1); upgrade stsd");
+    EXPECT_STREQ(error, "database: schema version 99 is newer than this stsd (2); upgrade stsd");
+}
+
+TEST_F(SqliteStore, TheCapAndTheOwnerFilterUseTheWholeIdentity)
+{
+    /* Same name, other auth_id or domain: other identities, each with its own cap (an admin may make them). */
+    EXPECT_EQ(create(1, "alice", 1), STS_STORE_OK);
+    EXPECT_EQ(create(2, "alice", 1), STS_STORE_LIMIT);
+    EXPECT_EQ(create(3, "alice", 1, 0, "1001"), STS_STORE_OK);
+    EXPECT_EQ(create(4, "alice", 1, 11, "https://idp#alice"), STS_STORE_OK);
+    EXPECT_EQ(create(5, "alice", 1, 11, "https://idp#alice"), STS_STORE_LIMIT);
+    sts_store_identity_t local_alice = {0, "alice", 0, 0, 0, 0, "", "alice"};
+    sts_store_identity_t jwt_alice = {11, "https://idp#alice", 0, 0, 0, 0, "", "alice"};
+    sts_store_identity_t nobody = {0, "", 0, 0, 0, 0, "", "alice"};
+    EXPECT_EQ(page_through(10, nullptr, -1, &local_alice), std::vector<std::string>{record(1, "").id});
+    EXPECT_EQ(page_through(10, nullptr, -1, &jwt_alice), std::vector<std::string>{record(4, "").id});
+    EXPECT_TRUE(page_through(10, nullptr, -1, &nobody).empty());
+    EXPECT_EQ(page_through(10, "alice").size(), 3u); /* the admins' search: by name or auth_id */
+    EXPECT_EQ(page_through(10, "1001").size(), 1u);
+}
+
+TEST_F(SqliteStore, NoCeilingIsKeptApartFromAnEmptyOne)
+{
+    sts_token_record_t r = record(1, "root");
+    r.role_ceiling = nullptr;
+    ASSERT_EQ(store->create(store, &r, 10, error, sizeof(error)), STS_STORE_OK) << error;
+    r = record(2, "nobody");
+    r.role_ceiling = "";
+    ASSERT_EQ(store->create(store, &r, 10, error, sizeof(error)), STS_STORE_OK) << error;
+    sts_token_record_t got{};
+    ASSERT_EQ(store->get(store, record(1, "").id, &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(got.role_ceiling, nullptr);
+    ASSERT_EQ(store->get(store, record(2, "").id, &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_NE(got.role_ceiling, nullptr);
+    EXPECT_STREQ(got.role_ceiling, "");
+}
+
+/* Tokens made under version 1's rules cannot say who could grant what: only stsd's own first token keeps its roles. */
+TEST_F(SqliteStore, MigratingFromVersionOneStripsRolesOfOldTokens)
+{
+    store->destroy(store);
+    store = nullptr;
+    for (const char *suffix : {"", "-wal", "-shm"})
+        std::remove((path + suffix).c_str());
+    sqlite3 *db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char *v1 =
+        "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);"
+        "CREATE TABLE access_tokens (id TEXT PRIMARY KEY, user_key TEXT NOT NULL, user_domain INTEGER NOT NULL,"
+        " user_auth_id TEXT NOT NULL, user_uid INTEGER, user_gid INTEGER, user_sid TEXT NOT NULL, user_name TEXT NOT"
+        " NULL, creator TEXT NOT NULL, creation_time INTEGER NOT NULL, expiration_time INTEGER NOT NULL,"
+        " last_used_time INTEGER NOT NULL, enabled INTEGER NOT NULL, hmac BLOB NOT NULL) WITHOUT ROWID;"
+        "CREATE INDEX access_tokens_by_user ON access_tokens(user_key, id);"
+        "CREATE INDEX access_tokens_by_name ON access_tokens(user_name, id);"
+        "INSERT INTO access_tokens VALUES ('00000000000000000000000000000001', 'admin', 0, '', NULL, NULL, '',"
+        " 'admin', 'stsd', 1, 0, 0, 1, x'00');"
+        "INSERT INTO access_tokens VALUES ('00000000000000000000000000000002', 'alice', 0, 'alice', NULL, NULL, '',"
+        " 'admin', 'alice', 2, 0, 0, 1, x'00');";
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+    open();
+    sts_token_record_t got{};
+    ASSERT_EQ(store->get(store, "00000000000000000000000000000001", &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(got.role_ceiling, nullptr);
+    EXPECT_STREQ(got.creator.name, "stsd");
+    ASSERT_EQ(store->get(store, "00000000000000000000000000000002", &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_NE(got.role_ceiling, nullptr);
+    EXPECT_STREQ(got.role_ceiling, "");
+    EXPECT_STREQ(got.user.auth_id, "alice");
+    EXPECT_STREQ(got.user.name, "admin");
 }
 
 TEST_F(SqliteStore, PaginationBoundaries)

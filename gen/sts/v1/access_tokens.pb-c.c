@@ -854,11 +854,11 @@ static const ProtobufCFieldDescriptor sts__v1__list_access_tokens_request__field
     3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
+    offsetof(Sts__V1__ListAccessTokensRequest, limit_value_case),
     offsetof(Sts__V1__ListAccessTokensRequest, limit),
     NULL,
     NULL,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
@@ -1134,7 +1134,7 @@ const ProtobufCMessageDescriptor sts__v1__delete_access_token_response__descript
   (ProtobufCMessageInit) sts__v1__delete_access_token_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue sts__v1__identity_domain__enum_values_by_number[11] =
+static const ProtobufCEnumValue sts__v1__identity_domain__enum_values_by_number[13] =
 {
   { "LOCAL", "STS__V1__IDENTITY_DOMAIN__LOCAL", 0 },
   { "API_NULL_DOMAIN", "STS__V1__IDENTITY_DOMAIN__API_NULL_DOMAIN", 1 },
@@ -1147,11 +1147,13 @@ static const ProtobufCEnumValue sts__v1__identity_domain__enum_values_by_number[
   { "API_INTERNAL_DOMAIN", "STS__V1__IDENTITY_DOMAIN__API_INTERNAL_DOMAIN", 8 },
   { "API_OPERATOR_DOMAIN", "STS__V1__IDENTITY_DOMAIN__API_OPERATOR_DOMAIN", 9 },
   { "API_CREATOR_DOMAIN", "STS__V1__IDENTITY_DOMAIN__API_CREATOR_DOMAIN", 10 },
+  { "JWT", "STS__V1__IDENTITY_DOMAIN__JWT", 11 },
+  { "X509", "STS__V1__IDENTITY_DOMAIN__X509", 12 },
 };
 static const ProtobufCIntRange sts__v1__identity_domain__value_ranges[] = {
-{0, 0},{0, 11}
+{0, 0},{0, 13}
 };
-static const ProtobufCEnumValueIndex sts__v1__identity_domain__enum_values_by_name[11] =
+static const ProtobufCEnumValueIndex sts__v1__identity_domain__enum_values_by_name[13] =
 {
   { "ACTIVE_DIRECTORY", 5 },
   { "API_CREATOR_DOMAIN", 10 },
@@ -1160,10 +1162,12 @@ static const ProtobufCEnumValueIndex sts__v1__identity_domain__enum_values_by_na
   { "API_NULL_DOMAIN", 1 },
   { "API_OPERATOR_DOMAIN", 9 },
   { "API_RESERVED_DOMAIN", 7 },
+  { "JWT", 11 },
   { "LOCAL", 0 },
   { "POSIX_GROUP", 4 },
   { "POSIX_USER", 3 },
   { "WORLD", 2 },
+  { "X509", 12 },
 };
 const ProtobufCEnumDescriptor sts__v1__identity_domain__descriptor =
 {
@@ -1172,9 +1176,9 @@ const ProtobufCEnumDescriptor sts__v1__identity_domain__descriptor =
   "IdentityDomain",
   "Sts__V1__IdentityDomain",
   "sts.v1",
-  11,
+  13,
   sts__v1__identity_domain__enum_values_by_number,
-  11,
+  13,
   sts__v1__identity_domain__enum_values_by_name,
   1,
   sts__v1__identity_domain__value_ranges,

@@ -42,7 +42,16 @@ typedef enum _Sts__V1__IdentityDomain {
   STS__V1__IDENTITY_DOMAIN__API_RESERVED_DOMAIN = 7,
   STS__V1__IDENTITY_DOMAIN__API_INTERNAL_DOMAIN = 8,
   STS__V1__IDENTITY_DOMAIN__API_OPERATOR_DOMAIN = 9,
-  STS__V1__IDENTITY_DOMAIN__API_CREATOR_DOMAIN = 10
+  STS__V1__IDENTITY_DOMAIN__API_CREATOR_DOMAIN = 10,
+  /*
+   * Callers authenticated by a JWT: auth_id is "<iss>#<sub>", name the token's username claim. A namespace of its
+   * own, so a JWT user never matches a LOCAL user of the same name.
+   */
+  STS__V1__IDENTITY_DOMAIN__JWT = 11,
+  /*
+   * Callers authenticated by a verified client certificate: auth_id is the subject DN, name its common name.
+   */
+  STS__V1__IDENTITY_DOMAIN__X509 = 12
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__IDENTITY_DOMAIN)
 } Sts__V1__IdentityDomain;
 
@@ -124,6 +133,9 @@ typedef enum {
 struct  Sts__V1__CreateAccessTokenRequest
 {
   ProtobufCMessage base;
+  /*
+   * Whose token it is. Unset: the caller's own identity. Non-admins may only name themselves, in every field.
+   */
   Sts__V1__Identity *user;
   Sts__V1__CreateAccessTokenRequest__ExpirationCase expiration_case;
   union {
@@ -149,25 +161,31 @@ struct  Sts__V1__CreateAccessTokenResponse
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+typedef enum {
+  STS__V1__LIST_ACCESS_TOKENS_REQUEST__LIMIT_VALUE__NOT_SET = 0,
+  STS__V1__LIST_ACCESS_TOKENS_REQUEST__LIMIT_VALUE_LIMIT = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__LIST_ACCESS_TOKENS_REQUEST__LIMIT_VALUE__CASE)
+} Sts__V1__ListAccessTokensRequest__LimitValueCase;
+
 struct  Sts__V1__ListAccessTokensRequest
 {
   ProtobufCMessage base;
   /*
-   * auth_id or name of the user whose tokens to list; empty lists all (admins only).
+   * auth_id or name of the user whose tokens to list; empty lists all (admins) or the caller's own (others).
    */
   char *user;
   /*
-   * The id after which the page starts (from paging.next).
+   * The id after which the page starts (from paging.next); empty for the first page.
    */
   char *after;
-  /*
-   * Page size; 0 means the default, and the server caps it.
-   */
-  int32_t limit;
+  Sts__V1__ListAccessTokensRequest__LimitValueCase limit_value_case;
+  union {
+    int32_t limit;
+  };
 };
 #define STS__V1__LIST_ACCESS_TOKENS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__list_access_tokens_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, STS__V1__LIST_ACCESS_TOKENS_REQUEST__LIMIT_VALUE__NOT_SET, {0} }
 
 
 struct  Sts__V1__Paging

@@ -74,7 +74,8 @@ struct  Sts__V1__MethodPolicy
    */
   protobuf_c_boolean blocking;
   /*
-   * Role the caller must hold; empty means any caller the authenticator chain accepts.
+   * Role the caller must hold; empty means any caller the authenticator chain accepts. "admin" and "issuer" name the
+   * configured role lists admin_roles and issuer_roles; any other value is a role name held literally.
    */
   char *required_role;
   /*
