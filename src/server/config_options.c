@@ -161,7 +161,7 @@ const sts_option_t sts_options[] = {
                   "roles of access-token callers: comma-separated user:NAME=role|role (LOCAL users) or "
                   "domain:DOMAIN=role|role, limited to the roles of the token's creator"),
     NUMBER_OPTION(max_tokens_per_user, STS_OPTION_INT, "2", 1, 1000, "access tokens one user may hold"),
-    NUMBER_OPTION(max_access_token_lifetime, STS_OPTION_SECONDS, "90d", 60, 3650L * 86400,
+    NUMBER_OPTION(max_access_token_lifetime, STS_OPTION_SECONDS, "90d", 1, 3650L * 86400,
                   "longest access-token lifetime (e.g. 90d, 12h); applies to every token, old ones included"),
     STRING_OPTION(self_service_tokens, "true", check_bool,
                   "whether callers without an admin role may create access tokens for themselves"),
