@@ -24,7 +24,7 @@ jwk = json.loads(jwt.get_algorithm_by_name("RS256").to_jwk(key.public_key()))
 jwk["kid"] = "bench"
 json.dump({"keys": [jwk]}, open(sys.argv[1], "w"))
 now = int(time.time())
-print(jwt.encode({"sub": "bench", "aud": "sts", "exp": now + 3600, "iat": now,
+print(jwt.encode({"iss": "https://bench", "sub": "bench", "aud": "sts", "exp": now + 3600, "iat": now,
                   "realm_access": {"roles": ["admin"]}}, key, algorithm="RS256", headers={"kid": "bench"}))
 PY
 )
@@ -45,7 +45,7 @@ start() { # start NAME ENV... ; sets port
 }
 start open STS_AUTH=none
 open_port=$port
-start jwt STS_AUTH=jwt STS_JWT_JWKS_FILE="$work/jwks.json" STS_JWT_AUDIENCE=sts
+start jwt STS_AUTH=jwt STS_JWT_JWKS_FILE="$work/jwks.json" STS_JWT_ISSUER=https://bench STS_JWT_AUDIENCE=sts
 jwt_port=$port
 start access STS_AUTH=access-token
 access_port=$port

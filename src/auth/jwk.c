@@ -8,6 +8,7 @@
 #include <yajl/yajl_tree.h>
 #include "util/base64.h"
 #include "util/log.h"
+#include "util/text.h"
 
 static const struct {
     const char *name;
@@ -41,7 +42,9 @@ static unsigned char *decode_member(yajl_val object, const char *name, size_t *l
         return NULL;
     size_t size = sts_base64_decoded_max(strlen(text)) + 1;
     unsigned char *out = malloc(size);
-    long n = out != NULL ? sts_base64_decode(text, strlen(text), out, size, STS_BASE64_URL_RAW) : -1;
+    if (out == NULL)
+        sts_log_fatal("out of memory");
+    long n = sts_base64_decode(text, strlen(text), out, size, STS_BASE64_URL_RAW);
     if (n <= 0) {
         free(out);
         return NULL;
@@ -172,7 +175,7 @@ static int add_jwk(sts_jwk_set_t *set, yajl_val jwk, size_t index, char *error, 
         return -1;
     }
     sts_jwk_t *slot = &set->keys[set->count++];
-    slot->kid = kid != NULL ? strdup(kid) : NULL;
+    slot->kid = sts_strdup(kid); /* a failed copy must not leave NULL, which would make the key a kid-less wildcard */
     slot->algs = algs;
     slot->key = key;
     return 1;

@@ -1,13 +1,16 @@
 #include "auth/jwks_source.h"
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/text.h"
 
 struct sts_jwks_source_s {
     pthread_rwlock_t keys_lock; /* readers verify under it; the refresher swaps the set under the write lock */
@@ -71,7 +74,7 @@ static sts_jwk_set_t *merge(sts_jwk_set_t *fetched, const sts_jwk_set_t *fixed)
     fetched->keys = grown;
     for (size_t i = 0; i < extra; i++) {
         sts_jwk_t copy = fixed->keys[i];
-        copy.kid = copy.kid != NULL ? strdup(copy.kid) : NULL;
+        copy.kid = sts_strdup(copy.kid);
         EVP_PKEY_up_ref(copy.key);
         fetched->keys[fetched->count++] = copy;
     }
@@ -121,13 +124,53 @@ static void *run_refresher(void *arg)
     return NULL;
 }
 
+static int loopback_host(const char *host)
+{
+    struct in_addr v4;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    return strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0;
+}
+
+int sts_jwks_url_check(const char *url, char *error, size_t error_size)
+{
+    /* curl's own parser, so the host judged here is the host curl will connect to (userinfo, IPv4 forms, ...). */
+    CURLU *parsed = curl_url();
+    char *scheme = NULL, *host = NULL;
+    if (parsed == NULL)
+        sts_log_fatal("out of memory");
+    int ok = curl_url_set(parsed, CURLUPART_URL, url, 0) == CURLUE_OK &&
+             curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+             curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+    int rc = -1;
+    if (!ok)
+        snprintf(error, error_size, "jwt_jwks_url is not a valid http(s) URL");
+    else if (strcmp(scheme, "https") == 0 || (strcmp(scheme, "http") == 0 && loopback_host(host)))
+        rc = 0;
+    else if (strcmp(scheme, "http") == 0)
+        snprintf(error, error_size,
+                 "jwt_jwks_url must use https: plain http is allowed only to a loopback host (127.0.0.0/8, [::1], "
+                 "localhost), not to '%.128s'",
+                 host);
+    else
+        snprintf(error, error_size, "jwt_jwks_url must be an https URL, not %.16s", scheme);
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(parsed);
+    return rc;
+}
+
 sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, char *error, size_t error_size)
 {
+    if (settings->jwks_url != NULL && sts_jwks_url_check(settings->jwks_url, error, error_size) != 0)
+        return NULL;
     sts_jwk_set_t *fixed = NULL;
     if (settings->jwks_file != NULL) {
         FILE *file = fopen(settings->jwks_file, "rb");
         char *text = malloc(STS_JWKS_MAX_BYTES + 1);
-        size_t len = file != NULL && text != NULL ? fread(text, 1, STS_JWKS_MAX_BYTES + 1, file) : 0;
+        if (text == NULL)
+            sts_log_fatal("out of memory");
+        size_t len = file != NULL ? fread(text, 1, STS_JWKS_MAX_BYTES + 1, file) : 0;
         if (file != NULL)
             fclose(file);
         int rc = file == NULL ? -1 : sts_jwk_set_parse(text, len, &fixed, error, error_size);
@@ -154,8 +197,8 @@ sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, c
     source->refresh_seconds = settings->refresh_seconds;
     source->min_refetch_seconds = settings->min_refetch_seconds;
     if (settings->jwks_url != NULL) {
-        source->url = strdup(settings->jwks_url);
-        source->ca_file = settings->ca_file != NULL ? strdup(settings->ca_file) : NULL;
+        source->url = sts_strdup(settings->jwks_url);
+        source->ca_file = sts_strdup(settings->ca_file);
         refresh(source);
         source->thread_started = pthread_create(&source->thread, NULL, run_refresher, source) == 0;
     }

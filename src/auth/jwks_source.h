@@ -18,8 +18,17 @@ typedef struct {
 } sts_jwks_settings_t;
 
 /**
+ * Checks that url may serve JWT keys: https, or plain http only to a loopback host (127.0.0.0/8, [::1], localhost),
+ * since keys fetched over an open network in clear text could be replaced by anyone on the path. Returns 0, or -1
+ * with a message that names jwt_jwks_url and, at most, the URL's scheme and host (never the whole URL, which may
+ * carry credentials). Thread-safe.
+ */
+int sts_jwks_url_check(const char *url, char *error, size_t error_size);
+
+/**
  * Loads the file and PEM keys, and for a URL fetches the JWKS once before returning (a failed first fetch is
- * logged and retried in the background) and starts the refresher thread. Returns NULL with a message in error.
+ * logged and retried in the background) and starts the refresher thread. Returns NULL with a message in error,
+ * also for a URL that sts_jwks_url_check refuses.
  */
 sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, char *error, size_t error_size);
 

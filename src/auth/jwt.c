@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yajl/yajl_tree.h>
 #include "util/base64.h"
 #include "util/log.h"
@@ -51,13 +52,39 @@ static yajl_val get(yajl_val object, const char *name, yajl_type type)
     return yajl_tree_get(object, path, type);
 }
 
-static int number_claim(yajl_val claims, const char *name, long long *out)
+/*
+ * A NumericDate claim: 1 and *out when present and valid, 0 when absent, -1 (with why) when it is not a number in
+ * 0..STS_JWT_MAX_NUMERIC_DATE. The range test comes before any conversion: a double outside long long's range (or a
+ * number yajl could not represent at all) must never reach the cast.
+ */
+static int numeric_date(yajl_val claims, const char *name, int round_up, long long *out, char *why, size_t why_size)
 {
-    yajl_val value = get(claims, name, yajl_t_number);
+    yajl_val value = get(claims, name, yajl_t_any);
     if (value == NULL)
         return 0;
-    *out = YAJL_IS_INTEGER(value) ? YAJL_GET_INTEGER(value) : (long long)YAJL_GET_DOUBLE(value);
-    return 1;
+    if (!YAJL_IS_NUMBER(value)) {
+        snprintf(why, why_size, "malformed: the %s claim is not a number", name);
+        return -1;
+    }
+    if (YAJL_IS_INTEGER(value)) {
+        long long n = YAJL_GET_INTEGER(value);
+        if (n >= 0 && n <= STS_JWT_MAX_NUMERIC_DATE) {
+            *out = n;
+            return 1;
+        }
+    } else if (YAJL_IS_DOUBLE(value)) {
+        double d = YAJL_GET_DOUBLE(value);
+        if (d >= 0 && d <= (double)STS_JWT_MAX_NUMERIC_DATE) {
+            long long n = (long long)d; /* truncation is floor here: d is not negative */
+            if (round_up && (double)n < d)
+                n++;
+            *out = n;
+            return 1;
+        }
+    }
+    snprintf(why, why_size, "malformed: the %s claim %.32s is out of range (seconds since 1970, up to year 9999)", name,
+             value->u.number.r != NULL ? value->u.number.r : "");
+    return -1;
 }
 
 static const EVP_MD *digest_of(sts_jwt_alg_t alg)
@@ -116,6 +143,43 @@ static int verify_signature(EVP_PKEY *key, sts_jwt_alg_t alg, const char *signed
     return ok;
 }
 
+/* Header values quoted in a reason reach a log line and a WWW-Authenticate header: keep them printable ASCII. */
+static void printable(const char *text, char *out, size_t out_size)
+{
+    size_t n = 0;
+    for (const char *p = text; *p != '\0' && n + 1 < out_size; p++)
+        out[n++] = *p >= 0x20 && *p < 0x7f && *p != '\'' ? *p : '?';
+    out[n] = '\0';
+}
+
+/* RFC 9068 access tokens say at+jwt, most others JWT; anything else (JOSE, a nested or encrypted type) is another
+ * kind of object that happens to be signed by a trusted key, and must not be taken for an access token. */
+static sts_jwt_result_t check_type(yajl_val header, char *why, size_t why_size)
+{
+    yajl_val typ = get(header, "typ", yajl_t_any);
+    if (typ == NULL)
+        return STS_JWT_OK;
+    if (!YAJL_IS_STRING(typ)) {
+        snprintf(why, why_size, "typ is not a string: expected JWT or at+jwt");
+        return STS_JWT_BAD_TYPE;
+    }
+    const char *value = YAJL_GET_STRING(typ);
+    const char *media = strncasecmp(value, "application/", 12) == 0 ? value + 12 : value;
+    if (strcasecmp(media, "JWT") == 0 || strcasecmp(media, "at+jwt") == 0)
+        return STS_JWT_OK;
+    char shown[48];
+    printable(value, shown, sizeof(shown));
+    snprintf(why, why_size, "typ '%s' is not accepted: expected JWT or at+jwt", shown);
+    return STS_JWT_BAD_TYPE;
+}
+
+/* A token with a kid uses that key; one without may use any key; PEM keys have no kid and serve both. */
+static int could_verify(const sts_jwk_t *key, const char *kid, sts_jwt_alg_t alg)
+{
+    int kid_fits = key->kid == NULL || kid == NULL || strcmp(key->kid, kid) == 0;
+    return kid_fits && (key->algs & alg) != 0;
+}
+
 /* Tries the keys the header points at; the result says which check failed. */
 static sts_jwt_result_t check_signature(const sts_jwk_set_t *keys, yajl_val header, const char *token,
                                         size_t signed_len, const unsigned char *sig, size_t sig_len, char *why,
@@ -126,8 +190,10 @@ static sts_jwt_result_t check_signature(const sts_jwk_set_t *keys, yajl_val head
     const char *alg_name = alg_value != NULL ? YAJL_GET_STRING(alg_value) : "";
     const char *kid = kid_value != NULL ? YAJL_GET_STRING(kid_value) : NULL;
     sts_jwt_alg_t alg = sts_jwt_alg_from_name(alg_name);
+    char shown[72];
     if (alg == 0) {
-        snprintf(why, why_size, "algorithm '%.16s' is not accepted", alg_name);
+        printable(alg_name, shown, 17);
+        snprintf(why, why_size, "algorithm '%s' is not accepted", shown);
         return STS_JWT_BAD_ALGORITHM;
     }
     if (get(header, "crit", yajl_t_any) != NULL) {
@@ -136,26 +202,30 @@ static sts_jwt_result_t check_signature(const sts_jwk_set_t *keys, yajl_val head
     }
     int kid_known = 0, candidates = 0;
     for (size_t i = 0; keys != NULL && i < keys->count; i++) {
+        kid_known |= keys->keys[i].kid != NULL && kid != NULL && strcmp(keys->keys[i].kid, kid) == 0;
+        candidates += could_verify(&keys->keys[i], kid, alg);
+    }
+    if (kid == NULL && candidates > STS_JWT_MAX_KIDLESS_KEYS) {
+        snprintf(why, why_size, "the token has no kid and %d keys could verify it; the issuer must send kid",
+                 candidates);
+        return STS_JWT_KID_REQUIRED;
+    }
+    for (size_t i = 0; candidates > 0 && i < keys->count; i++) {
         const sts_jwk_t *key = &keys->keys[i];
-        int kid_matches = key->kid != NULL && kid != NULL && strcmp(key->kid, kid) == 0;
-        kid_known |= kid_matches;
-        /* A token with a kid uses that key; one without may use any key; PEM keys have no kid and serve both. */
-        if (!(kid_matches || key->kid == NULL || kid == NULL) || (key->algs & alg) == 0)
-            continue;
-        candidates++;
-        if (verify_signature(key->key, alg, token, signed_len, sig, sig_len))
+        if (could_verify(key, kid, alg) && verify_signature(key->key, alg, token, signed_len, sig, sig_len))
             return STS_JWT_OK;
     }
     if (candidates > 0) {
         snprintf(why, why_size, "bad signature");
         return STS_JWT_BAD_SIGNATURE;
     }
+    printable(kid != NULL ? kid : "", shown, 65);
     if (kid_known) {
-        snprintf(why, why_size, "algorithm %s is not allowed for key id '%.64s'", alg_name, kid);
+        snprintf(why, why_size, "algorithm %s is not allowed for key id '%s'", alg_name, shown);
         return STS_JWT_BAD_ALGORITHM;
     }
     if (kid != NULL) {
-        snprintf(why, why_size, "unknown key id '%.64s'", kid);
+        snprintf(why, why_size, "unknown key id '%s'", shown);
         return STS_JWT_UNKNOWN_KID;
     }
     snprintf(why, why_size, "no configured key accepts algorithm %s", alg_name);
@@ -168,29 +238,37 @@ static void format_time(long long seconds, char out[STS_TIME_ISO_MAX])
         snprintf(out, STS_TIME_ISO_MAX, "%lld", seconds);
 }
 
-static sts_jwt_result_t check_times(yajl_val claims, long long now, long leeway, char *why, size_t why_size)
+static sts_jwt_result_t check_times(yajl_val claims, long long now, long leeway, long long *expires_at, char *why,
+                                    size_t why_size)
 {
     long long exp = 0, nbf = 0, iat = 0;
     char when[STS_TIME_ISO_MAX];
-    if (!number_claim(claims, "exp", &exp)) {
+    int has_exp = numeric_date(claims, "exp", 0, &exp, why, why_size);
+    if (has_exp == 0)
         snprintf(why, why_size, "malformed: the token has no numeric exp claim");
+    int has_nbf = has_exp > 0 ? numeric_date(claims, "nbf", 1, &nbf, why, why_size) : 0;
+    int has_iat = has_exp > 0 && has_nbf >= 0 ? numeric_date(claims, "iat", 1, &iat, why, why_size) : 0;
+    if (has_exp <= 0 || has_nbf < 0 || has_iat < 0)
         return STS_JWT_MALFORMED;
-    }
-    if (now > exp + leeway) {
+    if (leeway < 0)
+        leeway = 0;
+    /* Claims are within 0..STS_JWT_MAX_NUMERIC_DATE, so these differences cannot overflow; a sum with leeway could. */
+    if (now > exp && now - exp > leeway) {
         format_time(exp, when);
         snprintf(why, why_size, "expired at %s", when);
         return STS_JWT_EXPIRED;
     }
-    if (number_claim(claims, "nbf", &nbf) && now + leeway < nbf) {
+    if (has_nbf && nbf > now && nbf - now > leeway) {
         format_time(nbf, when);
         snprintf(why, why_size, "not yet valid: not before %s", when);
         return STS_JWT_NOT_YET_VALID;
     }
-    if (number_claim(claims, "iat", &iat) && now + leeway < iat) {
+    if (has_iat && iat > now && iat - now > leeway) {
         format_time(iat, when);
         snprintf(why, why_size, "not yet valid: issued in the future, at %s", when);
         return STS_JWT_NOT_YET_VALID;
     }
+    *expires_at = exp;
     return STS_JWT_OK;
 }
 
@@ -205,14 +283,14 @@ static int listed(const char *value, const char *const *list, size_t count)
 
 static sts_jwt_result_t check_parties(yajl_val claims, const sts_jwt_rules_t *rules, char *why, size_t why_size)
 {
-    if (rules->issuer_count > 0) {
+    if (!rules->any_issuer) {
         yajl_val iss = get(claims, "iss", yajl_t_string);
         if (iss == NULL || !listed(YAJL_GET_STRING(iss), rules->issuers, rules->issuer_count)) {
             snprintf(why, why_size, "wrong issuer '%.128s'", iss != NULL ? YAJL_GET_STRING(iss) : "(none)");
             return STS_JWT_WRONG_ISSUER;
         }
     }
-    if (rules->audience_count > 0) {
+    if (!rules->any_audience) {
         yajl_val aud = get(claims, "aud", yajl_t_any);
         int ok = 0;
         if (aud != NULL && YAJL_IS_STRING(aud))
@@ -258,16 +336,17 @@ static void add_roles(sts_jwt_identity_t *identity, yajl_val array)
     }
 }
 
-static void extract_identity(yajl_val claims, const sts_jwt_rules_t *rules, sts_jwt_identity_t *identity)
+static void extract_identity(yajl_val claims, const sts_jwt_rules_t *rules, long long expires_at,
+                             sts_jwt_identity_t *identity)
 {
     memset(identity, 0, sizeof(*identity));
-    yajl_val iss = get(claims, "iss", yajl_t_string);
     yajl_val sub = get(claims, "sub", yajl_t_string);
+    yajl_val iss = get(claims, "iss", yajl_t_string);
     yajl_val name = get(claims, rules->username_claim, yajl_t_string);
-    identity->issuer = sts_strdup(iss != NULL ? YAJL_GET_STRING(iss) : "");
     identity->subject = sts_strdup(sub != NULL ? YAJL_GET_STRING(sub) : "");
+    identity->issuer = sts_strdup(iss != NULL ? YAJL_GET_STRING(iss) : "");
     identity->username = sts_strdup(name != NULL ? YAJL_GET_STRING(name) : identity->subject);
-    number_claim(claims, "exp", &identity->expires_at);
+    identity->expires_at = expires_at;
     for (size_t p = 0; p < rules->role_path_count; p++) {
         const char *path = rules->role_paths[p];
         if (strstr(path, "<audience>") == NULL) {
@@ -306,14 +385,17 @@ sts_jwt_result_t sts_jwt_verify(const sts_jwk_set_t *keys, const sts_jwt_rules_t
         result = STS_JWT_MALFORMED;
     }
     if (result == STS_JWT_OK)
+        result = check_type(header, why, why_size);
+    if (result == STS_JWT_OK)
         result = check_signature(keys, header, token, (size_t)(second - token), (const unsigned char *)sig, sig_len,
                                  why, why_size);
+    long long expires_at = 0;
     if (result == STS_JWT_OK)
-        result = check_times(claims, now, rules->leeway_seconds, why, why_size);
+        result = check_times(claims, now, rules->leeway_seconds, &expires_at, why, why_size);
     if (result == STS_JWT_OK)
         result = check_parties(claims, rules, why, why_size);
     if (result == STS_JWT_OK)
-        extract_identity(claims, rules, identity);
+        extract_identity(claims, rules, expires_at, identity);
     yajl_tree_free(header);
     yajl_tree_free(claims);
     free(sig);
@@ -322,8 +404,8 @@ sts_jwt_result_t sts_jwt_verify(const sts_jwk_set_t *keys, const sts_jwt_rules_t
 
 void sts_jwt_identity_dispose(sts_jwt_identity_t *identity)
 {
-    free(identity->issuer);
     free(identity->subject);
+    free(identity->issuer);
     free(identity->username);
     for (size_t i = 0; i < identity->role_count; i++)
         free(identity->roles[i]);

@@ -79,12 +79,21 @@ static const char *find_metadata(sts_call_t *call, const grpc_metadata_array *me
 }
 
 /* gRPC keeps its own monotonic epoch, so carry the time left over rather than the absolute deadline. */
+/* Beyond this the caller's deadline cannot matter, and adding it to now in nanoseconds could overflow int64. */
+#define FAR_DEADLINE_SECONDS (100LL * 366 * 24 * 3600)
+
+/* The call's deadline on our monotonic clock, 0 for none; one already past maps to now, so it counts as expired. */
 static int64_t deadline_ns(gpr_timespec deadline)
 {
     if (gpr_time_cmp(deadline, gpr_inf_future(deadline.clock_type)) == 0)
         return 0;
     gpr_timespec left = gpr_time_sub(deadline, gpr_now(deadline.clock_type));
-    return sts_time_monotonic_ns() + (int64_t)left.tv_sec * 1000000000 + left.tv_nsec;
+    if (left.tv_sec >= FAR_DEADLINE_SECONDS)
+        return 0;
+    int64_t now = sts_time_monotonic_ns();
+    if (left.tv_sec < 0)
+        return now > 0 ? now : 1;
+    return now + left.tv_sec * 1000000000 + left.tv_nsec;
 }
 
 static ProtobufCMessage *read_request(sts__grpc_rpc_t *rpc, sts_call_t *call)

@@ -40,6 +40,11 @@ static void free_list(sts_name_list_t *list)
     memset(list, 0, sizeof(*list));
 }
 
+static int is_wildcard(const sts_name_list_t *list)
+{
+    return list->count == 1 && strcmp(list->items[0], "*") == 0;
+}
+
 static int start_jwt(sts_auth_setup_t *setup, const sts_config_t *config, char *error, size_t error_size)
 {
     split(config->jwt_issuer, &setup->issuers);
@@ -58,15 +63,25 @@ static int start_jwt(sts_auth_setup_t *setup, const sts_config_t *config, char *
     setup->source = sts_jwks_source_create(&keys, error, error_size);
     if (setup->source == NULL)
         return -1;
+    /* Configuration checked that each list is real values or exactly "*"; "*" becomes the explicit opt-out flag. */
+    int any_issuer = is_wildcard(&setup->issuers), any_audience = is_wildcard(&setup->audiences);
+    if (any_issuer)
+        sts_log_warn("jwt_issuer is '*': JWTs from any issuer that a configured key verifies are accepted; set "
+                     "jwt_issuer to the identity provider's issuer URL");
+    if (any_audience)
+        sts_log_warn("jwt_audience is '*': JWTs meant for any audience are accepted, including tokens issued to other "
+                     "services; set jwt_audience to this service's client id");
     setup->rules = (sts_jwt_rules_t){
         .issuers = (const char *const *)setup->issuers.items,
-        .issuer_count = setup->issuers.count,
+        .issuer_count = any_issuer ? 0 : setup->issuers.count,
         .audiences = (const char *const *)setup->audiences.items,
-        .audience_count = setup->audiences.count,
+        .audience_count = any_audience ? 0 : setup->audiences.count,
         .leeway_seconds = config->jwt_leeway,
         .username_claim = config->jwt_username_claim,
         .role_paths = (const char *const *)setup->role_paths.items,
         .role_path_count = setup->role_paths.count,
+        .any_issuer = any_issuer,
+        .any_audience = any_audience,
     };
     setup->jwt = sts_jwt_authenticator_create(&setup->rules, setup->source);
     return 0;

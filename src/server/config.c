@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "auth/jwks_source.h"
 #include "server/config_options.h"
 #include "util/log.h"
 
@@ -132,6 +133,62 @@ static void choose_issuer_roles(sts_config_t *config)
         sts_log_fatal("out of memory");
 }
 
+/* A comma-separated list of accepted values: 1 for exactly "*", 0 for real values, -1 (with error) otherwise. */
+static int accept_list(const char *option, const char *text, const char *what, char *error, size_t error_size)
+{
+    size_t items = 0, stars = 0;
+    for (const char *p = text; *p != '\0';) {
+        p += strspn(p, " \t,");
+        size_t len = strcspn(p, ",");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len > 0) {
+            items++;
+            stars += len == 1 && *p == '*';
+        }
+        p += strcspn(p, ",");
+    }
+    if (items == 0) {
+        snprintf(error, error_size, "%s lists no %s", option, what);
+        return -1;
+    }
+    if (stars > 0 && items > 1) {
+        snprintf(error, error_size, "%s: '*' (accept any %s) cannot be combined with other values", option, what);
+        return -1;
+    }
+    return stars > 0;
+}
+
+/*
+ * JWTs from another issuer are only as safe as the issuer and audience checks: both must be configured, and
+ * accepting any value takes an explicit '*' (warned about at startup). Keys must not travel in clear text.
+ */
+static int validate_jwt(const sts_config_t *config, char *error, size_t error_size)
+{
+    if (config->jwt_jwks_url != NULL && sts_jwks_url_check(config->jwt_jwks_url, error, error_size) != 0)
+        return -1;
+    if (strstr(config->auth, "jwt") == NULL)
+        return 0;
+    const struct {
+        const char *option, *value, *what, *claim;
+    } lists[] = {
+        {"jwt_issuer", config->jwt_issuer, "issuer", "iss"},
+        {"jwt_audience", config->jwt_audience, "audience", "aud"},
+    };
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        if (lists[i].value == NULL) {
+            snprintf(error, error_size,
+                     "%s is required with JWT keys (jwt_jwks_file, jwt_jwks_url or jwt_public_keys): list the "
+                     "accepted %s values, or set it to '*' to accept any %s (not recommended)",
+                     lists[i].option, lists[i].claim, lists[i].what);
+            return -1;
+        }
+        if (accept_list(lists[i].option, lists[i].value, lists[i].what, error, error_size) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int validate(sts_config_t *config, char *error, size_t error_size)
 {
     choose_auth(config);
@@ -141,6 +198,8 @@ static int validate(sts_config_t *config, char *error, size_t error_size)
         snprintf(error, error_size, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
         return -1;
     }
+    if (validate_jwt(config, error, error_size) != 0)
+        return -1;
     if (config->min_duration_seconds > config->default_duration_seconds) {
         snprintf(error, error_size, "min_duration_seconds (%d) must not exceed default_duration_seconds (%d)",
                  config->min_duration_seconds, config->default_duration_seconds);

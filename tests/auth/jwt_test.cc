@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <climits>
+#include <cstring>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "auth/jwt_signer.h"
 
@@ -26,7 +29,7 @@ class Jwt : public ::testing::Test
     const char *issuers[2] = {"https://kc.example/realms/shasta", "https://other"};
     const char *audiences[1] = {"sts"};
     const char *role_paths[2] = {"realm_access.roles", "resource_access.<audience>.roles"};
-    sts_jwt_rules_t rules{issuers, 2, audiences, 1, 60, "preferred_username", role_paths, 2};
+    sts_jwt_rules_t rules{issuers, 2, audiences, 1, 60, "preferred_username", role_paths, 2, 0, 0};
     sts_jwt_identity_t identity{};
     char why[256] = "";
 
@@ -106,6 +109,7 @@ TEST_F(Jwt, IdentityComesFromConfiguredClaims)
 {
     ASSERT_EQ(verify(sign("RS256", rsa, header("RS256", "rsa"), claims())), STS_JWT_OK) << why;
     EXPECT_STREQ(identity.subject, "u-123");
+    EXPECT_STREQ(identity.issuer, "https://kc.example/realms/shasta");
     EXPECT_STREQ(identity.username, "alice");
     ASSERT_EQ(identity.role_count, 3u);
     EXPECT_STREQ(identity.roles[0], "admin");
@@ -173,9 +177,116 @@ TEST_F(Jwt, IssuerAndAudience)
     EXPECT_EQ(verify(sign("EdDSA", ed25519, header("EdDSA", "ed"), wrong_aud)), STS_JWT_WRONG_AUDIENCE);
     std::string string_aud = "{\"iss\":\"https://other\",\"aud\":\"sts\",\"exp\":" + std::to_string(now + 60) + "}";
     EXPECT_EQ(verify(sign("EdDSA", ed25519, header("EdDSA", "ed"), string_aud)), STS_JWT_OK) << why;
+    /* No accepted values is not "any": without the explicit opt-out every token is refused. */
     rules.issuer_count = 0;
     rules.audience_count = 0;
+    EXPECT_EQ(verify(sign("EdDSA", ed25519, header("EdDSA", "ed"), string_aud)), STS_JWT_WRONG_ISSUER);
+    rules.any_issuer = 1;
+    EXPECT_EQ(verify(sign("EdDSA", ed25519, header("EdDSA", "ed"), wrong_iss)), STS_JWT_WRONG_AUDIENCE);
+    rules.any_audience = 1;
     EXPECT_EQ(verify(sign("EdDSA", ed25519, header("EdDSA", "ed"), wrong_iss)), STS_JWT_OK) << why;
+    EXPECT_STREQ(identity.issuer, "https://evil");
+    std::string anonymous = "{\"sub\":\"s\",\"exp\":" + std::to_string(now + 60) + "}";
+    EXPECT_EQ(verify(sign("EdDSA", ed25519, header("EdDSA", "ed"), anonymous)), STS_JWT_OK) << why;
+    EXPECT_STREQ(identity.issuer, "");
+}
+
+TEST_F(Jwt, TypeHeaderMustNameAJwt)
+{
+    auto with_typ = [&](const std::string &typ) {
+        return verify(sign("RS256", rsa, "{\"alg\":\"RS256\",\"kid\":\"rsa\"" + typ + "}", claims()));
+    };
+    for (const char *accepted :
+         {"", ",\"typ\":\"JWT\"", ",\"typ\":\"jwt\"", ",\"typ\":\"at+jwt\"", ",\"typ\":\"AT+JWT\"",
+          ",\"typ\":\"application/at+jwt\"", ",\"typ\":\"Application/JWT\""})
+        EXPECT_EQ(with_typ(accepted), STS_JWT_OK) << accepted << ": " << why;
+    struct {
+        const char *typ, *why;
+    } refused[] = {
+        {",\"typ\":\"JOSE+JSON\"", "typ 'JOSE+JSON' is not accepted: expected JWT or at+jwt"},
+        {",\"typ\":\"JOSE\"", "typ 'JOSE' is not accepted: expected JWT or at+jwt"},
+        {",\"typ\":\"foo\"", "typ 'foo' is not accepted: expected JWT or at+jwt"},
+        {",\"typ\":\"\"", "typ '' is not accepted: expected JWT or at+jwt"},
+        {",\"typ\":\"application/\"", "typ 'application/' is not accepted: expected JWT or at+jwt"},
+        {",\"typ\":\"application/application/jwt\"",
+         "typ 'application/application/jwt' is not accepted: expected JWT or at+jwt"},
+        {",\"typ\":\"JWT \"", "typ 'JWT ' is not accepted: expected JWT or at+jwt"},
+        {",\"typ\":\"logout+jwt\"", "typ 'logout+jwt' is not accepted: expected JWT or at+jwt"},
+        /* Control characters and quotes in the echoed value would forge log lines or break the header. */
+        {",\"typ\":\"a\\n'b\"", "typ 'a??b' is not accepted: expected JWT or at+jwt"},
+        {",\"typ\":1", "typ is not a string: expected JWT or at+jwt"},
+        {",\"typ\":[\"JWT\"]", "typ is not a string: expected JWT or at+jwt"},
+    };
+    for (const auto &c : refused) {
+        EXPECT_EQ(with_typ(c.typ), STS_JWT_BAD_TYPE) << c.typ;
+        EXPECT_STREQ(why, c.why);
+    }
+}
+
+TEST_F(Jwt, TokensWithoutKidAreTriedAgainstFewKeysOnly)
+{
+    auto kidless = [&](const char *alg, EVP_PKEY *key) {
+        return verify(sign(alg, key, "{\"alg\":\"" + std::string(alg) + "\",\"typ\":\"JWT\"}", claims()));
+    };
+    load("{\"keys\":[" + jwk(rsa, "only") + "]}");
+    EXPECT_EQ(kidless("RS256", rsa), STS_JWT_OK) << why;
+    /* Four RSA keys: the limit; the signing key is the last one tried. */
+    std::vector<EVP_PKEY *> extra;
+    for (int i = 0; i < 4; i++)
+        extra.push_back(make_key("RSA"));
+    std::string four = jwk(extra[0], "x0") + "," + jwk(extra[1], "x1") + "," + jwk(extra[2], "x2");
+    load("{\"keys\":[" + four + "," + jwk(rsa, "rsa") + "]}");
+    EXPECT_EQ(kidless("RS256", rsa), STS_JWT_OK) << why;
+    EXPECT_EQ(kidless("RS256", other_rsa), STS_JWT_BAD_SIGNATURE);
+    /* Five could verify: refused before any signature check, even the right one. */
+    load("{\"keys\":[" + four + "," + jwk(extra[3], "x3") + "," + jwk(rsa, "rsa") + "," + jwk(p256, "p256") + "]}");
+    EXPECT_EQ(kidless("RS256", rsa), STS_JWT_KID_REQUIRED);
+    EXPECT_STREQ(why, "the token has no kid and 5 keys could verify it; the issuer must send kid");
+    /* Only keys of the token's algorithm count, and a kid picks its key among many. */
+    EXPECT_EQ(kidless("ES256", p256), STS_JWT_OK) << why;
+    EXPECT_EQ(verify(sign("RS256", rsa, header("RS256", "rsa"), claims())), STS_JWT_OK) << why;
+    for (EVP_PKEY *key : extra)
+        EVP_PKEY_free(key);
+}
+
+TEST_F(Jwt, NumericDatesAreRangeChecked)
+{
+    auto with = [&](const std::string &exp, const std::string &extra = "") {
+        std::string payload = "{\"iss\":\"https://other\",\"aud\":\"sts\",\"sub\":\"s\",\"exp\":" + exp + extra + "}";
+        return verify(sign("ES256", p256, header("ES256", "p256"), payload));
+    };
+    const std::string later = std::to_string(now + 300);
+    const std::string range = "is out of range (seconds since 1970, up to year 9999)";
+    /* Values that would overflow exp + leeway, or a double to integer conversion. */
+    for (const char *exp : {"9223372036854775807", "9223372036854775808", "1e300", "1e400", "-1e300", "-5",
+                            "253402300800", "-9223372036854775808"}) {
+        EXPECT_EQ(with(exp), STS_JWT_MALFORMED) << exp;
+        EXPECT_EQ(std::string(why), std::string("malformed: the exp claim ") + exp + " " + range);
+    }
+    EXPECT_EQ(with("\"" + later + "\""), STS_JWT_MALFORMED);
+    EXPECT_STREQ(why, "malformed: the exp claim is not a number");
+    EXPECT_EQ(with("253402300799"), STS_JWT_OK) << why;
+    EXPECT_EQ(identity.expires_at, 253402300799LL);
+    /* Fractional NumericDates (RFC 7519 allows them) round towards the stricter side. */
+    EXPECT_EQ(with(later + ".75"), STS_JWT_OK) << why;
+    EXPECT_EQ(identity.expires_at, now + 300);
+    EXPECT_EQ(with(std::to_string(now - 60) + ".5"), STS_JWT_OK) << why;
+    EXPECT_EQ(with(std::to_string(now - 61) + ".9"), STS_JWT_EXPIRED);
+    EXPECT_EQ(with(later, ",\"nbf\":" + std::to_string(now + 60)), STS_JWT_OK) << why;
+    EXPECT_EQ(with(later, ",\"nbf\":" + std::to_string(now + 60) + ".25"), STS_JWT_NOT_YET_VALID);
+    EXPECT_EQ(with(later, ",\"iat\":" + std::to_string(now + 60) + ".25"), STS_JWT_NOT_YET_VALID);
+    EXPECT_EQ(with(later, ",\"iat\":" + std::to_string(now) + ".5"), STS_JWT_OK) << why;
+    for (const char *claim : {"nbf", "iat"}) {
+        for (const char *value : {"9223372036854775807", "1e300", "-1", "-0.5", "1e400"}) {
+            EXPECT_EQ(with(later, std::string(",\"") + claim + "\":" + value), STS_JWT_MALFORMED) << claim << value;
+            EXPECT_EQ(std::string(why), std::string("malformed: the ") + claim + " claim " + value + " " + range);
+        }
+        EXPECT_EQ(with(later, std::string(",\"") + claim + "\":\"0\""), STS_JWT_MALFORMED) << claim;
+        EXPECT_EQ(std::string(why), std::string("malformed: the ") + claim + " claim is not a number");
+    }
+    /* A huge leeway does not wrap around either. */
+    rules.leeway_seconds = LONG_MAX;
+    EXPECT_EQ(with("0", ",\"nbf\":253402300799"), STS_JWT_OK) << why;
 }
 
 TEST_F(Jwt, MalformedTokens)

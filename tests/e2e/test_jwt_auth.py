@@ -2,6 +2,7 @@
 import http.server
 import json
 import os
+import subprocess
 import tempfile
 import threading
 import time
@@ -27,12 +28,18 @@ def public_jwk(private_key, kid, alg):
     return key
 
 
-def mint(private_key, alg, kid, roles=("admin",), lifetime=300, **claims):
+def mint(private_key, alg, kid, roles=("admin",), lifetime=300, typ="JWT", **claims):
     now = int(time.time())
     payload = {"iss": ISSUER, "aud": ["account", "sts"], "sub": "u-1", "preferred_username": "alice",
                "iat": now, "exp": now + lifetime, "realm_access": {"roles": list(roles)}}
     payload.update(claims)
-    return jwt.encode(payload, private_key, algorithm=alg, headers={"kid": kid})
+    headers = {"typ": typ} if kid is None else {"kid": kid, "typ": typ}
+    return jwt.encode(payload, private_key, algorithm=alg, headers=headers)
+
+
+def mint_raw(private_key, alg, kid, claims_json):
+    """A token whose payload is exactly claims_json: numbers no JSON encoder would write (1e400) stay as written."""
+    return jwt.api_jws.encode(claims_json.encode(), private_key, algorithm=alg, headers={"kid": kid})
 
 
 class Keys:
@@ -40,6 +47,8 @@ class Keys:
     p256 = ec.generate_private_key(ec.SECP256R1())
     ed = ed25519.Ed25519PrivateKey.generate()
     intruder = rsa_keys.generate_private_key(public_exponent=65537, key_size=2048)
+    # More RSA keys in the JWKS: with rsa-1, five keys could verify a kid-less RS256 token.
+    more_rsa = [rsa_keys.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(4)]
 
 
 def jwks(*entries):
@@ -51,8 +60,10 @@ class JwtOverBothProtocols(StsdTestCase):
     def setUpClass(cls):
         directory = tempfile.mkdtemp(prefix="sts-jwks-")
         path = os.path.join(directory, "jwks.json")
+        more = [(key, "rsa-more-%d" % i, "RS256") for i, key in enumerate(Keys.more_rsa)]
         with open(path, "w") as f:
-            json.dump(jwks((Keys.rsa, "rsa-1", "RS256"), (Keys.p256, "ec-1", "ES256"), (Keys.ed, "ed-1", "EdDSA")), f)
+            json.dump(jwks((Keys.rsa, "rsa-1", "RS256"), (Keys.p256, "ec-1", "ES256"), (Keys.ed, "ed-1", "EdDSA"),
+                           *more), f)
         cls.stsd_env = {"STS_AUTH": "jwt", "STS_JWT_JWKS_FILE": path, "STS_JWT_ISSUER": ISSUER,
                         "STS_JWT_AUDIENCE": "sts"}
         super().setUpClass()
@@ -96,6 +107,89 @@ class JwtOverBothProtocols(StsdTestCase):
         self.assert_unauthenticated("not.a.jwt", "malformed")
         forged = jwt.encode({"exp": int(time.time()) + 60}, "secret", algorithm="HS256", headers={"kid": "rsa-1"})
         self.assert_unauthenticated(forged, "algorithm 'HS256' is not accepted")
+
+    def issue_grpc(self, token, timeout=10):
+        with grpc.insecure_channel(self.stsd.grpc) as channel:
+            stub = token_pb2_grpc.TokenServiceStub(channel)
+            return stub.IssueToken(token_pb2.IssueTokenRequest(), metadata=(("authorization", "Bearer " + token),),
+                                   timeout=timeout)
+
+    def assert_grpc_unauthenticated(self, token, description):
+        with self.assertRaises(grpc.RpcError) as raised:
+            self.issue_grpc(token)
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        self.assertIn(description, raised.exception.details())
+
+    def test_typ_must_name_a_jwt(self):
+        for typ in ("JWT", "at+jwt", "application/at+jwt", "AT+JWT", "jwt"):
+            with self.subTest(typ=typ):
+                token = mint(Keys.p256, "ES256", "ec-1", typ=typ)
+                status, _, body = self.put(token)
+                self.assertEqual(status, 201, body)
+                self.assertTrue(self.issue_grpc(token).credentials.session_token)
+        # Another kind of JOSE object signed by the same identity provider is not an access token.
+        for typ in ("JOSE+JSON", "foo", "JOSE", "logout+jwt", "application/jose"):
+            with self.subTest(typ=typ):
+                token = mint(Keys.p256, "ES256", "ec-1", typ=typ)
+                description = "typ '%s' is not accepted: expected JWT or at+jwt" % typ
+                self.assert_unauthenticated(token, description)
+                self.assert_grpc_unauthenticated(token, description)
+
+    def test_kidless_tokens_are_not_tried_against_many_keys(self):
+        # One ES256 key in the set: a token without kid is checked against it.
+        token = mint(Keys.p256, "ES256", None)
+        status, _, body = self.put(token)
+        self.assertEqual(status, 201, body)
+        self.assertTrue(self.issue_grpc(token).credentials.session_token)
+        # Five keys could verify RS256: the token is refused without a signature check, even when correctly signed.
+        token = mint(Keys.rsa, "RS256", None)
+        description = "the token has no kid and 5 keys could verify it; the issuer must send kid"
+        self.assert_unauthenticated(token, description)
+        self.assert_grpc_unauthenticated(token, description)
+        status, _, body = self.put(mint(Keys.more_rsa[2], "RS256", "rsa-more-2"))
+        self.assertEqual(status, 201, body)
+
+    def test_out_of_range_time_claims_are_malformed(self):
+        later = int(time.time()) + 300
+        base = '{"iss":"%s","aud":"sts","sub":"u-1","realm_access":{"roles":["admin"]},' % ISSUER
+        cases = [("exp", '"exp":1e300'), ("exp", '"exp":9223372036854775807'), ("exp", '"exp":1e400'),
+                 ("exp", '"exp":-1'), ("nbf", '"exp":%d,"nbf":1e300' % later),
+                 ("nbf", '"exp":%d,"nbf":9223372036854775807' % later), ("iat", '"exp":%d,"iat":-1e300' % later),
+                 ("iat", '"exp":%d,"iat":18446744073709551616' % later)]
+        for claim, times in cases:
+            with self.subTest(times=times):
+                token = mint_raw(Keys.rsa, "RS256", "rsa-1", base + times + "}")
+                description = "malformed: the %s claim " % claim
+                self.assert_unauthenticated(token, description)
+                self.assert_unauthenticated(token, "is out of range")
+                self.assert_grpc_unauthenticated(token, description)
+        # A fractional exp is a valid NumericDate (RFC 7519).
+        token = mint_raw(Keys.rsa, "RS256", "rsa-1", base + '"exp":%d.5}' % later)
+        status, _, body = self.put(token)
+        self.assertEqual(status, 201, body)
+
+    def grpc_with_timeout(self, method, token, grpc_timeout):
+        """One unary gRPC call by curl over HTTP/2, sending grpc-timeout as given; returns headers and trailers."""
+        result = subprocess.run(["curl", "-s", "-S", "--max-time", "20", "--http2-prior-knowledge", "-X", "POST",
+                                 "-D", "-", "-o", "/dev/null", "-H", "content-type: application/grpc", "-H",
+                                 "te: trailers", "-H", "grpc-timeout: " + grpc_timeout, "-H",
+                                 "authorization: Bearer " + token, "--data-binary", "@-",
+                                 "http://%s/sts.v1.TokenService/%s" % (self.stsd.grpc, method)],
+                                input=b"\0\0\0\0\0", capture_output=True, timeout=30)  # an empty message
+        self.assertEqual(result.returncode, 0, result.stderr.decode(errors="replace"))
+        return result.stdout.decode(errors="replace")
+
+    def test_grpc_far_deadline(self):
+        token = mint(Keys.ed, "EdDSA", "ed-1")
+        # The longest timeout gRPC can send, 99999999 hours: its nanoseconds from now do not fit in 64 bits.
+        for method in ("IssueToken", "Health"):
+            with self.subTest(method=method):
+                reply = self.grpc_with_timeout(method, token, "99999999H")
+                self.assertIn("grpc-status: 0", reply)
+        # Python's grpc (1.51) itself fails timeouts past 2**63 ns locally; 3e9 s (95 years) is the long end it sends.
+        self.assertTrue(self.issue_grpc(token, timeout=3e9).credentials.session_token)
+        status, _, body = curl(self.stsd.rest + "/healthz")
+        self.assertEqual(status, 200, body)
 
     def test_cached_tokens_still_expire(self):
         token = mint(Keys.rsa, "RS256", "rsa-1", lifetime=-55)  # expired, but within the 60 s leeway
@@ -146,7 +240,8 @@ class PemPublicKeys(unittest.TestCase):
         with open(path, "wb") as f:
             f.write(Keys.rsa.public_key().public_bytes(serialization.Encoding.PEM,
                                                        serialization.PublicFormat.SubjectPublicKeyInfo))
-        stsd = Stsd(env={"STS_AUTH": "jwt", "STS_JWT_PUBLIC_KEYS": path}).start()
+        stsd = Stsd(env={"STS_AUTH": "jwt", "STS_JWT_PUBLIC_KEYS": path, "STS_JWT_ISSUER": ISSUER,
+                         "STS_JWT_AUDIENCE": "sts"}).start()
         try:
             status, _, body = curl("-X", "PUT", stsd.rest + "/token", "-H",
                                    "Authorization: Bearer " + mint(Keys.rsa, "PS256", "whatever"))
@@ -184,7 +279,8 @@ class JwksUrlRotation(unittest.TestCase):
         thread = threading.Thread(target=server.serve_forever)
         thread.start()
         url = "http://127.0.0.1:%d/realms/shasta/protocol/openid-connect/certs" % server.server_address[1]
-        stsd = Stsd(env={"STS_AUTH": "jwt", "STS_JWT_JWKS_URL": url, "STS_JWT_AUDIENCE": "sts"}).start()
+        stsd = Stsd(env={"STS_AUTH": "jwt", "STS_JWT_JWKS_URL": url, "STS_JWT_ISSUER": ISSUER,
+                         "STS_JWT_AUDIENCE": "sts"}).start()
         try:
             status, _, body = curl("-X", "PUT", stsd.rest + "/token", "-H",
                                    "Authorization: Bearer " + mint(Keys.rsa, "RS256", "k1"))
@@ -208,6 +304,74 @@ class JwksUrlRotation(unittest.TestCase):
             server.server_close()
             thread.join()
         self.assertEqual(code, 0, stsd.log())
+        stsd.assert_clean(self)
+
+
+def write_jwks(*entries):
+    path = os.path.join(tempfile.mkdtemp(prefix="sts-jwks-"), "jwks.json")
+    with open(path, "w") as f:
+        json.dump(jwks(*entries), f)
+    return path
+
+
+class JwtConfiguration(unittest.TestCase):
+    def refused(self, env, default_auth=False):
+        """Starts stsd with env; it must exit 2 at once, cleanly. Returns its log."""
+        stsd = Stsd(env=env)
+        if default_auth:
+            del stsd.env["STS_AUTH"]  # unset: JWT keys put jwt into the default chain
+        stsd.start(wait_ready=False)
+        code = stsd.wait(20)
+        if code is None:
+            stsd.stop()
+        stsd.assert_clean(self)
+        self.assertEqual(code, 2, stsd.log())
+        return stsd.log()
+
+    def test_issuer_and_audience_are_required_with_jwt_keys(self):
+        path = write_jwks((Keys.rsa, "rsa-1", "RS256"))
+        for env, default_auth, option, claim in (
+                ({"STS_JWT_JWKS_FILE": path, "STS_JWT_AUDIENCE": "sts"}, True, "jwt_issuer", "iss"),
+                ({"STS_AUTH": "jwt", "STS_JWT_JWKS_FILE": path, "STS_JWT_ISSUER": ISSUER}, False, "jwt_audience",
+                 "aud"),
+                ({"STS_AUTH": "access-token,jwt", "STS_JWT_JWKS_FILE": path}, False, "jwt_issuer", "iss")):
+            with self.subTest(env=env):
+                log = self.refused(env, default_auth)
+                self.assertIn("stsd: %s is required with JWT keys" % option, log)
+                self.assertIn("list the accepted %s values, or set it to '*' to accept any" % claim, log)
+
+    def test_wildcard_mixed_with_values_is_refused(self):
+        path = write_jwks((Keys.rsa, "rsa-1", "RS256"))
+        log = self.refused({"STS_AUTH": "jwt", "STS_JWT_JWKS_FILE": path, "STS_JWT_ISSUER": "*," + ISSUER,
+                            "STS_JWT_AUDIENCE": "sts"})
+        self.assertIn("jwt_issuer: '*' (accept any issuer) cannot be combined with other values", log)
+
+    def test_plain_http_jwks_url_is_refused_unless_loopback(self):
+        for url, host in (("http://kc.example/certs", "kc.example"), ("http://10.0.0.1:8080/certs", "10.0.0.1"),
+                          ("http://127.0.0.1@kc.example/certs", "kc.example")):
+            with self.subTest(url=url):
+                log = self.refused({"STS_AUTH": "jwt", "STS_JWT_JWKS_URL": url, "STS_JWT_ISSUER": ISSUER,
+                                    "STS_JWT_AUDIENCE": "sts"})
+                self.assertIn("jwt_jwks_url must use https: plain http is allowed only to a loopback host", log)
+                self.assertIn("not to '%s'" % host, log)
+
+    def test_wildcards_opt_out_with_a_warning(self):
+        path = write_jwks((Keys.rsa, "rsa-1", "RS256"))
+        stsd = Stsd(env={"STS_AUTH": "jwt", "STS_JWT_JWKS_FILE": path, "STS_JWT_ISSUER": "*",
+                         "STS_JWT_AUDIENCE": "*"}).start()
+        try:
+            token = mint(Keys.rsa, "RS256", "rsa-1", iss="https://anyone", aud="some-other-service")
+            status, _, body = curl("-X", "PUT", stsd.rest + "/token", "-H", "Authorization: Bearer " + token)
+            self.assertEqual(status, 201, body)
+            # The wildcard does not relax anything else.
+            token = mint(Keys.rsa, "RS256", "rsa-1", iss="https://anyone", typ="JOSE")
+            status, _, body = curl("-X", "PUT", stsd.rest + "/token", "-H", "Authorization: Bearer " + token)
+            self.assertEqual(status, 401, body)
+        finally:
+            self.assertEqual(stsd.stop(), 0, stsd.log())
+        log = stsd.log()
+        self.assertIn("warn jwt_issuer is '*': JWTs from any issuer", log)
+        self.assertIn("warn jwt_audience is '*': JWTs meant for any audience are accepted", log)
         stsd.assert_clean(self)
 
 

@@ -218,7 +218,10 @@ TEST_F(ConfigTest, AuthenticationSafeDefaults)
     EXPECT_STREQ(config.auth, "access-token");
     sts_config_dispose(&config);
     sts_config_init(&config);
-    ASSERT_EQ(load({"--grpc-listen", "[::]:50051"}, {"STS_JWT_JWKS_FILE=/etc/sts/jwks.json"}), 0) << error;
+    ASSERT_EQ(load({"--grpc-listen", "[::]:50051"},
+                   {"STS_JWT_JWKS_FILE=/etc/sts/jwks.json", "STS_JWT_ISSUER=https://kc", "STS_JWT_AUDIENCE=sts"}),
+              0)
+        << error;
     EXPECT_STREQ(config.auth, "access-token,jwt");
     sts_config_dispose(&config);
     sts_config_init(&config);
@@ -230,8 +233,94 @@ TEST_F(ConfigTest, AuthenticationSafeDefaults)
     EXPECT_STREQ(error, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
     sts_config_dispose(&config);
     sts_config_init(&config);
-    EXPECT_EQ(load({}, {"STS_AUTH=access-token,jwt", "STS_JWT_PUBLIC_KEYS=/k.pem"}), 0) << error;
+    EXPECT_EQ(load({}, {"STS_AUTH=access-token,jwt", "STS_JWT_PUBLIC_KEYS=/k.pem", "STS_JWT_ISSUER=https://kc",
+                        "STS_JWT_AUDIENCE=sts"}),
+              0)
+        << error;
     EXPECT_EQ(load({}, {"STS_AUTH=none,jwt"}), -1);
+}
+
+TEST_F(ConfigTest, JwtIssuerAndAudienceAreRequiredWithJwtKeys)
+{
+    const std::string issuer_missing =
+        "jwt_issuer is required with JWT keys (jwt_jwks_file, jwt_jwks_url or jwt_public_keys): list the accepted iss "
+        "values, or set it to '*' to accept any issuer (not recommended)";
+    const std::string audience_missing =
+        "jwt_audience is required with JWT keys (jwt_jwks_file, jwt_jwks_url or jwt_public_keys): list the accepted "
+        "aud values, or set it to '*' to accept any audience (not recommended)";
+    struct {
+        std::vector<std::string> env;
+        std::string error;
+    } cases[] = {
+        /* Every key source, with STS_AUTH unset (jwt joins the chain) and set. */
+        {{"STS_JWT_JWKS_FILE=/j.json"}, issuer_missing},
+        {{"STS_JWT_PUBLIC_KEYS=/k.pem", "STS_JWT_AUDIENCE=sts"}, issuer_missing},
+        {{"STS_JWT_JWKS_URL=https://kc/certs", "STS_JWT_ISSUER=https://kc"}, audience_missing},
+        {{"STS_AUTH=jwt", "STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER=https://kc"}, audience_missing},
+        {{"STS_AUTH=access-token,jwt", "STS_JWT_PUBLIC_KEYS=/k.pem", "STS_JWT_AUDIENCE=sts"}, issuer_missing},
+        /* '*' is the whole opt-out or nothing. */
+        {{"STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER=*,https://kc", "STS_JWT_AUDIENCE=sts"},
+         "jwt_issuer: '*' (accept any issuer) cannot be combined with other values"},
+        {{"STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER=https://kc", "STS_JWT_AUDIENCE=sts, *"},
+         "jwt_audience: '*' (accept any audience) cannot be combined with other values"},
+        {{"STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER= , ", "STS_JWT_AUDIENCE=sts"}, "jwt_issuer lists no issuer"},
+    };
+    for (auto &c : cases) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({}, c.env), -1) << c.env[0];
+        EXPECT_EQ(std::string(error), c.error) << c.env[0];
+    }
+    /* Flags and the YAML file count like the environment. */
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    EXPECT_EQ(load({"--jwt-public-keys", "/k.pem", "--jwt-issuer", "https://kc"}), -1);
+    EXPECT_EQ(std::string(error), audience_missing);
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    std::string path = write_yaml("jwt_jwks_file: /j.json\njwt_audience: sts\n");
+    EXPECT_EQ(load({"--config", path}), -1);
+    EXPECT_EQ(std::string(error), issuer_missing);
+}
+
+TEST_F(ConfigTest, JwtWildcardIsAnExplicitOptOut)
+{
+    for (std::vector<std::string> env :
+         {std::vector<std::string>{"STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER=*", "STS_JWT_AUDIENCE=*"},
+          std::vector<std::string>{"STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER= * ", "STS_JWT_AUDIENCE=sts,api"},
+          std::vector<std::string>{"STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER=https://a,https://b",
+                                   "STS_JWT_AUDIENCE=*"},
+          /* Without jwt in the chain the JWT options are unused, so nothing is required. */
+          std::vector<std::string>{"STS_AUTH=access-token", "STS_JWT_JWKS_FILE=/j.json"}}) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({}, env), 0) << env[1] << ": " << error;
+    }
+}
+
+TEST_F(ConfigTest, JwksUrlMustUseHttpsUnlessLoopback)
+{
+    for (const char *url : {"http://kc.example/certs", "http://10.1.2.3:8080/certs", "http://[2001:db8::1]/certs",
+                            "http://127.0.0.1@kc.example/certs", "ftp://127.0.0.1/certs"}) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({"--jwt-jwks-url", url, "--jwt-issuer", "https://kc", "--jwt-audience", "sts"}), -1) << url;
+        EXPECT_EQ(std::string(error).rfind("jwt_jwks_url must ", 0), 0u) << url << ": " << error;
+    }
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    EXPECT_EQ(
+        load({}, {"STS_JWT_JWKS_URL=http://kc.example/certs", "STS_JWT_ISSUER=https://kc", "STS_JWT_AUDIENCE=sts"}),
+        -1);
+    EXPECT_STREQ(error, "jwt_jwks_url must use https: plain http is allowed only to a loopback host (127.0.0.0/8, "
+                        "[::1], localhost), not to 'kc.example'");
+    for (const char *url : {"https://kc.example/certs", "http://127.0.0.1:8080/certs", "http://localhost:8080/certs",
+                            "http://[::1]:8080/certs"}) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({"--jwt-jwks-url", url, "--jwt-issuer", "https://kc", "--jwt-audience", "sts"}), 0)
+            << url << ": " << error;
+    }
 }
 
 TEST_F(ConfigTest, CrossFieldValidation)
