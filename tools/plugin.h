@@ -3,6 +3,7 @@
 #define STS_TOOLS_PLUGIN_H
 
 #include "google/protobuf/compiler/plugin.pb-c.h"
+#include "sts/v1/options.pb-c.h"
 #include "util/buf.h"
 
 /** Output of one run: the two generated files, or an error for protoc to print. */
@@ -21,6 +22,44 @@ int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *requ
 
 /** Appends printf-formatted text; aborts if the output would exceed its (generous) maximum. */
 void plugin_printf(sts_buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/**
+ * The extension `tag` of an options message (MethodOptions, FileOptions, ...), which protobuf-c keeps as unknown
+ * fields, unpacked as a message of the given type (free with protobuf_c_message_free_unpacked). For a repeated
+ * extension, *next (start at 0) walks the occurrences. Returns NULL when there is no (further) occurrence or it does
+ * not unpack.
+ */
+ProtobufCMessage *plugin_option_message(const ProtobufCMessage *options, uint32_t tag,
+                                        const ProtobufCMessageDescriptor *descriptor, unsigned *next);
+
+/**
+ * The string extension `tag` of an options message, copied NUL-terminated into out. Returns 1, 0 when absent, or -1
+ * when it is longer than out_size - 1 or holds a NUL.
+ */
+int plugin_option_string(const ProtobufCMessage *options, uint32_t tag, char *out, size_t out_size);
+
+/** Policies set for foreign methods (options.proto's foreign_method) in the files being generated. */
+typedef struct plugin_overrides_s plugin_overrides_t;
+
+/**
+ * Reads every foreign_method option of request's files to generate. Returns 0, or -1 with error set (an empty or
+ * malformed method name, or the same method named twice). Free with plugin_overrides_free.
+ */
+int plugin_overrides_collect(const Google__Protobuf__Compiler__CodeGeneratorRequest *request,
+                             plugin_overrides_t **overrides, char *error, size_t error_size);
+
+/**
+ * The policy set for the method "pkg.Service/Method", marking it applied; NULL if none. The policy stays owned by
+ * overrides. *origin receives the name of the file that set it.
+ */
+const Sts__V1__MethodPolicy *plugin_overrides_take(plugin_overrides_t *overrides, const char *method,
+                                                   const char **origin);
+
+/** Returns 0, or -1 with error set naming an override that matched no generated method. */
+int plugin_overrides_check_applied(const plugin_overrides_t *overrides, char *error, size_t error_size);
+
+/** Frees what plugin_overrides_collect allocated; NULL is fine. */
+void plugin_overrides_free(plugin_overrides_t *overrides);
 
 /** protoc-c's CamelCase to lower_snake rule: "IssueToken" → "issue_token", "EndpointURL" → "endpoint_url". */
 void plugin_camel_to_lower(const char *name, char *out, size_t out_size);

@@ -7,7 +7,7 @@
 #include "sts/v1/options.pb-c.h"
 #include "util/log.h"
 
-enum { HTTP_OPTION = 50001, POLICY_OPTION = 50002 };
+enum { HTTP_OPTION = 50001, POLICY_OPTION = 50002, PAGE_CURSOR_OPTION = 50004 };
 
 typedef Google__Protobuf__DescriptorProto message_proto_t;
 typedef Google__Protobuf__FileDescriptorProto file_proto_t;
@@ -24,6 +24,7 @@ typedef struct {
     message_entry_t *messages;
     size_t message_count;
     size_t message_capacity;
+    plugin_overrides_t *overrides;
     plugin_output_t *output;
 } context_t;
 
@@ -87,27 +88,6 @@ static const message_entry_t *find_message(const context_t *ctx, const char *ful
     for (size_t i = 0; i < ctx->message_count; i++) {
         if (strcmp(ctx->messages[i].full_name, full_name) == 0)
             return &ctx->messages[i];
-    }
-    return NULL;
-}
-
-/* protobuf-c keeps extensions it does not know as unknown fields; a message-typed one starts with its length. */
-static ProtobufCMessage *find_option(const Google__Protobuf__MethodOptions *options, uint32_t tag,
-                                     const ProtobufCMessageDescriptor *descriptor)
-{
-    if (options == NULL)
-        return NULL;
-    for (unsigned i = 0; i < options->base.n_unknown_fields; i++) {
-        const ProtobufCMessageUnknownField *field = &options->base.unknown_fields[i];
-        if (field->tag != tag || field->wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
-            continue;
-        size_t skip = 0;
-        while (skip < field->len && (field->data[skip] & 0x80))
-            skip++;
-        skip++;
-        if (skip > field->len)
-            return NULL;
-        return protobuf_c_message_unpack(descriptor, NULL, field->len - skip, field->data + skip);
     }
     return NULL;
 }
@@ -217,8 +197,55 @@ typedef struct {
     const message_entry_t *request;
     const message_entry_t *response;
     Sts__V1__HttpRule *http;
-    Sts__V1__MethodPolicy *policy;
+    Sts__V1__MethodPolicy *own_policy;   /* the method's own option, freed here */
+    const Sts__V1__MethodPolicy *policy; /* own_policy, or the one a foreign_method option set */
 } method_info_t;
+
+/* Finds the method's policy: its own option, or a foreign_method override; never both. */
+static int resolve_policy(context_t *ctx, const file_proto_t *file,
+                          const Google__Protobuf__ServiceDescriptorProto *service,
+                          const Google__Protobuf__MethodDescriptorProto *method, method_info_t *info)
+{
+    const ProtobufCMessage *options = method->options != NULL ? &method->options->base : NULL;
+    info->own_policy = (Sts__V1__MethodPolicy *)plugin_option_message(options, POLICY_OPTION,
+                                                                      &sts__v1__method_policy__descriptor, NULL);
+    const char *package = file->package != NULL ? file->package : "";
+    char full_name[400];
+    snprintf(full_name, sizeof(full_name), "%s%s%s/%s", package, package[0] ? "." : "", service->name, method->name);
+    const char *origin = NULL;
+    const Sts__V1__MethodPolicy *foreign = plugin_overrides_take(ctx->overrides, full_name, &origin);
+    info->policy = info->own_policy != NULL ? info->own_policy : foreign;
+    if (foreign != NULL && info->own_policy != NULL)
+        return fail(ctx, info->where, "has its own policy, and foreign_method in %s sets another; keep one", origin);
+    return 0;
+}
+
+/* The request field a page cursor names must exist on every method whose response carries the cursor. */
+static int check_page_cursors(context_t *ctx, const char *where, const message_entry_t *message,
+                              const message_entry_t *request, unsigned char *visited)
+{
+    size_t index = (size_t)(message - ctx->messages);
+    if (visited[index])
+        return 0;
+    visited[index] = 1;
+    for (size_t i = 0; i < message->proto->n_field; i++) {
+        const Google__Protobuf__FieldDescriptorProto *field = message->proto->field[i];
+        char target[128];
+        if (plugin_option_string(field->options != NULL ? &field->options->base : NULL, PAGE_CURSOR_OPTION, target,
+                                 sizeof(target)) == 1) {
+            const Google__Protobuf__FieldDescriptorProto *taker = find_field(request->proto, target, strlen(target));
+            if (taker == NULL || taker->type != GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_STRING ||
+                taker->label == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED)
+                return fail(ctx, where, "page_cursor_for '%s' names no singular string field of the request", target);
+        }
+        if (field->type == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_MESSAGE) {
+            const message_entry_t *nested = find_message(ctx, field->type_name);
+            if (nested != NULL && check_page_cursors(ctx, where, nested, request, visited) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
 
 static int emit_method(context_t *ctx, const file_proto_t *file,
                        const Google__Protobuf__ServiceDescriptorProto *service,
@@ -234,12 +261,18 @@ static int emit_method(context_t *ctx, const file_proto_t *file,
     info.response = find_message(ctx, method->output_type);
     if (info.request == NULL || info.response == NULL)
         return fail(ctx, info.where, "%sunknown request or response type", "");
-    info.http = (Sts__V1__HttpRule *)find_option(method->options, HTTP_OPTION, &sts__v1__http_rule__descriptor);
-    info.policy =
-        (Sts__V1__MethodPolicy *)find_option(method->options, POLICY_OPTION, &sts__v1__method_policy__descriptor);
-    int rc = 0;
+    info.http = (Sts__V1__HttpRule *)plugin_option_message(method->options != NULL ? &method->options->base : NULL,
+                                                           HTTP_OPTION, &sts__v1__http_rule__descriptor, NULL);
+    int rc = resolve_policy(ctx, file, service, method, &info);
+    if (rc == 0) {
+        unsigned char *visited = calloc(ctx->message_count, 1);
+        if (visited == NULL)
+            sts_log_fatal("out of memory");
+        rc = check_page_cursors(ctx, info.where, info.response, info.request, visited);
+        free(visited);
+    }
     size_t binding_count = 0;
-    if (info.http != NULL) {
+    if (rc == 0 && info.http != NULL) {
         plugin_printf(&ctx->output->source, "static const sts_http_binding_t http_%s_%s[] = {\n", service_lower,
                       method_lower);
         rc = emit_binding(ctx, info.where, info.http, info.request, info.response);
@@ -285,8 +318,8 @@ static int emit_method(context_t *ctx, const file_proto_t *file,
     }
     if (info.http != NULL)
         protobuf_c_message_free_unpacked(&info.http->base, NULL);
-    if (info.policy != NULL)
-        protobuf_c_message_free_unpacked(&info.policy->base, NULL);
+    if (info.own_policy != NULL)
+        protobuf_c_message_free_unpacked(&info.own_policy->base, NULL);
     return rc;
 }
 
@@ -297,17 +330,74 @@ static int by_number(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* protobuf-c orders descriptor->fields by field number, so the names must follow that order. */
-static size_t emit_json_names(context_t *ctx, sts_buf_t *entries)
+/* A page cursor is a singular string named after a request field; checked once per message, wherever it is used. */
+static int check_cursor_field(context_t *ctx, const message_entry_t *entry,
+                              const Google__Protobuf__FieldDescriptorProto *field, char *target, size_t target_size)
 {
-    size_t count = 0;
+    int found = plugin_option_string(field->options != NULL ? &field->options->base : NULL, PAGE_CURSOR_OPTION, target,
+                                     target_size);
+    char where[600];
+    snprintf(where, sizeof(where), "%s.%s", entry->full_name + 1, field->name);
+    if (found < 0)
+        return fail(ctx, where, "%spage_cursor_for is too long or holds a NUL", "");
+    if (found == 0)
+        return 0;
+    int identifier =
+        (target[0] >= 'a' && target[0] <= 'z') || (target[0] >= 'A' && target[0] <= 'Z') || target[0] == '_';
+    for (const char *p = target; identifier && *p != '\0'; p++)
+        identifier = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_';
+    if (!identifier)
+        return fail(ctx, where, "page_cursor_for '%s' must be the proto name of a request field", target);
+    if (field->type != GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_STRING ||
+        field->label == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED)
+        return fail(ctx, where, "%shas page_cursor_for but is not a singular string", "");
+    return 1;
+}
+
+/* The field annotations of one message, parallel to its number-sorted fields; "" when none has one. */
+static int emit_annotations(context_t *ctx, const message_entry_t *entry,
+                            Google__Protobuf__FieldDescriptorProto **fields, char *name, size_t name_size)
+{
+    sts_buf_t list;
+    sts_buf_init(&list, 1024 * 1024);
+    int annotated = 0;
+    for (size_t i = 0; i < entry->proto->n_field; i++) {
+        char target[128];
+        int found = check_cursor_field(ctx, entry, fields[i], target, sizeof(target));
+        if (found < 0) {
+            sts_buf_dispose(&list);
+            return -1;
+        }
+        annotated |= found;
+        if (found)
+            plugin_printf(&list, "%s{\"%s\"}", i == 0 ? "" : ", ", target);
+        else
+            plugin_printf(&list, "%s{NULL}", i == 0 ? "" : ", ");
+    }
+    name[0] = '\0';
+    if (annotated) {
+        sts_buf_append(&list, "", 1);
+        snprintf(name, name_size, "annotations_%s", entry->symbol);
+        plugin_printf(&ctx->output->source, "static const sts_field_annotation_t %s[] = {%s};\n", name, list.data);
+    }
+    sts_buf_dispose(&list);
+    return 0;
+}
+
+/*
+ * protobuf-c orders descriptor->fields by field number, so the names and annotations must follow that order.
+ * Returns 0, or -1 with the error set when a field annotation is malformed.
+ */
+static int emit_json_names(context_t *ctx, sts_buf_t *entries, size_t *count)
+{
+    *count = 0;
     for (size_t m = 0; m < ctx->message_count; m++) {
         const message_entry_t *entry = &ctx->messages[m];
         if (!entry->generate)
             continue;
-        count++;
+        (*count)++;
         if (entry->proto->n_field == 0) {
-            plugin_printf(entries, "    {&%s__descriptor, NULL},\n", entry->symbol);
+            plugin_printf(entries, "    {&%s__descriptor, NULL, NULL},\n", entry->symbol);
             continue;
         }
         Google__Protobuf__FieldDescriptorProto **fields = malloc(entry->proto->n_field * sizeof(*fields));
@@ -319,10 +409,15 @@ static size_t emit_json_names(context_t *ctx, sts_buf_t *entries)
         for (size_t i = 0; i < entry->proto->n_field; i++)
             plugin_printf(&ctx->output->source, "%s\"%s\"", i == 0 ? "" : ", ", fields[i]->json_name);
         plugin_printf(&ctx->output->source, "};\n");
-        plugin_printf(entries, "    {&%s__descriptor, json_%s},\n", entry->symbol, entry->symbol);
+        char annotations[600];
+        int rc = emit_annotations(ctx, entry, fields, annotations, sizeof(annotations));
         free(fields);
+        if (rc != 0)
+            return -1;
+        plugin_printf(entries, "    {&%s__descriptor, json_%s, %s},\n", entry->symbol, entry->symbol,
+                      annotations[0] != '\0' ? annotations : "NULL");
     }
-    return count;
+    return 0;
 }
 
 static void emit_prologue(context_t *ctx, const char *out)
@@ -355,6 +450,10 @@ int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *requ
                     plugin_output_t *output)
 {
     context_t ctx = {.request = request, .output = output};
+    if (plugin_overrides_collect(request, &ctx.overrides, output->error, sizeof(output->error)) != 0) {
+        plugin_overrides_free(ctx.overrides);
+        return -1;
+    }
     collect_messages(&ctx);
     emit_prologue(&ctx, out);
     plugin_printf(&output->header, "\n/** Every RPC of the files above, with HTTP bindings and JSON names. */\n");
@@ -382,8 +481,12 @@ int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *requ
             }
         }
     }
+    if (rc == 0)
+        rc = plugin_overrides_check_applied(ctx.overrides, output->error, sizeof(output->error));
+    size_t message_count = 0;
+    if (rc == 0)
+        rc = emit_json_names(&ctx, &entries, &message_count);
     if (rc == 0) {
-        size_t message_count = emit_json_names(&ctx, &entries);
         sts_buf_append(&rows, "", 1);
         sts_buf_append(&entries, "", 1);
         plugin_printf(&output->source, "\nstatic const sts_method_t methods[] = {\n%s};\n\n",
@@ -396,6 +499,7 @@ int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *requ
     }
     sts_buf_dispose(&rows);
     sts_buf_dispose(&entries);
+    plugin_overrides_free(ctx.overrides);
     free(ctx.messages);
     return rc;
 }
