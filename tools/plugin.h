@@ -20,6 +20,51 @@ typedef struct {
 int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *request, const char *table, const char *out,
                     plugin_output_t *output);
 
+/** A message type protoc handed over, nested ones included. */
+typedef struct {
+    char full_name[512]; /**< ".pkg.Outer.Inner", as protoc writes type references */
+    char symbol[512];    /**< "pkg__outer__inner", protoc-c's prefix for the descriptor */
+    const Google__Protobuf__DescriptorProto *proto;
+    int generate; /**< defined in a file_to_generate (and not a map entry) */
+} plugin_message_t;
+
+/** The policies set for foreign methods (options.proto's foreign_method) in this run. */
+typedef struct plugin_overrides_s plugin_overrides_t;
+
+/** One run of the generator: the request, every message it knows, and the output. Single-threaded. */
+typedef struct {
+    const Google__Protobuf__Compiler__CodeGeneratorRequest *request;
+    plugin_message_t *messages;
+    size_t message_count;
+    size_t message_capacity;
+    plugin_overrides_t *overrides;
+    plugin_output_t *output;
+} plugin_context_t;
+
+/** The message whose full_name (".pkg.Name") is given; NULL if protoc sent none. */
+const plugin_message_t *plugin_find_message(const plugin_context_t *ctx, const char *full_name);
+
+/** The field of message named name[0..len) (its proto name); NULL if none. */
+const Google__Protobuf__FieldDescriptorProto *plugin_find_field(const Google__Protobuf__DescriptorProto *message,
+                                                                const char *name, size_t len);
+
+/** Sets the run's error to "<where>: <fmt with detail>" and returns -1, for `return plugin_fail(...)`. */
+int plugin_fail(plugin_context_t *ctx, const char *where, const char *fmt, const char *detail);
+
+/**
+ * Checks that every page_cursor_for annotation reachable from the response type names a singular string field of
+ * the request (visited: one zeroed byte per message, to stop at cycles). Returns 0, or -1 via plugin_fail.
+ */
+int plugin_check_page_cursors(plugin_context_t *ctx, const char *where, const plugin_message_t *response,
+                              const plugin_message_t *request, unsigned char *visited);
+
+/**
+ * Prints the JSON names and field annotations of every generated message to the source, and their rows of the
+ * messages[] table to entries; *count receives the number of rows. Returns 0, or -1 via plugin_fail when a field
+ * annotation is malformed.
+ */
+int plugin_emit_json_names(plugin_context_t *ctx, sts_buf_t *entries, size_t *count);
+
 /** Appends printf-formatted text; aborts if the output would exceed its (generous) maximum. */
 void plugin_printf(sts_buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -37,9 +82,6 @@ ProtobufCMessage *plugin_option_message(const ProtobufCMessage *options, uint32_
  * when it is longer than out_size - 1 or holds a NUL.
  */
 int plugin_option_string(const ProtobufCMessage *options, uint32_t tag, char *out, size_t out_size);
-
-/** Policies set for foreign methods (options.proto's foreign_method) in the files being generated. */
-typedef struct plugin_overrides_s plugin_overrides_t;
 
 /**
  * Reads every foreign_method option of request's files to generate. Returns 0, or -1 with error set (an empty or
