@@ -9,25 +9,7 @@
 
 enum { HTTP_OPTION = 50001, POLICY_OPTION = 50002 };
 
-typedef Google__Protobuf__DescriptorProto message_proto_t;
-typedef Google__Protobuf__FileDescriptorProto file_proto_t;
-
-typedef struct {
-    char full_name[512]; /* ".pkg.Outer.Inner", as protoc writes type references */
-    char symbol[512];    /* "pkg__outer__inner", protoc-c's prefix for the descriptor */
-    const message_proto_t *proto;
-    int generate; /* defined in a file_to_generate */
-} message_entry_t;
-
-typedef struct {
-    const Google__Protobuf__Compiler__CodeGeneratorRequest *request;
-    message_entry_t *messages;
-    size_t message_count;
-    size_t message_capacity;
-    plugin_output_t *output;
-} context_t;
-
-static int is_generated(const context_t *ctx, const char *file_name)
+static int is_generated(const plugin_context_t *ctx, const char *file_name)
 {
     for (size_t i = 0; i < ctx->request->n_file_to_generate; i++) {
         if (strcmp(ctx->request->file_to_generate[i], file_name) == 0)
@@ -36,18 +18,18 @@ static int is_generated(const context_t *ctx, const char *file_name)
     return 0;
 }
 
-static void add_messages(context_t *ctx, const char *full_prefix, const char *symbol_prefix, size_t count,
-                         message_proto_t **protos, int generate)
+static void add_messages(plugin_context_t *ctx, const char *full_prefix, const char *symbol_prefix, size_t count,
+                         Google__Protobuf__DescriptorProto **protos, int generate)
 {
     for (size_t i = 0; i < count; i++) {
-        const message_proto_t *proto = protos[i];
+        const Google__Protobuf__DescriptorProto *proto = protos[i];
         if (ctx->message_count == ctx->message_capacity) {
             ctx->message_capacity = ctx->message_capacity == 0 ? 64 : ctx->message_capacity * 2;
-            ctx->messages = realloc(ctx->messages, ctx->message_capacity * sizeof(message_entry_t));
+            ctx->messages = realloc(ctx->messages, ctx->message_capacity * sizeof(plugin_message_t));
             if (ctx->messages == NULL)
                 sts_log_fatal("out of memory");
         }
-        message_entry_t *entry = &ctx->messages[ctx->message_count++];
+        plugin_message_t *entry = &ctx->messages[ctx->message_count++];
         char lower[256];
         plugin_camel_to_lower(proto->name, lower, sizeof(lower));
         snprintf(entry->full_name, sizeof(entry->full_name), "%s.%s", full_prefix, proto->name);
@@ -61,10 +43,10 @@ static void add_messages(context_t *ctx, const char *full_prefix, const char *sy
     }
 }
 
-static void collect_messages(context_t *ctx)
+static void collect_messages(plugin_context_t *ctx)
 {
     for (size_t f = 0; f < ctx->request->n_proto_file; f++) {
-        const file_proto_t *file = ctx->request->proto_file[f];
+        const Google__Protobuf__FileDescriptorProto *file = ctx->request->proto_file[f];
         char full[256], symbol[256];
         const char *package = file->package != NULL ? file->package : "";
         snprintf(full, sizeof(full), "%s%s", package[0] ? "." : "", package);
@@ -82,7 +64,7 @@ static void collect_messages(context_t *ctx)
     }
 }
 
-static const message_entry_t *find_message(const context_t *ctx, const char *full_name)
+const plugin_message_t *plugin_find_message(const plugin_context_t *ctx, const char *full_name)
 {
     for (size_t i = 0; i < ctx->message_count; i++) {
         if (strcmp(ctx->messages[i].full_name, full_name) == 0)
@@ -91,29 +73,8 @@ static const message_entry_t *find_message(const context_t *ctx, const char *ful
     return NULL;
 }
 
-/* protobuf-c keeps extensions it does not know as unknown fields; a message-typed one starts with its length. */
-static ProtobufCMessage *find_option(const Google__Protobuf__MethodOptions *options, uint32_t tag,
-                                     const ProtobufCMessageDescriptor *descriptor)
-{
-    if (options == NULL)
-        return NULL;
-    for (unsigned i = 0; i < options->base.n_unknown_fields; i++) {
-        const ProtobufCMessageUnknownField *field = &options->base.unknown_fields[i];
-        if (field->tag != tag || field->wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
-            continue;
-        size_t skip = 0;
-        while (skip < field->len && (field->data[skip] & 0x80))
-            skip++;
-        skip++;
-        if (skip > field->len)
-            return NULL;
-        return protobuf_c_message_unpack(descriptor, NULL, field->len - skip, field->data + skip);
-    }
-    return NULL;
-}
-
-static const Google__Protobuf__FieldDescriptorProto *find_field(const message_proto_t *message, const char *name,
-                                                                size_t len)
+const Google__Protobuf__FieldDescriptorProto *plugin_find_field(const Google__Protobuf__DescriptorProto *message,
+                                                                const char *name, size_t len)
 {
     for (size_t i = 0; i < message->n_field; i++) {
         if (strlen(message->field[i]->name) == len && strncmp(message->field[i]->name, name, len) == 0)
@@ -122,7 +83,7 @@ static const Google__Protobuf__FieldDescriptorProto *find_field(const message_pr
     return NULL;
 }
 
-static int fail(context_t *ctx, const char *where, const char *fmt, const char *detail)
+int plugin_fail(plugin_context_t *ctx, const char *where, const char *fmt, const char *detail)
 {
     char message[512];
     snprintf(message, sizeof(message), fmt, detail);
@@ -139,35 +100,39 @@ static int safe_literal(const char *text)
     return 1;
 }
 
-static int check_template(context_t *ctx, const char *where, const char *template, const message_proto_t *request)
+static int check_template(plugin_context_t *ctx, const char *where, const char *template,
+                          const Google__Protobuf__DescriptorProto *request)
 {
     if (template[0] != '/' || !safe_literal(template))
-        return fail(ctx, where, "path template '%s' must start with '/' and be printable ASCII", template);
+        return plugin_fail(ctx, where, "path template '%s' must start with '/' and be printable ASCII", template);
     for (const char *p = template; *p != '\0'; p++) {
         if (*p == '}')
-            return fail(ctx, where, "path template '%s' has an unbalanced '}'", template);
+            return plugin_fail(ctx, where, "path template '%s' has an unbalanced '}'", template);
         if (*p != '{')
             continue;
         const char *close = strchr(p, '}');
         if (close == NULL || p[-1] != '/' || (close[1] != '/' && close[1] != '\0'))
-            return fail(ctx, where, "path template '%s' has a '{' that does not span a whole segment", template);
+            return plugin_fail(ctx, where, "path template '%s' has a '{' that does not span a whole segment", template);
         if (close == p + 1)
-            return fail(ctx, where, "path template '%s' has an empty capture", template);
-        if (find_field(request, p + 1, (size_t)(close - p - 1)) == NULL)
-            return fail(ctx, where, "path template '%s' captures a field the request message does not have", template);
+            return plugin_fail(ctx, where, "path template '%s' has an empty capture", template);
+        if (plugin_find_field(request, p + 1, (size_t)(close - p - 1)) == NULL)
+            return plugin_fail(ctx, where, "path template '%s' captures a field the request message does not have",
+                               template);
         p = close;
     }
     return 0;
 }
 
-static int check_body(context_t *ctx, const char *where, const char *body, const message_proto_t *request)
+static int check_body(plugin_context_t *ctx, const char *where, const char *body,
+                      const Google__Protobuf__DescriptorProto *request)
 {
     if (body[0] == '\0' || strcmp(body, "*") == 0)
         return 0;
-    const Google__Protobuf__FieldDescriptorProto *field = find_field(request, body, strlen(body));
+    const Google__Protobuf__FieldDescriptorProto *field = plugin_find_field(request, body, strlen(body));
     if (field == NULL || field->type != GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_MESSAGE ||
         field->label == GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__LABEL__LABEL_REPEATED)
-        return fail(ctx, where, "body '%s' must be \"\", \"*\" or a singular message field of the request", body);
+        return plugin_fail(ctx, where, "body '%s' must be \"\", \"*\" or a singular message field of the request",
+                           body);
     return 0;
 }
 
@@ -194,18 +159,18 @@ static const char *rule_verb(const Sts__V1__HttpRule *rule, const char **path)
     }
 }
 
-static int emit_binding(context_t *ctx, const char *where, const Sts__V1__HttpRule *rule,
-                        const message_entry_t *request, const message_entry_t *response)
+static int emit_binding(plugin_context_t *ctx, const char *where, const Sts__V1__HttpRule *rule,
+                        const plugin_message_t *request, const plugin_message_t *response)
 {
     const char *path = NULL;
     const char *verb = rule_verb(rule, &path);
     if (verb == NULL)
-        return fail(ctx, where, "%san HTTP binding has no verb (get, put, post, delete or patch)", "");
+        return plugin_fail(ctx, where, "%san HTTP binding has no verb (get, put, post, delete or patch)", "");
     if (check_template(ctx, where, path, request->proto) != 0 || check_body(ctx, where, rule->body, request->proto))
         return -1;
     if (rule->response_body[0] != '\0' &&
-        find_field(response->proto, rule->response_body, strlen(rule->response_body)) == NULL)
-        return fail(ctx, where, "response_body '%s' is not a field of the response", rule->response_body);
+        plugin_find_field(response->proto, rule->response_body, strlen(rule->response_body)) == NULL)
+        return plugin_fail(ctx, where, "response_body '%s' is not a field of the response", rule->response_body);
     plugin_printf(&ctx->output->source, "    {%s, \"%s\", \"%s\", \"%s\", %d},\n", verb, path, rule->body,
                   rule->response_body, rule->success_status != 0 ? rule->success_status : 200);
     return 0;
@@ -214,13 +179,34 @@ static int emit_binding(context_t *ctx, const char *where, const Sts__V1__HttpRu
 typedef struct {
     char handler[320];
     char where[256];
-    const message_entry_t *request;
-    const message_entry_t *response;
+    const plugin_message_t *request;
+    const plugin_message_t *response;
     Sts__V1__HttpRule *http;
-    Sts__V1__MethodPolicy *policy;
+    Sts__V1__MethodPolicy *own_policy;   /* the method's own option, freed here */
+    const Sts__V1__MethodPolicy *policy; /* own_policy, or the one a foreign_method option set */
 } method_info_t;
 
-static int emit_method(context_t *ctx, const file_proto_t *file,
+/* Finds the method's policy: its own option, or a foreign_method override; never both. */
+static int resolve_policy(plugin_context_t *ctx, const Google__Protobuf__FileDescriptorProto *file,
+                          const Google__Protobuf__ServiceDescriptorProto *service,
+                          const Google__Protobuf__MethodDescriptorProto *method, method_info_t *info)
+{
+    const ProtobufCMessage *options = method->options != NULL ? &method->options->base : NULL;
+    info->own_policy = (Sts__V1__MethodPolicy *)plugin_option_message(options, POLICY_OPTION,
+                                                                      &sts__v1__method_policy__descriptor, NULL);
+    const char *package = file->package != NULL ? file->package : "";
+    char full_name[400];
+    snprintf(full_name, sizeof(full_name), "%s%s%s/%s", package, package[0] ? "." : "", service->name, method->name);
+    const char *origin = NULL;
+    const Sts__V1__MethodPolicy *foreign = plugin_overrides_take(ctx->overrides, full_name, &origin);
+    info->policy = info->own_policy != NULL ? info->own_policy : foreign;
+    if (foreign != NULL && info->own_policy != NULL)
+        return plugin_fail(ctx, info->where, "has its own policy, and foreign_method in %s sets another; keep one",
+                           origin);
+    return 0;
+}
+
+static int emit_method(plugin_context_t *ctx, const Google__Protobuf__FileDescriptorProto *file,
                        const Google__Protobuf__ServiceDescriptorProto *service,
                        const Google__Protobuf__MethodDescriptorProto *method, sts_buf_t *rows)
 {
@@ -230,16 +216,22 @@ static int emit_method(context_t *ctx, const file_proto_t *file,
     plugin_camel_to_lower(method->name, method_lower, sizeof(method_lower));
     snprintf(info.handler, sizeof(info.handler), "sts_handle_%s_%s", service_lower, method_lower);
     snprintf(info.where, sizeof(info.where), "%s: %s.%s", file->name, service->name, method->name);
-    info.request = find_message(ctx, method->input_type);
-    info.response = find_message(ctx, method->output_type);
+    info.request = plugin_find_message(ctx, method->input_type);
+    info.response = plugin_find_message(ctx, method->output_type);
     if (info.request == NULL || info.response == NULL)
-        return fail(ctx, info.where, "%sunknown request or response type", "");
-    info.http = (Sts__V1__HttpRule *)find_option(method->options, HTTP_OPTION, &sts__v1__http_rule__descriptor);
-    info.policy =
-        (Sts__V1__MethodPolicy *)find_option(method->options, POLICY_OPTION, &sts__v1__method_policy__descriptor);
-    int rc = 0;
+        return plugin_fail(ctx, info.where, "%sunknown request or response type", "");
+    info.http = (Sts__V1__HttpRule *)plugin_option_message(method->options != NULL ? &method->options->base : NULL,
+                                                           HTTP_OPTION, &sts__v1__http_rule__descriptor, NULL);
+    int rc = resolve_policy(ctx, file, service, method, &info);
+    if (rc == 0) {
+        unsigned char *visited = calloc(ctx->message_count, 1);
+        if (visited == NULL)
+            sts_log_fatal("out of memory");
+        rc = plugin_check_page_cursors(ctx, info.where, info.response, info.request, visited);
+        free(visited);
+    }
     size_t binding_count = 0;
-    if (info.http != NULL) {
+    if (rc == 0 && info.http != NULL) {
         plugin_printf(&ctx->output->source, "static const sts_http_binding_t http_%s_%s[] = {\n", service_lower,
                       method_lower);
         rc = emit_binding(ctx, info.where, info.http, info.request, info.response);
@@ -250,7 +242,7 @@ static int emit_method(context_t *ctx, const file_proto_t *file,
     }
     const char *role = info.policy != NULL ? info.policy->required_role : "";
     if (rc == 0 && !safe_literal(role))
-        rc = fail(ctx, info.where, "required_role '%s' must be printable ASCII", role);
+        rc = plugin_fail(ctx, info.where, "required_role '%s' must be printable ASCII", role);
     if (rc == 0) {
         char http_name[400] = "NULL";
         if (binding_count > 0)
@@ -285,47 +277,12 @@ static int emit_method(context_t *ctx, const file_proto_t *file,
     }
     if (info.http != NULL)
         protobuf_c_message_free_unpacked(&info.http->base, NULL);
-    if (info.policy != NULL)
-        protobuf_c_message_free_unpacked(&info.policy->base, NULL);
+    if (info.own_policy != NULL)
+        protobuf_c_message_free_unpacked(&info.own_policy->base, NULL);
     return rc;
 }
 
-static int by_number(const void *a, const void *b)
-{
-    const Google__Protobuf__FieldDescriptorProto *x = *(Google__Protobuf__FieldDescriptorProto *const *)a;
-    const Google__Protobuf__FieldDescriptorProto *y = *(Google__Protobuf__FieldDescriptorProto *const *)b;
-    return (x->number > y->number) - (x->number < y->number);
-}
-
-/* protobuf-c orders descriptor->fields by field number, so the names must follow that order. */
-static size_t emit_json_names(context_t *ctx, sts_buf_t *entries)
-{
-    size_t count = 0;
-    for (size_t m = 0; m < ctx->message_count; m++) {
-        const message_entry_t *entry = &ctx->messages[m];
-        if (!entry->generate)
-            continue;
-        count++;
-        if (entry->proto->n_field == 0) {
-            plugin_printf(entries, "    {&%s__descriptor, NULL},\n", entry->symbol);
-            continue;
-        }
-        Google__Protobuf__FieldDescriptorProto **fields = malloc(entry->proto->n_field * sizeof(*fields));
-        if (fields == NULL)
-            sts_log_fatal("out of memory");
-        memcpy(fields, entry->proto->field, entry->proto->n_field * sizeof(*fields));
-        qsort(fields, entry->proto->n_field, sizeof(*fields), by_number);
-        plugin_printf(&ctx->output->source, "static const char *const json_%s[] = {", entry->symbol);
-        for (size_t i = 0; i < entry->proto->n_field; i++)
-            plugin_printf(&ctx->output->source, "%s\"%s\"", i == 0 ? "" : ", ", fields[i]->json_name);
-        plugin_printf(&ctx->output->source, "};\n");
-        plugin_printf(entries, "    {&%s__descriptor, json_%s},\n", entry->symbol, entry->symbol);
-        free(fields);
-    }
-    return count;
-}
-
-static void emit_prologue(context_t *ctx, const char *out)
+static void emit_prologue(plugin_context_t *ctx, const char *out)
 {
     sts_buf_t *header = &ctx->output->header;
     plugin_printf(header, "/* Generated by protoc-gen-sts from");
@@ -354,7 +311,11 @@ static void emit_prologue(context_t *ctx, const char *out)
 int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *request, const char *table, const char *out,
                     plugin_output_t *output)
 {
-    context_t ctx = {.request = request, .output = output};
+    plugin_context_t ctx = {.request = request, .output = output};
+    if (plugin_overrides_collect(request, &ctx.overrides, output->error, sizeof(output->error)) != 0) {
+        plugin_overrides_free(ctx.overrides);
+        return -1;
+    }
     collect_messages(&ctx);
     emit_prologue(&ctx, out);
     plugin_printf(&output->header, "\n/** Every RPC of the files above, with HTTP bindings and JSON names. */\n");
@@ -365,7 +326,7 @@ int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *requ
     int rc = 0;
     size_t method_count = 0;
     for (size_t f = 0; rc == 0 && f < request->n_proto_file; f++) {
-        const file_proto_t *file = request->proto_file[f];
+        const Google__Protobuf__FileDescriptorProto *file = request->proto_file[f];
         if (!is_generated(&ctx, file->name))
             continue;
         for (size_t s = 0; rc == 0 && s < file->n_service; s++) {
@@ -382,8 +343,12 @@ int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *requ
             }
         }
     }
+    if (rc == 0)
+        rc = plugin_overrides_check_applied(ctx.overrides, output->error, sizeof(output->error));
+    size_t message_count = 0;
+    if (rc == 0)
+        rc = plugin_emit_json_names(&ctx, &entries, &message_count);
     if (rc == 0) {
-        size_t message_count = emit_json_names(&ctx, &entries);
         sts_buf_append(&rows, "", 1);
         sts_buf_append(&entries, "", 1);
         plugin_printf(&output->source, "\nstatic const sts_method_t methods[] = {\n%s};\n\n",
@@ -396,6 +361,7 @@ int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *requ
     }
     sts_buf_dispose(&rows);
     sts_buf_dispose(&entries);
+    plugin_overrides_free(ctx.overrides);
     free(ctx.messages);
     return rc;
 }

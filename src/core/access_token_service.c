@@ -113,25 +113,6 @@ sts_status_t sts_handle_access_token_service_create_access_token(sts_call_t *cal
     return STS_STATUS_OK;
 }
 
-/* "/v1/auth/access-tokens/?after=…&limit=…[&user=…]", the Qumulo paging.next. */
-static const char *next_uri(sts_call_t *call, const char *after, int limit, const char *user)
-{
-    char *uri = sts_arena_printf(&call->arena, "/v1/auth/access-tokens/?after=%s&limit=%d", after, limit);
-    if (user == NULL)
-        return uri;
-    static const char hex[] = "0123456789ABCDEF";
-    char *encoded = sts_arena_alloc(&call->arena, strlen(user) * 3 + 1), *p = encoded;
-    for (const unsigned char *c = (const unsigned char *)user; *c != '\0'; c++) {
-        if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || strchr("-_.~", *c)) {
-            *p++ = (char)*c;
-        } else {
-            *p++ = '%', *p++ = hex[*c >> 4], *p++ = hex[*c & 15];
-        }
-    }
-    *p = '\0';
-    return sts_arena_printf(&call->arena, "%s&user=%s", uri, encoded);
-}
-
 /* A cursor is a token id; anything else (a whole paging.next URI, say) would silently restart the listing. */
 static int is_token_id(const char *text)
 {
@@ -181,7 +162,8 @@ sts_status_t sts_handle_access_token_service_list_access_tokens(sts_call_t *call
         out->entries[i] = sts__metadata_from_record(call, &records[i]);
     out->paging = sts_arena_alloc(&call->arena, sizeof(*out->paging));
     sts__v1__paging__init(out->paging);
-    out->paging->next = more ? (char *)next_uri(call, records[count - 1].id, limit, in->user[0] ? in->user : NULL) : "";
+    /* The cursor itself (paging.next is annotated page_cursor_for "after"): REST renders it as the next page's URI. */
+    out->paging->next = more ? sts_arena_strdup(&call->arena, records[count - 1].id) : "";
     return STS_STATUS_OK;
 }
 

@@ -12,15 +12,29 @@ const sts_method_t *sts_method_find_grpc(const sts_method_table_t *table, const 
     return NULL;
 }
 
-const char *const *sts_method_json_names(const sts_method_table_t *table, const ProtobufCMessageDescriptor *descriptor)
+static const sts_json_message_t *find_message(const sts_method_table_t *table,
+                                              const ProtobufCMessageDescriptor *descriptor)
 {
     if (table == NULL)
         return NULL;
     for (size_t i = 0; i < table->message_count; i++) {
         if (table->messages[i].descriptor == descriptor)
-            return table->messages[i].json_names;
+            return &table->messages[i];
     }
     return NULL;
+}
+
+const char *const *sts_method_json_names(const sts_method_table_t *table, const ProtobufCMessageDescriptor *descriptor)
+{
+    const sts_json_message_t *message = find_message(table, descriptor);
+    return message != NULL ? message->json_names : NULL;
+}
+
+const sts_field_annotation_t *sts_method_field_annotations(const sts_method_table_t *table,
+                                                           const ProtobufCMessageDescriptor *descriptor)
+{
+    const sts_json_message_t *message = find_message(table, descriptor);
+    return message != NULL ? message->annotations : NULL;
 }
 
 int sts_method_table_has_service(const sts_method_table_t *table, const char *service)

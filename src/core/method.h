@@ -54,10 +54,22 @@ typedef struct {
     const char *required_role; /**< NULL when any authenticated caller may call */
 } sts_method_t;
 
+/** What the proto's field options say about one field, for the adapters that render it (none of them core's). */
+typedef struct {
+    /**
+     * Non-NULL: the field (a string in a response) holds a page cursor, the value the request field of this proto
+     * name takes for the next page; empty on the last page. gRPC sends it as it is; REST renders it as the URI of the
+     * next page. From the page_cursor_for option.
+     */
+    const char *page_cursor_for;
+} sts_field_annotation_t;
+
 /** JSON names of one message's fields, parallel to descriptor->fields (which protobuf-c sorts by number). */
 typedef struct {
     const ProtobufCMessageDescriptor *descriptor;
     const char *const *json_names;
+    /** Parallel to descriptor->fields like json_names; NULL when no field of the message has an annotation. */
+    const sts_field_annotation_t *annotations;
 } sts_json_message_t;
 
 /** Everything generated from one protoc run. */
@@ -76,6 +88,13 @@ const sts_method_t *sts_method_find_grpc(const sts_method_table_t *table, const 
  * names from the proto field names, as protoc does). Thread-safe.
  */
 const char *const *sts_method_json_names(const sts_method_table_t *table, const ProtobufCMessageDescriptor *descriptor);
+
+/**
+ * The annotations of a message's fields (parallel to descriptor->fields), or NULL when the table has no entry for it
+ * or none of its fields is annotated. Thread-safe.
+ */
+const sts_field_annotation_t *sts_method_field_annotations(const sts_method_table_t *table,
+                                                           const ProtobufCMessageDescriptor *descriptor);
 
 /** True if any row belongs to the given fully-qualified service name. */
 int sts_method_table_has_service(const sts_method_table_t *table, const char *service);

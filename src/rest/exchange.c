@@ -24,6 +24,7 @@ struct exchange_s {
     const sts_http_binding_t *binding;
     sts_call_t call;
     ProtobufCMessage *request;
+    sts_json_page_link_t page; /* copied into the call arena: a worker may encode after h2o freed req */
     sts_status_t status;
     sts_buf_t body;
 };
@@ -57,7 +58,7 @@ static void run(exchange_t *x)
     const char *error = NULL;
     /* A response without fields (Delete) is an empty body, as the contract has it, not "{}". */
     if (message != NULL && message->descriptor->n_fields > 0 &&
-        sts_json_encode(x->call.service->methods, message, &x->body, &x->call.arena, &error) != 0)
+        sts_json_encode_response(x->call.service->methods, message, &x->page, &x->body, &x->call.arena, &error) != 0)
         x->status = sts_call_fail(&x->call, STS_STATUS_INTERNAL, "cannot encode the response: %s", error);
 }
 
@@ -159,6 +160,15 @@ void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_
     if (req->query_at != SIZE_MAX) {
         input.query = req->path.base + req->query_at + 1;
         input.query_len = req->path.len - req->query_at - 1;
+    }
+    /* Page cursors in the response become links relative to this request, as the client sent it. */
+    size_t path_len = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+    x->page = (sts_json_page_link_t){.request = match->method->request,
+                                     .path = sts_arena_strndup(&x->call.arena, req->path.base, path_len),
+                                     .path_len = path_len};
+    if (input.query != NULL) {
+        x->page.query = sts_arena_strndup(&x->call.arena, input.query, input.query_len);
+        x->page.query_len = input.query_len;
     }
     x->request = sts_rest_decode_request(&x->call, match, &input);
     if (x->request == NULL) {

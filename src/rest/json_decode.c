@@ -16,6 +16,7 @@ typedef struct {
     const sts_method_table_t *table;
     sts_arena_t *arena;
     ProtobufCMessage *root;
+    unsigned char *root_seen; /* the top-level object's seen flags */
     const char *error;
     int depth;
     frame_t frames[STS_JSON_MAX_DEPTH];
@@ -157,8 +158,10 @@ static int on_start_map(void *ctx)
         message = sts__json_new_message(field->descriptor, d->arena);
         *(ProtobufCMessage **)slot = message;
     }
-    d->root = NULL; /* only the first object is the root */
     unsigned char *seen = sts_arena_calloc(d->arena, message->descriptor->n_fields + 1);
+    if (d->root != NULL)
+        d->root_seen = seen;
+    d->root = NULL; /* only the first object is the root */
     return push(d, (frame_t){.message = message, .seen = seen});
 }
 
@@ -233,7 +236,15 @@ static const char *syntax_error(yajl_handle parser, sts_arena_t *arena, const ch
 int sts_json_decode(const sts_method_table_t *table, const char *json, size_t len, ProtobufCMessage *msg,
                     sts_arena_t *arena, const char **error)
 {
+    return sts_json_decode_fields(table, json, len, msg, NULL, arena, error);
+}
+
+int sts_json_decode_fields(const sts_method_table_t *table, const char *json, size_t len, ProtobufCMessage *msg,
+                           unsigned char *present, sts_arena_t *arena, const char **error)
+{
     decoder_t d = {.table = table, .arena = arena, .root = msg};
+    if (present != NULL)
+        memset(present, 0, msg->descriptor->n_fields);
     yajl_handle parser = yajl_alloc(&callbacks, NULL, &d);
     yajl_status status = yajl_parse(parser, (const unsigned char *)json, len);
     if (status == yajl_status_ok)
@@ -245,6 +256,8 @@ int sts_json_decode(const sts_method_table_t *table, const char *json, size_t le
     } else if (status != yajl_status_ok) {
         *error = syntax_error(parser, arena, json, len);
         result = -1;
+    } else if (present != NULL && d.root_seen != NULL) {
+        memcpy(present, d.root_seen, msg->descriptor->n_fields);
     }
     yajl_free(parser);
     return result;

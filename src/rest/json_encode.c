@@ -14,7 +14,8 @@ typedef struct {
     sts_buf_t *out;
     yajl_gen gen;
     int overflow;
-    const char *field_name; /* the field being written, for error messages */
+    const char *field_name;           /* the field being written, for error messages */
+    const sts_json_page_link_t *link; /* NULL: page cursors are written as they are */
 } encoder_t;
 
 static void sink(void *ctx, const char *text, size_t len)
@@ -120,9 +121,17 @@ static int is_present(const ProtobufCMessage *msg, const ProtobufCFieldDescripto
     return 1;
 }
 
-static yajl_gen_status encode_field(encoder_t *e, const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *field)
+static yajl_gen_status encode_field(encoder_t *e, const ProtobufCMessage *msg, unsigned index)
 {
+    const ProtobufCFieldDescriptor *field = &msg->descriptor->fields[index];
     const char *slot = (const char *)msg + field->offset;
+    const sts_field_annotation_t *annotations = sts_method_field_annotations(e->table, msg->descriptor);
+    if (e->link != NULL && annotations != NULL && annotations[index].page_cursor_for != NULL &&
+        field->type == PROTOBUF_C_TYPE_STRING && field->label != PROTOBUF_C_LABEL_REPEATED) {
+        const char *cursor = *(const char *const *)slot;
+        return encode_text(e, sts__rest_page_link(e->table, e->link, annotations[index].page_cursor_for,
+                                                  cursor != NULL ? cursor : "", e->arena));
+    }
     if (field->label != PROTOBUF_C_LABEL_REPEATED)
         return encode_value(e, field, slot);
     size_t count = *(const size_t *)((const char *)msg + field->quantifier_offset);
@@ -145,7 +154,7 @@ static yajl_gen_status encode_message(encoder_t *e, const ProtobufCMessage *msg)
         e->field_name = sts__json_field_name(e->table, descriptor, i, e->arena);
         status = encode_text(e, e->field_name);
         if (status == yajl_gen_status_ok)
-            status = encode_field(e, msg, field);
+            status = encode_field(e, msg, i);
     }
     return status == yajl_gen_status_ok ? yajl_gen_map_close(e->gen) : status;
 }
@@ -153,7 +162,13 @@ static yajl_gen_status encode_message(encoder_t *e, const ProtobufCMessage *msg)
 int sts_json_encode(const sts_method_table_t *table, const ProtobufCMessage *msg, sts_buf_t *out, sts_arena_t *arena,
                     const char **error)
 {
-    encoder_t e = {.table = table, .arena = arena, .out = out};
+    return sts_json_encode_response(table, msg, NULL, out, arena, error);
+}
+
+int sts_json_encode_response(const sts_method_table_t *table, const ProtobufCMessage *msg,
+                             const sts_json_page_link_t *link, sts_buf_t *out, sts_arena_t *arena, const char **error)
+{
+    encoder_t e = {.table = table, .arena = arena, .out = out, .link = link};
     e.gen = yajl_gen_alloc(NULL);
     yajl_gen_config(e.gen, yajl_gen_print_callback, sink, &e);
     yajl_gen_config(e.gen, yajl_gen_validate_utf8, 1);

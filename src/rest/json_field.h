@@ -4,6 +4,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
 #include "core/method.h"
+#include "rest/json.h"
 #include "util/arena.h"
 
 /** How a scalar value arrived: a bare JSON number, true/false, a JSON string, or URL text. */
@@ -38,5 +39,13 @@ ProtobufCMessage *sts__json_new_message(const ProtobufCMessageDescriptor *descri
  */
 const char *sts__json_parse_scalar(const ProtobufCFieldDescriptor *field, sts_json_token_t token, const char *text,
                                    size_t len, void *slot, sts_arena_t *arena);
+
+/**
+ * The URI of the page that starts at cursor, for the request link describes, whose field request_field (a proto
+ * name) takes the cursor; see sts_json_encode_response. An empty cursor, or a field the request type lacks, gives
+ * cursor itself. The result lives in arena.
+ */
+const char *sts__rest_page_link(const sts_method_table_t *table, const sts_json_page_link_t *link,
+                                const char *request_field, const char *cursor, sts_arena_t *arena);
 
 #endif

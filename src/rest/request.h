@@ -20,7 +20,10 @@ typedef struct {
 
 /**
  * Builds call->method's request message in the call arena from the body (per the binding's body field), the path
- * captures and the query parameters, in that order, so the URL wins over the body for the same field.
+ * captures and the query parameters, in that order, so the query wins over the body for the same field. A field the
+ * path template binds comes from the path alone: naming it in the query (by JSON or proto name) or as a key of a "*"
+ * body is an error. Capture values are used as they are: match->captures must come from an already percent-decoded
+ * path (h2o's path_normalized); query names and values are decoded here.
  * Returns the message, or NULL with an INVALID_ARGUMENT message recorded on the call naming the field.
  */
 ProtobufCMessage *sts_rest_decode_request(sts_call_t *call, const sts_route_match_t *match,

@@ -19,3 +19,21 @@ sts_status_t sts_handle_test_service_no_http(sts_call_t *call, const ProtobufCMe
     (void)call, (void)request, (void)response;
     return STS_STATUS_OK;
 }
+
+sts_status_t sts_handle_test_service_list(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response)
+{
+    (void)call, (void)request, (void)response;
+    return STS_STATUS_OK;
+}
+
+sts_status_t sts_handle_probe_check(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response)
+{
+    (void)call, (void)request, (void)response;
+    return STS_STATUS_OK;
+}
+
+sts_status_t sts_handle_probe_other(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response)
+{
+    (void)call, (void)request, (void)response;
+    return STS_STATUS_OK;
+}

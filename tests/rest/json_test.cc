@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 extern "C" {
@@ -333,6 +334,38 @@ TEST_F(JsonTest, SetsFieldsFromUrlText)
     EXPECT_STREQ(error, "unknown parameter \"nope\"");
     EXPECT_EQ(set("text", std::string("a\xff", 2)), -1);
     EXPECT_STREQ(error, "text is not valid UTF-8");
+}
+
+} // namespace
+
+namespace
+{
+
+TEST(JsonDecodeFields, ReportsTheTopLevelKeysTheDocumentNamed)
+{
+    sts_arena_t arena;
+    sts_arena_init(&arena);
+    Sts__Test__V1__ListRequest request = STS__TEST__V1__LIST_REQUEST__INIT;
+    const ProtobufCMessageDescriptor *d = &sts__test__v1__list_request__descriptor;
+    unsigned char present[8];
+    memset(present, 7, sizeof(present));
+    const char *error = nullptr;
+    const char json[] = R"({"group":null,"limit":0})";
+    ASSERT_EQ(sts_json_decode_fields(&sts_test_table, json, strlen(json), &request.base, present, &arena, &error), 0)
+        << error;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        bool named = std::string(d->fields[i].name) == "group" || std::string(d->fields[i].name) == "limit";
+        EXPECT_EQ(present[i], named ? 1 : 0) << d->fields[i].name;
+    }
+    /* Keys of nested objects are not top-level keys. */
+    Sts__Test__V1__Everything everything = STS__TEST__V1__EVERYTHING__INIT;
+    unsigned char seen[64];
+    const char nested[] = R"({"inner":{"name":"x"}})";
+    ASSERT_EQ(sts_json_decode_fields(&sts_test_table, nested, strlen(nested), &everything.base, seen, &arena, &error),
+              0);
+    for (unsigned i = 0; i < everything.base.descriptor->n_fields; i++)
+        EXPECT_EQ(seen[i], std::string(everything.base.descriptor->fields[i].name) == "inner" ? 1 : 0);
+    sts_arena_dispose(&arena);
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include <string>
 
 extern "C" {
+#include "sts_methods.h"
 #include "sts_test_methods.h"
 }
 
@@ -17,7 +18,8 @@ const sts_method_t *row(const char *grpc_path)
 
 TEST(PluginOutput, OneRowPerRpcWithPathsAndDescriptors)
 {
-    ASSERT_EQ(sts_test_table.method_count, 3u);
+    /* Get, Put, NoHttp, List, and probe.proto's Check and Other (Watch streams: not served). */
+    ASSERT_EQ(sts_test_table.method_count, 6u);
     const sts_method_t *get = row("/sts.test.v1.TestService/Get");
     ASSERT_NE(get, nullptr);
     EXPECT_STREQ(get->service, "sts.test.v1.TestService");
@@ -87,6 +89,62 @@ TEST(PluginOutput, JsonNamesFollowDescriptorFieldOrder)
     EXPECT_STREQ(inner[0], "name");
     EXPECT_STREQ(inner[2], "child");
     EXPECT_EQ(sts_method_json_names(&sts_test_table, &sts__test__v1__empty__descriptor), nullptr);
+}
+
+TEST(PluginOutput, ForeignMethodTakesThePolicySetForIt)
+{
+    /* probe.proto has no annotations; probe_policy.proto sets Check's policy from outside it. */
+    const sts_method_t *check = row("/sts.test.probe.Probe/Check");
+    ASSERT_NE(check, nullptr);
+    EXPECT_EQ(check->flags, static_cast<unsigned>(STS_METHOD_PUBLIC | STS_METHOD_BLOCKING));
+    EXPECT_STREQ(check->required_role, "prober");
+    EXPECT_EQ(check->request, &sts__test__probe__ping__descriptor);
+    EXPECT_EQ(check->http_count, 0u);
+    const sts_method_t *other = row("/sts.test.probe.Probe/Other");
+    ASSERT_NE(other, nullptr);
+    EXPECT_EQ(other->flags, 0u);
+    EXPECT_EQ(other->required_role, nullptr);
+    EXPECT_EQ(row("/sts.test.probe.Probe/Watch"), nullptr);
+}
+
+TEST(PluginOutput, PageCursorAnnotationFollowsFieldOrder)
+{
+    const ProtobufCMessageDescriptor *info = &sts__test__v1__page_info__descriptor;
+    const sts_field_annotation_t *annotations = sts_method_field_annotations(&sts_test_table, info);
+    ASSERT_NE(annotations, nullptr);
+    for (unsigned i = 0; i < info->n_fields; i++) {
+        if (std::string(info->fields[i].name) == "next")
+            EXPECT_STREQ(annotations[i].page_cursor_for, "after");
+        else
+            EXPECT_EQ(annotations[i].page_cursor_for, nullptr) << info->fields[i].name;
+    }
+    /* Messages without annotated fields carry none, whether or not they have JSON names. */
+    EXPECT_EQ(sts_method_field_annotations(&sts_test_table, &sts__test__v1__page__descriptor), nullptr);
+    EXPECT_EQ(sts_method_field_annotations(&sts_test_table, &sts__test__v1__everything__descriptor), nullptr);
+    EXPECT_EQ(sts_method_field_annotations(&sts_test_table, &sts__test__v1__empty__descriptor), nullptr);
+    EXPECT_NE(sts_method_json_names(&sts_test_table, info), nullptr);
+}
+
+TEST(PluginOutput, ServedTableMarksTheStandardHealthCheckPublic)
+{
+    /* The real table: proto/sts/v1/foreign_methods.proto makes grpc.health.v1.Health/Check answer without credentials,
+     * and nothing else gains that. */
+    const char *path = "/grpc.health.v1.Health/Check";
+    const sts_method_t *check = sts_method_find_grpc(&sts_gen_method_table, path, strlen(path));
+    ASSERT_NE(check, nullptr);
+    EXPECT_EQ(check->flags, static_cast<unsigned>(STS_METHOD_PUBLIC));
+    EXPECT_EQ(check->required_role, nullptr);
+    for (size_t i = 0; i < sts_gen_method_table.method_count; i++) {
+        const sts_method_t *method = &sts_gen_method_table.methods[i];
+        bool is_public = (method->flags & STS_METHOD_PUBLIC) != 0;
+        bool expected = std::string(method->name) == "Health" || std::string(method->name) == "Ready" ||
+                        std::string(method->name) == "Check";
+        EXPECT_EQ(is_public, expected) << method->grpc_path;
+    }
+    const sts_field_annotation_t *paging =
+        sts_method_field_annotations(&sts_gen_method_table, &sts__v1__paging__descriptor);
+    ASSERT_NE(paging, nullptr);
+    EXPECT_STREQ(paging[0].page_cursor_for, "after");
 }
 
 } // namespace

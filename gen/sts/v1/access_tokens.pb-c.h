@@ -192,7 +192,9 @@ struct  Sts__V1__Paging
 {
   ProtobufCMessage base;
   /*
-   * The URI of the next page; empty on the last page.
+   * Where the next page starts; empty on the last page. Over gRPC it is the cursor itself, the value to pass as
+   * ListAccessTokensRequest.after. Over REST it is the URI of the next page (the request's path and query with
+   * `after` set to the cursor), which Qumulo clients follow until it is empty.
    */
   char *next;
 };

@@ -97,6 +97,51 @@ void   sts__v1__method_policy__free_unpacked
   assert(message->base.descriptor == &sts__v1__method_policy__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sts__v1__foreign_method_policy__init
+                     (Sts__V1__ForeignMethodPolicy         *message)
+{
+  static const Sts__V1__ForeignMethodPolicy init_value = STS__V1__FOREIGN_METHOD_POLICY__INIT;
+  *message = init_value;
+}
+size_t sts__v1__foreign_method_policy__get_packed_size
+                     (const Sts__V1__ForeignMethodPolicy *message)
+{
+  assert(message->base.descriptor == &sts__v1__foreign_method_policy__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sts__v1__foreign_method_policy__pack
+                     (const Sts__V1__ForeignMethodPolicy *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sts__v1__foreign_method_policy__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sts__v1__foreign_method_policy__pack_to_buffer
+                     (const Sts__V1__ForeignMethodPolicy *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sts__v1__foreign_method_policy__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sts__V1__ForeignMethodPolicy *
+       sts__v1__foreign_method_policy__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sts__V1__ForeignMethodPolicy *)
+     protobuf_c_message_unpack (&sts__v1__foreign_method_policy__descriptor,
+                                allocator, len, data);
+}
+void   sts__v1__foreign_method_policy__free_unpacked
+                     (Sts__V1__ForeignMethodPolicy *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sts__v1__foreign_method_policy__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sts__v1__http_rule__field_descriptors[9] =
 {
   {
@@ -316,5 +361,56 @@ const ProtobufCMessageDescriptor sts__v1__method_policy__descriptor =
   sts__v1__method_policy__field_indices_by_name,
   1,  sts__v1__method_policy__number_ranges,
   (ProtobufCMessageInit) sts__v1__method_policy__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sts__v1__foreign_method_policy__field_descriptors[2] =
+{
+  {
+    "method",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__ForeignMethodPolicy, method),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "policy",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__ForeignMethodPolicy, policy),
+    &sts__v1__method_policy__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sts__v1__foreign_method_policy__field_indices_by_name[] = {
+  0,   /* field[0] = method */
+  1,   /* field[1] = policy */
+};
+static const ProtobufCIntRange sts__v1__foreign_method_policy__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sts__v1__foreign_method_policy__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sts.v1.ForeignMethodPolicy",
+  "ForeignMethodPolicy",
+  "Sts__V1__ForeignMethodPolicy",
+  "sts.v1",
+  sizeof(Sts__V1__ForeignMethodPolicy),
+  2,
+  sts__v1__foreign_method_policy__field_descriptors,
+  sts__v1__foreign_method_policy__field_indices_by_name,
+  1,  sts__v1__foreign_method_policy__number_ranges,
+  (ProtobufCMessageInit) sts__v1__foreign_method_policy__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -18,6 +18,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Sts__V1__HttpRule Sts__V1__HttpRule;
 typedef struct Sts__V1__MethodPolicy Sts__V1__MethodPolicy;
+typedef struct Sts__V1__ForeignMethodPolicy Sts__V1__ForeignMethodPolicy;
 
 
 /* --- enums --- */
@@ -92,6 +93,24 @@ struct  Sts__V1__MethodPolicy
     , 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
+/*
+ * The policy of a method declared in a proto we cannot annotate (grpc.health.v1's health.proto). The plugin applies
+ * it to that method and fails when the method is not in the same run or already has a policy of its own.
+ */
+struct  Sts__V1__ForeignMethodPolicy
+{
+  ProtobufCMessage base;
+  /*
+   * The full method name as gRPC writes it, without the leading '/': "grpc.health.v1.Health/Check".
+   */
+  char *method;
+  Sts__V1__MethodPolicy *policy;
+};
+#define STS__V1__FOREIGN_METHOD_POLICY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sts__v1__foreign_method_policy__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
+
+
 /* Sts__V1__HttpRule methods */
 void   sts__v1__http_rule__init
                      (Sts__V1__HttpRule         *message);
@@ -130,6 +149,25 @@ Sts__V1__MethodPolicy *
 void   sts__v1__method_policy__free_unpacked
                      (Sts__V1__MethodPolicy *message,
                       ProtobufCAllocator *allocator);
+/* Sts__V1__ForeignMethodPolicy methods */
+void   sts__v1__foreign_method_policy__init
+                     (Sts__V1__ForeignMethodPolicy         *message);
+size_t sts__v1__foreign_method_policy__get_packed_size
+                     (const Sts__V1__ForeignMethodPolicy   *message);
+size_t sts__v1__foreign_method_policy__pack
+                     (const Sts__V1__ForeignMethodPolicy   *message,
+                      uint8_t             *out);
+size_t sts__v1__foreign_method_policy__pack_to_buffer
+                     (const Sts__V1__ForeignMethodPolicy   *message,
+                      ProtobufCBuffer     *buffer);
+Sts__V1__ForeignMethodPolicy *
+       sts__v1__foreign_method_policy__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sts__v1__foreign_method_policy__free_unpacked
+                     (Sts__V1__ForeignMethodPolicy *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sts__V1__HttpRule_Closure)
@@ -137,6 +175,9 @@ typedef void (*Sts__V1__HttpRule_Closure)
                   void *closure_data);
 typedef void (*Sts__V1__MethodPolicy_Closure)
                  (const Sts__V1__MethodPolicy *message,
+                  void *closure_data);
+typedef void (*Sts__V1__ForeignMethodPolicy_Closure)
+                 (const Sts__V1__ForeignMethodPolicy *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -146,6 +187,7 @@ typedef void (*Sts__V1__MethodPolicy_Closure)
 
 extern const ProtobufCMessageDescriptor sts__v1__http_rule__descriptor;
 extern const ProtobufCMessageDescriptor sts__v1__method_policy__descriptor;
+extern const ProtobufCMessageDescriptor sts__v1__foreign_method_policy__descriptor;
 
 PROTOBUF_C__END_DECLS
 
