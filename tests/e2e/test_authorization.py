@@ -225,6 +225,27 @@ class ActingAsSomeoneElse(unittest.TestCase):
         self.assertEqual(status, 200, body)  # exactly her own identity, spelt out
         self.assertEqual(self.admin.delete("rest", body["id"])[0], 200)
 
+    def test_a_jwt_caller_may_name_only_its_own_jwt_identity(self):
+        bob = Caller(self.stsd, mint_jwt("bob-1", "bob"))
+        own = {"domain": "JWT", "auth_id": ISSUER + "#bob-1", "name": "bob"}
+        variants = [{"name": "bob"}, {"domain": "LOCAL", "name": "bob"}, {"domain": "JWT", "name": "bob"},
+                    dict(own, name="Bob"), dict(own, name="b\u043eb"), dict(own, auth_id=ISSUER + "#bob-2"),
+                    dict(own, auth_id="#bob-1"), dict(own, auth_id="bob-1"), dict(own, auth_id=ISSUER.upper() + "#bob-1"),
+                    dict(own, domain="X509"), dict(own, uid=1000), dict(own, sid="S-1-5-21"),
+                    {"domain": "LOCAL", "name": "admin"}, {"domain": "JWT", "auth_id": ISSUER + "#bob-1", "name": "admin"}]
+        before = {e["id"] for e in self.all_tokens()}
+        for user in variants:
+            for protocol in ("rest", "grpc"):
+                with self.subTest(user=user, protocol=protocol):
+                    status, body = bob.create(protocol, user)
+                    self.assertEqual(status, 403, body)
+        self.assertEqual({e["id"] for e in self.all_tokens()}, before)
+        for protocol in ("rest", "grpc"):
+            status, body = bob.create(protocol, own)
+            self.assertEqual(status, 200, body)
+            self.assertEqual(self.admin.rest("GET", BASE + body["id"])[1]["user"], dict(own, sid=""))
+            self.admin.delete("rest", body["id"])
+
     def test_a_jwt_user_named_admin_is_not_the_local_admin(self):
         evil = Caller(self.stsd, mint_jwt("evil-1", "admin"))
         for protocol in ("rest", "grpc"):
