@@ -360,3 +360,66 @@ TEST_F(ConfigTest, PrintsEffectiveConfigurationAsYaml)
 }
 
 } // namespace
+
+namespace
+{
+
+TEST_F(ConfigTest, IssuingAndAdministeringHaveTheirOwnRoles)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_STREQ(config.admin_roles, "admin");
+    EXPECT_STREQ(config.issuer_roles, "admin");
+    EXPECT_EQ(config.issuer_roles_defaulted, 0);
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({"--admin-roles", "ops", "--issuer-roles", "s3"}), 0) << error;
+    EXPECT_STREQ(config.issuer_roles, "s3");
+    EXPECT_EQ(config.issuer_roles_defaulted, 0);
+    /* Only admin_roles set: it keeps meaning both, as before, and the server warns. */
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({}, {"STS_ADMIN_ROLES=ops,root"}), 0) << error;
+    EXPECT_STREQ(config.issuer_roles, "ops,root");
+    EXPECT_EQ(config.issuer_roles_defaulted, 1);
+}
+
+TEST_F(ConfigTest, TokenLifetimesTakeUnits)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_EQ(config.max_access_token_lifetime, 90L * 86400);
+    EXPECT_STREQ(config.self_service_tokens, "true");
+    const std::pair<const char *, long> good[] = {
+        {"12h", 43200}, {"30m", 1800}, {"45s", 45}, {"7200", 7200}, {"3650d", 3650L * 86400}};
+    for (const auto &[text, seconds] : good) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        ASSERT_EQ(load({"--max-access-token-lifetime", text}), 0) << text << ": " << error;
+        EXPECT_EQ(config.max_access_token_lifetime, seconds) << text;
+    }
+    for (const char *bad : {"0", "0d", "3651d", "90x", "d", "-5m", "1.5h", "99999999999999999999d", ""}) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({}, {std::string("STS_MAX_ACCESS_TOKEN_LIFETIME=") + bad}), -1) << bad;
+        EXPECT_EQ(std::string(error).rfind("STS_MAX_ACCESS_TOKEN_LIFETIME: expected a duration from 1s to "
+                                           "315360000s (a number with s, m, h or d), got '",
+                                           0),
+                  0u)
+            << error;
+    }
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    EXPECT_EQ(load({"--self-service-tokens", "no"}), -1);
+    EXPECT_STREQ(error, "--self-service-tokens: expected 'true' or 'false', got 'no'");
+}
+
+TEST_F(ConfigTest, EachClassOfBlockingWorkHasItsOwnPool)
+{
+    ASSERT_EQ(load({"--store-worker-threads", "3", "--lookup-worker-queue", "9"}), 0) << error;
+    EXPECT_EQ(config.store_worker_threads, 3);
+    EXPECT_EQ(config.store_worker_queue, 1024);
+    EXPECT_EQ(config.lookup_worker_threads, 2);
+    EXPECT_EQ(config.lookup_worker_queue, 9);
+    EXPECT_EQ(config.worker_threads, 16);
+}
+
+} // namespace
