@@ -166,12 +166,16 @@ static int validate_tls(const sts_config_t *config, char *error, size_t error_si
                  "are given roles");
         return -1;
     }
-    if (tls || strcmp(config->allow_plaintext, "true") == 0)
+    if (tls)
         return 0;
     const char *names[] = {"rest_listen", "grpc_listen"};
     const char *values[] = {config->rest_listen, config->grpc_listen};
     for (int i = 0; i < 2; i++) {
-        if (!sts_config_listen_is_loopback(values[i])) {
+        if (!sts_config_listen_is_loopback(values[i]) && strcmp(config->allow_plaintext, "true") == 0) {
+            sts_log_warn("%s %s will serve plain text beyond this host (allow_plaintext: true): tokens, passwords "
+                         "and secret keys cross the network unencrypted",
+                         names[i], values[i]);
+        } else if (!sts_config_listen_is_loopback(values[i])) {
             snprintf(error, error_size,
                      "%s %.200s is not a loopback address and TLS is not configured: set tls_cert_file and "
                      "tls_key_file, or allow_plaintext: true to send tokens and keys in clear text anyway",

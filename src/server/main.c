@@ -66,22 +66,12 @@ static void log_listening(const char *protocol, const char *listen, int port)
     sts_log_info("%s listening on %.*s:%d", protocol, host_len, listen, port);
 }
 
-/* Says how both listeners are protected; plain text beyond loopback is only ever served when allowed explicitly. */
+/* Says how both listeners are protected (configuration validation already warned about allowed plain text). */
 static void log_transport(const sts_config_t *config)
 {
-    if (config->tls_cert_file != NULL) {
+    if (config->tls_cert_file != NULL)
         sts_log_info("tls: REST serves HTTPS (HTTP/1.1 and HTTP/2), gRPC serves TLS%s",
                      config->grpc_client_ca_file != NULL ? " and requires client certificates" : "");
-        return;
-    }
-    const char *names[] = {"rest_listen", "grpc_listen"};
-    const char *values[] = {config->rest_listen, config->grpc_listen};
-    for (int i = 0; i < 2; i++) {
-        if (!sts_config_listen_is_loopback(values[i]))
-            sts_log_warn("%s %s serves plain text beyond this host (allow_plaintext: true): tokens, passwords and "
-                         "secret keys cross the network unencrypted",
-                         names[i], values[i]);
-    }
 }
 
 static int make_data_dir(const char *path)
