@@ -94,6 +94,11 @@ sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const ch
                                                     GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
     grpc_server_credentials *credentials =
         tls != NULL ? sts__grpc_tls_credentials(tls, &s->tls) : grpc_insecure_server_credentials_create();
+    if (credentials == NULL) {
+        snprintf(error, error_size, "cannot set up TLS for gRPC on %s", listen);
+        sts_grpc_server_destroy(s);
+        return NULL;
+    }
     s->port = grpc_server_add_http2_port(s->server, listen, credentials);
     grpc_server_credentials_release(credentials);
     if (s->port == 0) {
