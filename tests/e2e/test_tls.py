@@ -260,6 +260,18 @@ class HttpsAndGrpcOverTls(TlsCase):
         self.assertIn("ALPN protocol: h2", out)
         self.assertIn("Compression: NONE", out)
 
+    def test_rest_refuses_renegotiation(self):
+        # s_client's "R" asks for a TLS 1.2 renegotiation once connected; a server that allowed it would carry on
+        # and s_client would exit 0 when its input ends. (stsd sets SSL_OP_NO_RENEGOTIATION; OpenSSL 3 also refuses
+        # client-initiated renegotiation unless SSL_OP_ALLOW_CLIENT_RENEGOTIATION is set, so this guards both.)
+        script = ("(sleep 1; printf 'R\\n'; sleep 2) | openssl s_client -connect 127.0.0.1:%d -servername localhost "
+                  "-tls1_2 -CAfile %s" % (self.stsd.ports["rest"], self.pki.ca_file))
+        result = subprocess.run(["bash", "-c", script], capture_output=True, timeout=30)
+        out = (result.stdout + result.stderr).decode(errors="replace")
+        self.assertIn("Verify return code: 0 (ok)", out)
+        self.assertIn("RENEGOTIATING", out)
+        self.assertNotEqual(result.returncode, 0, out)
+
     def test_grpc_secure_channel(self):
         with grpc_channel(self.stsd, self.pki.ca_file) as channel:
             tokens = token_pb2_grpc.TokenServiceStub(channel)
