@@ -150,20 +150,20 @@ static int validate_tls(const sts_config_t *config, char *error, size_t error_si
     int tls = config->tls_cert_file != NULL;
     if (tls != (config->tls_key_file != NULL)) {
         snprintf(error, error_size,
-                 "tls_cert_file and tls_key_file go together: set both (TLS on both listeners) "
-                 "or neither");
+                 "tls_cert_file and tls_key_file go together: set both (TLS on both listeners) or "
+                 "neither");
         return -1;
     }
     if (config->grpc_client_ca_file != NULL && !tls) {
         snprintf(error, error_size,
-                 "grpc_client_ca_file (client certificates on gRPC) needs TLS: set tls_cert_file "
-                 "and tls_key_file too");
+                 "grpc_client_ca_file (client certificates on gRPC) needs TLS: set tls_cert_file and "
+                 "tls_key_file too");
         return -1;
     }
     if (config->client_cert_roles != NULL && config->grpc_client_ca_file == NULL) {
         snprintf(error, error_size,
-                 "client_cert_roles needs grpc_client_ca_file: only verified client certificates "
-                 "are given roles");
+                 "client_cert_roles needs grpc_client_ca_file: only verified client certificates are "
+                 "given roles");
         return -1;
     }
     if (tls)
@@ -171,17 +171,18 @@ static int validate_tls(const sts_config_t *config, char *error, size_t error_si
     const char *names[] = {"rest_listen", "grpc_listen"};
     const char *values[] = {config->rest_listen, config->grpc_listen};
     for (int i = 0; i < 2; i++) {
-        if (!sts_config_listen_is_loopback(values[i]) && strcmp(config->allow_plaintext, "true") == 0) {
-            sts_log_warn("%s %s will serve plain text beyond this host (allow_plaintext: true): tokens, passwords "
-                         "and secret keys cross the network unencrypted",
-                         names[i], values[i]);
-        } else if (!sts_config_listen_is_loopback(values[i])) {
+        if (sts_config_listen_is_loopback(values[i]))
+            continue;
+        if (strcmp(config->allow_plaintext, "true") != 0) {
             snprintf(error, error_size,
                      "%s %.200s is not a loopback address and TLS is not configured: set tls_cert_file and "
                      "tls_key_file, or allow_plaintext: true to send tokens and keys in clear text anyway",
                      names[i], values[i]);
             return -1;
         }
+        sts_log_warn("%s %s will serve plain text beyond this host (allow_plaintext: true): tokens, passwords and "
+                     "secret keys cross the network unencrypted",
+                     names[i], values[i]);
     }
     return 0;
 }
