@@ -7,7 +7,10 @@ sts_status_t sts_auth_chain_authenticate(void *data, sts_call_t *call)
 {
     const sts_auth_chain_t *chain = data;
     const char *header = call->authorization;
-    if (header == NULL || header[0] == '\0')
+    int no_header = header == NULL || header[0] == '\0';
+    if (no_header && call->client_certificate_subject != NULL && chain->client_certificate != NULL)
+        return sts_client_certificate_authenticate(chain->client_certificate, call);
+    if (no_header)
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED,
                              "missing credentials: send Authorization: Bearer <token>");
     if (strncasecmp(header, "Bearer ", 7) != 0)

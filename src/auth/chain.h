@@ -2,18 +2,21 @@
 #ifndef STS_AUTH_CHAIN_H
 #define STS_AUTH_CHAIN_H
 #include "auth/access_token_authenticator.h"
+#include "auth/client_certificate_authenticator.h"
 #include "auth/jwt_authenticator.h"
 
 /** The configured authenticators; NULL members are not in the chain. Borrowed, not owned. */
 typedef struct {
     sts_jwt_authenticator_t *jwt;
     sts_access_token_authenticator_t *access_token;
+    sts_client_certificate_authenticator_t *client_certificate; /**< set when gRPC requires client certificates */
 } sts_auth_chain_t;
 
 /**
  * An sts_authenticate_fn over a chain: "Bearer sts-at-v1:…" goes to the access-token authenticator, any other
- * bearer token to the JWT authenticator. A credential no configured authenticator accepts, or none at all, is
- * UNAUTHENTICATED with a message saying so. Thread-safe.
+ * bearer token to the JWT authenticator. A call with no Authorization but a verified client certificate goes to the
+ * client-certificate authenticator; with both, the bearer token decides. A credential no configured authenticator
+ * accepts, or none at all, is UNAUTHENTICATED with a message saying so. Thread-safe.
  */
 sts_status_t sts_auth_chain_authenticate(void *chain, sts_call_t *call);
 

@@ -50,6 +50,11 @@ struct sts_call_s {
     int64_t deadline_ns;
     /** The raw credential ("Bearer …") from the Authorization header or metadata; NULL if none. Never log it. */
     const char *authorization;
+    /**
+     * The RFC 2253 subject DN of the caller's TLS client certificate, in the arena, set by the adapter only when the
+     * certificate was required and verified against the configured client CA (gRPC mTLS); NULL otherwise.
+     */
+    const char *client_certificate_subject;
     /** The peer address for logs, or NULL. */
     const char *peer;
     /** Message set by sts_call_fail; NULL until then. Never contains a secret. */

@@ -15,6 +15,8 @@ typedef struct {
     pthread_mutex_t lock;
     int ready;
     char message[STS_READINESS_MESSAGE_MAX];
+    /** An operator notice that leaves the service ready (a certificate about to expire); "" when none. */
+    char notice[STS_READINESS_MESSAGE_MAX];
 } sts_readiness_t;
 
 /** Starts out ready with the message "ok". */
@@ -27,5 +29,14 @@ void sts_readiness_set(sts_readiness_t *readiness, int ready, const char *messag
 
 /** Returns the last outcome (non-zero: ready) and copies its message into message. */
 int sts_readiness_get(sts_readiness_t *readiness, char *message, size_t message_size);
+
+/**
+ * Sets the operator notice (NULL or "" clears it): something to renew soon, which readiness probes and, later,
+ * login responses report without the service becoming unready. notice must hold no secret.
+ */
+void sts_readiness_set_notice(sts_readiness_t *readiness, const char *notice);
+
+/** Copies the notice into notice ("" when none); returns 1 when there is one, else 0. */
+int sts_readiness_get_notice(sts_readiness_t *readiness, char *notice, size_t notice_size);
 
 #endif

@@ -88,7 +88,13 @@ sts_status_t sts_handle_token_service_ready(sts_call_t *call, const ProtobufCMes
     char message[STS_READINESS_MESSAGE_MAX];
     if (call->service->readiness != NULL && !sts_readiness_get(call->service->readiness, message, sizeof(message)))
         return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "not ready: %s", message);
-    ((Sts__V1__ReadyResponse *)response_message)->status = "ok";
+    Sts__V1__ReadyResponse *response = (Sts__V1__ReadyResponse *)response_message;
+    response->status = "ok";
+    if (call->service->readiness != NULL &&
+        sts_readiness_get_notice(call->service->readiness, message, sizeof(message))) {
+        response->notice_case = STS__V1__READY_RESPONSE__NOTICE_MESSAGE;
+        response->message = sts_arena_strdup(&call->arena, message);
+    }
     return STS_STATUS_OK;
 }
 

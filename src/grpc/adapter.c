@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "grpc/rpc.h"
+#include "grpc/tls.h"
 #include "util/log.h"
 
 /* Requests kept waiting per method and per thread; more only adds memory, fewer stalls bursts. */
@@ -28,6 +29,7 @@ struct sts_grpc_server_s {
     atomic_ulong cancelled;
     atomic_int pending;
     int shut_down;
+    sts__grpc_tls_t *tls; /* NULL for plain text */
     void **registered;
     int thread_count;
     grpc_thread_t threads[];
@@ -61,7 +63,8 @@ static grpc_server *create_grpc_server(size_t max_message_bytes)
 }
 
 sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const char *listen, int threads,
-                                          size_t max_message_bytes, char *error, size_t error_size)
+                                          size_t max_message_bytes, sts_tls_source_t *tls, char *error,
+                                          size_t error_size)
 {
     grpc_init();
     sts_grpc_server_t *s = calloc(1, sizeof(*s) + (size_t)threads * sizeof(grpc_thread_t));
@@ -83,12 +86,19 @@ sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const ch
         worker->replied = &s->replied;
         worker->cancelled = &s->cancelled;
         worker->pending = &s->pending;
+        worker->verified_client_certificates = tls != NULL && sts_tls_source_has_client_ca(tls);
         grpc_server_register_completion_queue(s->server, worker->cq, NULL);
     }
     for (size_t m = 0; m < table->method_count; m++)
         registered[m] = grpc_server_register_method(s->server, table->methods[m].grpc_path, NULL,
                                                     GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
-    grpc_server_credentials *credentials = grpc_insecure_server_credentials_create();
+    grpc_server_credentials *credentials =
+        tls != NULL ? sts__grpc_tls_credentials(tls, &s->tls) : grpc_insecure_server_credentials_create();
+    if (credentials == NULL) {
+        snprintf(error, error_size, "cannot set up TLS for gRPC on %s", listen);
+        sts_grpc_server_destroy(s);
+        return NULL;
+    }
     s->port = grpc_server_add_http2_port(s->server, listen, credentials);
     grpc_server_credentials_release(credentials);
     if (s->port == 0) {
@@ -180,6 +190,7 @@ void sts_grpc_server_destroy(sts_grpc_server_t *s)
     grpc_server_destroy(s->server);
     for (int i = 0; i < s->thread_count; i++)
         grpc_completion_queue_destroy(s->threads[i].worker.cq);
+    sts__grpc_tls_free(s->tls); /* the fetcher's state: nothing handshakes once the server is gone */
     free(s->registered);
     free(s);
     grpc_shutdown();

@@ -3,17 +3,23 @@
 #define STS_GRPC_ADAPTER_H
 #include <stddef.h>
 #include "core/service.h"
+#include "crypto/tls_credentials.h"
 
 typedef struct sts_grpc_server_s sts_grpc_server_t;
 
 /**
  * Initialises gRPC, registers every method of the service's table and binds listen ("HOST:PORT"; port 0 picks a
  * free port) with SO_REUSEPORT off, so a port held by another process is an error. Requests larger than
- * max_message_bytes are refused by gRPC with RESOURCE_EXHAUSTED. Returns NULL with a message in error.
- * The service must outlive the server. Lifecycle: create → start → shutdown → destroy, each once, from one thread.
+ * max_message_bytes are refused by gRPC with RESOURCE_EXHAUSTED. With tls, the port speaks TLS only, with the
+ * certificate tls holds (re-fetched at the next handshake after it changes); when tls has client CA certificates,
+ * every client must present a certificate they verify, and its subject reaches the core as
+ * call->client_certificate_subject. NULL serves plain text. Returns NULL with a message in error.
+ * The service and tls must outlive the server.
+ * Lifecycle: create → start → shutdown → destroy, each once, from one thread.
  */
 sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const char *listen, int threads,
-                                          size_t max_message_bytes, char *error, size_t error_size);
+                                          size_t max_message_bytes, sts_tls_source_t *tls, char *error,
+                                          size_t error_size);
 
 /** The bound port. */
 int sts_grpc_server_port(const sts_grpc_server_t *server);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "core/call.h"
 #include "core/dispatch.h"
+#include "grpc/tls.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -207,6 +208,8 @@ static void serve(sts__grpc_rpc_t *rpc)
     sts_call_t *call = &rpc->context;
     sts_call_init(call, service, &service->methods->methods[rpc->method_index]);
     call->authorization = find_metadata(call, &rpc->metadata, "authorization");
+    if (worker->verified_client_certificates)
+        call->client_certificate_subject = sts__grpc_tls_peer_subject(rpc->call, &call->arena);
     call->deadline_ns = deadline_ns(rpc->deadline);
     rpc->request = read_request(rpc, call);
     if (rpc->request == NULL) {

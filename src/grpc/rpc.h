@@ -20,6 +20,8 @@ typedef struct {
     atomic_ulong *cancelled;
     /** Calls handed to the worker pool and not yet replied to; shutdown waits for it to reach 0. */
     atomic_int *pending;
+    /** 1 when TLS requires and verifies client certificates: their subject then reaches the core. */
+    int verified_client_certificates;
 } sts__grpc_worker_t;
 
 typedef struct sts__grpc_rpc_s sts__grpc_rpc_t;

@@ -40,6 +40,7 @@ static void open_loop(sts__rest_thread_t *thread)
     h2o_context_init(&thread->context, thread->loop, &server->config);
     h2o_multithread_register_receiver(thread->context.queue, &thread->finished, sts__rest_on_finished);
     thread->accept.ctx = &thread->context;
+    thread->accept.ssl_ctx = server->ssl_ctx;
     thread->accept.hosts = server->config.hosts;
     thread->listener = h2o_evloop_socket_create(thread->loop, thread->fd, H2O_SOCKET_FLAG_DONT_READ);
     thread->listener->data = &thread->accept;
@@ -90,7 +91,7 @@ static void *run_loop(void *arg)
 }
 
 sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const char *listen, int threads,
-                                          size_t max_body_bytes, char *error, size_t error_size)
+                                          size_t max_body_bytes, sts_tls_source_t *tls, char *error, size_t error_size)
 {
     sts_router_t *router = sts_router_create(service->methods, error, error_size);
     if (router == NULL)
@@ -102,7 +103,13 @@ sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const ch
         sts_router_destroy(router);
         return NULL;
     }
+    SSL_CTX *ssl_ctx = NULL;
+    if (tls != NULL && (ssl_ctx = sts__rest_tls_create(tls, error, error_size)) == NULL) {
+        sts_router_destroy(router);
+        return NULL;
+    }
     if (sts_rest_listen(listen, threads, fds, &port, error, error_size) != 0) {
+        SSL_CTX_free(ssl_ctx);
         sts_router_destroy(router);
         return NULL;
     }
@@ -111,6 +118,7 @@ sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const ch
         sts_log_fatal("out of memory creating the REST server");
     server->service = service;
     server->router = router;
+    server->ssl_ctx = ssl_ctx;
     server->max_body_bytes = max_body_bytes;
     server->port = port;
     server->thread_count = threads;
@@ -162,11 +170,19 @@ void sts_rest_server_shutdown(sts_rest_server_t *server, int drain_ms)
 
 void sts_rest_server_destroy(sts_rest_server_t *server)
 {
+    /* A failed start (or one of the other listener's) leaves loops running that use the server: stop them first. */
+    for (int i = 0; i < server->thread_count; i++) {
+        if (server->threads[i].started && !server->threads[i].joined) {
+            sts_rest_server_shutdown(server, 0);
+            break;
+        }
+    }
     for (int i = 0; i < server->thread_count; i++) {
         if (!server->threads[i].started)
             close(server->threads[i].fd); /* never handed to a thread */
     }
     h2o_config_dispose(&server->config);
+    SSL_CTX_free(server->ssl_ctx);
     sts_router_destroy(server->router);
     free(server);
 }

@@ -3,6 +3,7 @@
 #define STS_REST_SERVER_INTERNAL_H
 
 #include <h2o.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -38,6 +39,8 @@ struct sts_rest_server_s {
     sts_router_t *router;
     size_t max_body_bytes;
     h2o_globalconf_t config;
+    /** NULL for plain HTTP; else shared by every loop for the server's life (OpenSSL makes that thread-safe). */
+    SSL_CTX *ssl_ctx;
     int port;
     int drain_ms;
     atomic_int stopping;
@@ -55,6 +58,13 @@ void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_
 
 /** The receiver callback for finished blocking calls; runs on the loop thread that owns receiver. */
 void sts__rest_on_finished(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+
+/**
+ * Creates the SSL_CTX for HTTPS: TLS 1.2 and later, forward-secret AEAD suites only, no compression or
+ * renegotiation, HTTP/2 through ALPN, and at every handshake the certificate source's current set (so reloads need
+ * no change here). source must outlive the context. Returns NULL with a message in error.
+ */
+SSL_CTX *sts__rest_tls_create(sts_tls_source_t *source, char *error, size_t error_size);
 
 /** h2o's on_req for every path: routes, transcodes, dispatches and replies. Runs on an event-loop thread. */
 int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req);

@@ -162,7 +162,14 @@ int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, st
         service->token_changed = sts_access_token_forget;
         service->token_changed_data = setup->access_token;
     }
-    setup->chain = (sts_auth_chain_t){setup->jwt, setup->access_token};
+    /* Verified gRPC client certificates authenticate callers that send no bearer token. */
+    if (config->grpc_client_ca_file != NULL) {
+        setup->client_certificate =
+            sts_client_certificate_authenticator_create(config->client_cert_roles, error, error_size);
+        if (setup->client_certificate == NULL)
+            return -1;
+    }
+    setup->chain = (sts_auth_chain_t){setup->jwt, setup->access_token, setup->client_certificate};
     service->authenticate = sts_auth_chain_authenticate;
     service->authenticate_data = &setup->chain;
     sts_log_info("callers must authenticate (STS_AUTH=%s; issuer roles: %s; admin roles: %s)", config->auth,
@@ -176,6 +183,7 @@ void sts_auth_setup_dispose(sts_auth_setup_t *setup)
         sts_access_token_authenticator_destroy(setup->access_token);
     if (setup->jwt != NULL)
         sts_jwt_authenticator_destroy(setup->jwt);
+    sts_client_certificate_authenticator_destroy(setup->client_certificate);
     if (setup->source != NULL)
         sts_jwks_source_destroy(setup->source);
     for (size_t i = 0; i < setup->role_rule_count; i++)

@@ -23,6 +23,7 @@ typedef struct {
     sts_access_token_role_rule_t *role_rules;
     size_t role_rule_count;
     sts_access_token_authenticator_t *access_token;
+    sts_client_certificate_authenticator_t *client_certificate;
     sts_auth_chain_t chain;
 } sts_auth_setup_t;
 

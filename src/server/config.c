@@ -1,8 +1,10 @@
 #include "server/config.h"
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "auth/jwks_source.h"
+#include <strings.h>
 #include "server/config_options.h"
 #include "util/log.h"
 
@@ -189,10 +191,79 @@ static int validate_jwt(const sts_config_t *config, char *error, size_t error_si
     return 0;
 }
 
+int sts_config_listen_is_loopback(const char *listen)
+{
+    const char *colon = strrchr(listen, ':');
+    size_t len = colon != NULL ? (size_t)(colon - listen) : strlen(listen);
+    if (len >= 2 && listen[0] == '[' && listen[len - 1] == ']') {
+        listen++;
+        len -= 2;
+    }
+    char host[64];
+    if (len == 0 || len >= sizeof(host))
+        return 0;
+    memcpy(host, listen, len);
+    host[len] = '\0';
+    if (strcasecmp(host, "localhost") == 0)
+        return 1;
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &v6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+    return 0;
+}
+
+/* TLS settings that only make sense together, and the refusal to serve plain text beyond this host. */
+static int validate_tls(const sts_config_t *config, char *error, size_t error_size)
+{
+    int tls = config->tls_cert_file != NULL;
+    if (tls != (config->tls_key_file != NULL)) {
+        snprintf(error, error_size,
+                 "tls_cert_file and tls_key_file go together: set both (TLS on both listeners) or "
+                 "neither");
+        return -1;
+    }
+    if (config->grpc_client_ca_file != NULL && !tls) {
+        snprintf(error, error_size,
+                 "grpc_client_ca_file (client certificates on gRPC) needs TLS: set tls_cert_file and "
+                 "tls_key_file too");
+        return -1;
+    }
+    if (config->client_cert_roles != NULL && config->grpc_client_ca_file == NULL) {
+        snprintf(error, error_size,
+                 "client_cert_roles needs grpc_client_ca_file: only verified client certificates are "
+                 "given roles");
+        return -1;
+    }
+    if (tls)
+        return 0;
+    const char *names[] = {"rest_listen", "grpc_listen"};
+    const char *values[] = {config->rest_listen, config->grpc_listen};
+    for (int i = 0; i < 2; i++) {
+        if (sts_config_listen_is_loopback(values[i]))
+            continue;
+        if (strcmp(config->allow_plaintext, "true") != 0) {
+            snprintf(error, error_size,
+                     "%s %.200s is not a loopback address and TLS is not configured: set tls_cert_file and "
+                     "tls_key_file, or allow_plaintext: true to send tokens and keys in clear text anyway",
+                     names[i], values[i]);
+            return -1;
+        }
+        sts_log_warn("%s %s will serve plain text beyond this host (allow_plaintext: true): tokens, passwords and "
+                     "secret keys cross the network unencrypted",
+                     names[i], values[i]);
+    }
+    return 0;
+}
+
 static int validate(sts_config_t *config, char *error, size_t error_size)
 {
     choose_auth(config);
     choose_issuer_roles(config);
+    if (validate_tls(config, error, error_size) != 0)
+        return -1;
     if (strstr(config->auth, "jwt") != NULL && config->jwt_jwks_file == NULL && config->jwt_jwks_url == NULL &&
         config->jwt_public_keys == NULL) {
         snprintf(error, error_size, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");

@@ -68,6 +68,15 @@ typedef struct {
     int store_worker_queue;
     int lookup_worker_threads;
     int lookup_worker_queue;
+    /* TLS on both listeners. */
+    char *tls_cert_file;             /**< PEM chain, server certificate first; NULL: plain text */
+    char *tls_key_file;              /**< PEM private key; set together with tls_cert_file */
+    char *tls_key_file_allow_shared; /**< "true" accepts a key file group or others may read */
+    char *grpc_client_ca_file;       /**< PEM CAs for gRPC client certificates (mTLS); NULL: none asked */
+    char *client_cert_roles;         /**< "cn:NAME=role|role,…" grants for client-certificate callers */
+    char *allow_plaintext;           /**< "true" lets a non-loopback listener serve without TLS */
+    int tls_expiry_warning_days;
+    int tls_reload_seconds;
 } sts_config_t;
 
 /** Fills config with the built-in defaults. */
@@ -80,6 +89,9 @@ void sts_config_init(sts_config_t *config);
  * "stsd.yaml:7: unknown key 'rest_threds'". Not thread-safe; call once at startup.
  */
 int sts_config_load(sts_config_t *config, int argc, char **argv, char **envp, char *error, size_t error_size);
+
+/** 1 when listen ("HOST:PORT") names a loopback host: 127.0.0.0/8, ::1 (also v4-mapped) or localhost. */
+int sts_config_listen_is_loopback(const char *listen);
 
 /** Frees the strings. */
 void sts_config_dispose(sts_config_t *config);

@@ -76,6 +76,34 @@ static int check_not_empty(const char *value, char *expected, size_t expected_si
     return -1;
 }
 
+/* One cn:NAME=role|role grant (surrounding blanks allowed); the roles are what follows the last '='. */
+static int valid_cert_grant(const char *p, size_t len)
+{
+    while (len > 0 && (*p == ' ' || *p == '\t'))
+        p++, len--;
+    while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+        len--;
+    const char *equals = len > 3 && strncmp(p, "cn:", 3) == 0 ? memrchr(p, '=', len) : NULL;
+    if (equals == NULL || equals == p + 3 || equals == p + len - 1)
+        return 0;
+    for (const char *r = equals + 1; r < p + len; r++) {
+        if (*r == '|' && (r == equals + 1 || r == p + len - 1 || r[1] == '|'))
+            return 0;
+    }
+    return 1;
+}
+
+static int check_cert_roles(const char *value, char *expected, size_t expected_size)
+{
+    int valid = value[0] != '\0';
+    for (const char *p = value; valid && *p != '\0'; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
+        valid = valid_cert_grant(p, strcspn(p, ","));
+    if (valid)
+        return 0;
+    snprintf(expected, expected_size, "comma-separated cn:NAME=role|role grants");
+    return -1;
+}
+
 #define STRING_OPTION(key, default_value, check, help)                                                                 \
     {                                                                                                                  \
 #key, STS_OPTION_STRING, offsetof(sts_config_t, key), default_value, 0, 0, check, 1, help                      \
@@ -175,6 +203,23 @@ const sts_option_t sts_options[] = {
                   "threads that look up credentials missing from the authentication caches"),
     NUMBER_OPTION(lookup_worker_queue, STS_OPTION_INT, "256", 1, 1000000,
                   "credential lookups that may wait for a worker; more get RESOURCE_EXHAUSTED"),
+    STRING_OPTION(tls_cert_file, NULL, check_not_empty,
+                  "PEM certificate chain (server certificate first) for HTTPS and gRPC over TLS; re-read when it "
+                  "changes"),
+    STRING_OPTION(tls_key_file, NULL, check_not_empty,
+                  "PEM private key of tls_cert_file, unencrypted and private (mode 0600); re-read when it changes"),
+    STRING_OPTION(tls_key_file_allow_shared, "false", check_bool,
+                  "start even if group or others may read tls_key_file (warns; not recommended)"),
+    STRING_OPTION(grpc_client_ca_file, NULL, check_not_empty,
+                  "PEM CA certificates: gRPC clients must present a certificate they verify (mTLS); needs TLS"),
+    STRING_OPTION(client_cert_roles, NULL, check_cert_roles,
+                  "roles of gRPC callers authenticated by a client certificate: comma-separated cn:NAME=role|role"),
+    STRING_OPTION(allow_plaintext, "false", check_bool,
+                  "serve plain text on a non-loopback listener when TLS is not configured (warns at startup)"),
+    NUMBER_OPTION(tls_expiry_warning_days, STS_OPTION_INT, "30", 0, 3650,
+                  "report a TLS certificate expiring within this many days in /readyz and the log"),
+    NUMBER_OPTION(tls_reload_seconds, STS_OPTION_INT, "10", 1, 3600,
+                  "how often the TLS certificate, key and client CA files are checked for changes"),
     {NULL, STS_OPTION_STRING, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 

@@ -75,7 +75,7 @@ static int load_file(const char *path, pair_fn visit, void *context, char *error
 
 typedef struct {
     sts_config_t *config;
-    unsigned char seen[64];
+    unsigned char seen[128];
 } options_context_t;
 
 static int set_option(void *data, const char *path, size_t line, const char *key, size_t key_len, const char *value,

@@ -15,6 +15,8 @@
 #include "issuer/upstream_http.h"
 #include "rest/server.h"
 #include "crypto/key_file.h"
+#include "crypto/tls_credentials.h"
+#include "crypto/tls_watcher.h"
 #include "server/admin_token.h"
 #include "server/auth_setup.h"
 #include "store/sqlite_store.h"
@@ -64,6 +66,14 @@ static void log_listening(const char *protocol, const char *listen, int port)
     sts_log_info("%s listening on %.*s:%d", protocol, host_len, listen, port);
 }
 
+/* Says how both listeners are protected (configuration validation already warned about allowed plain text). */
+static void log_transport(const sts_config_t *config)
+{
+    if (config->tls_cert_file != NULL)
+        sts_log_info("tls: REST serves HTTPS (HTTP/1.1 and HTTP/2), gRPC serves TLS%s",
+                     config->grpc_client_ca_file != NULL ? " and requires client certificates" : "");
+}
+
 static int make_data_dir(const char *path)
 {
     if (mkdir(path, 0700) == 0 || errno == EEXIST)
@@ -81,7 +91,37 @@ typedef struct {
     sts_readiness_t readiness;
     sts_readiness_checker_t *checker;
     sts_auth_setup_t auth;
+    sts_tls_source_t *tls; /* NULL: both listeners serve plain text */
+    sts_tls_watcher_t *tls_watcher;
 } runtime_t;
+
+static void set_tls_notice(void *readiness, const char *notice)
+{
+    sts_readiness_set_notice(readiness, notice);
+}
+
+/* The certificate both listeners serve, and the thread that reloads it and watches its expiry. */
+static int start_tls(runtime_t *runtime, const sts_config_t *config, char *error, size_t error_size)
+{
+    if (config->tls_cert_file == NULL)
+        return 0;
+    sts_tls_files_t files = {
+        .certificate_file = config->tls_cert_file,
+        .key_file = config->tls_key_file,
+        .client_ca_file = config->grpc_client_ca_file,
+        .allow_shared_key = strcmp(config->tls_key_file_allow_shared, "true") == 0,
+    };
+    runtime->tls = sts_tls_source_create(&files, error, error_size);
+    if (runtime->tls == NULL)
+        return -1;
+    runtime->tls_watcher = sts_tls_watcher_start(runtime->tls, config->tls_reload_seconds,
+                                                 config->tls_expiry_warning_days, set_tls_notice, &runtime->readiness);
+    if (runtime->tls_watcher == NULL) {
+        snprintf(error, error_size, "cannot start the TLS reload thread");
+        return -1;
+    }
+    return 0;
+}
 
 static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *error, size_t error_size)
 {
@@ -98,6 +138,8 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
     if (strstr(config->auth, "access-token") != NULL &&
         sts_server_bootstrap_admin_token(runtime->store, runtime->token_key, config->data_dir,
                                          config->max_access_token_lifetime * 1000000LL, error, error_size) != 0)
+        return -1;
+    if (start_tls(runtime, config, error, error_size) != 0)
         return -1;
     runtime->issuer = sts_server_create_issuer(config, error, error_size);
     if (runtime->issuer == NULL)
@@ -144,6 +186,8 @@ static void dispose_runtime(runtime_t *runtime)
     if (runtime->store != NULL)
         runtime->store->destroy(runtime->store);
     OPENSSL_cleanse(runtime->token_key, sizeof(runtime->token_key));
+    sts_tls_watcher_stop(runtime->tls_watcher);
+    sts_tls_source_destroy(runtime->tls);
     sts_readiness_dispose(&runtime->readiness);
 }
 
@@ -157,7 +201,8 @@ static void build_service(sts_service_t *service, const sts_config_t *config, ru
     service->max_tokens_per_user = config->max_tokens_per_user;
     service->max_access_token_lifetime_us = config->max_access_token_lifetime * 1000000LL;
     service->self_service_tokens = strcmp(config->self_service_tokens, "true") == 0;
-    service->readiness = runtime->checker != NULL ? &runtime->readiness : NULL;
+    /* Without an upstream check it stays ready, but still carries notices such as the certificate's expiry. */
+    service->readiness = &runtime->readiness;
     service->endpoint_url = config->endpoint_url;
     service->default_duration_seconds = config->default_duration_seconds;
     service->max_duration_seconds = config->max_duration_seconds;
@@ -185,13 +230,13 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     int rc = 1;
     sts_grpc_server_t *grpc = NULL;
     sts_rest_server_t *rest = sts_rest_server_create(&service, config->rest_listen, config->rest_threads,
-                                                     (size_t)config->max_body_bytes, error, sizeof(error));
+                                                     (size_t)config->max_body_bytes, runtime.tls, error, sizeof(error));
     if (rest == NULL) {
         sts_log_error("%s", error);
         goto out;
     }
     grpc = sts_grpc_server_create(&service, config->grpc_listen, config->grpc_threads,
-                                  (size_t)config->max_message_bytes, error, sizeof(error));
+                                  (size_t)config->max_message_bytes, runtime.tls, error, sizeof(error));
     if (grpc == NULL) {
         sts_log_error("%s", error);
         goto out;
@@ -200,6 +245,7 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
         goto out;
     log_listening("rest", config->rest_listen, sts_rest_server_port(rest));
     log_listening("grpc", config->grpc_listen, sts_grpc_server_port(grpc));
+    log_transport(config);
     sts_log_info("ready");
     int signal_number = 0;
     sigwait(stop_signals, &signal_number);

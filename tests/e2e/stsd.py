@@ -53,6 +53,11 @@ class Stsd:
         return "http://127.0.0.1:%d" % self.ports["rest"]
 
     @property
+    def https(self):
+        """The REST base URL when stsd serves TLS (tls_cert_file)."""
+        return "https://127.0.0.1:%d" % self.ports["rest"]
+
+    @property
     def grpc(self):
         return "127.0.0.1:%d" % self.ports["grpc"]
 

@@ -214,13 +214,14 @@ TEST_F(ConfigTest, RgwNativeIssuerNeedsKeyUserAndRole)
 
 TEST_F(ConfigTest, AuthenticationSafeDefaults)
 {
-    ASSERT_EQ(load({"--rest-listen", "0.0.0.0:9090"}), 0) << error;
+    ASSERT_EQ(load({"--rest-listen", "0.0.0.0:9090", "--allow-plaintext", "true"}), 0) << error;
     EXPECT_STREQ(config.auth, "access-token");
     sts_config_dispose(&config);
     sts_config_init(&config);
-    ASSERT_EQ(load({"--grpc-listen", "[::]:50051"},
-                   {"STS_JWT_JWKS_FILE=/etc/sts/jwks.json", "STS_JWT_ISSUER=https://kc", "STS_JWT_AUDIENCE=sts"}),
-              0)
+    ASSERT_EQ(
+        load({"--grpc-listen", "[::]:50051"}, {"STS_JWT_JWKS_FILE=/etc/sts/jwks.json", "STS_JWT_ISSUER=https://kc",
+                                               "STS_JWT_AUDIENCE=sts", "STS_ALLOW_PLAINTEXT=true"}),
+        0)
         << error;
     EXPECT_STREQ(config.auth, "access-token,jwt");
     sts_config_dispose(&config);
@@ -320,6 +321,124 @@ TEST_F(ConfigTest, JwksUrlMustUseHttpsUnlessLoopback)
         sts_config_init(&config);
         EXPECT_EQ(load({"--jwt-jwks-url", url, "--jwt-issuer", "https://kc", "--jwt-audience", "sts"}), 0)
             << url << ": " << error;
+    }
+}
+
+TEST_F(ConfigTest, TlsOptionsAndDefaults)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_EQ(config.tls_cert_file, nullptr);
+    EXPECT_EQ(config.tls_key_file, nullptr);
+    EXPECT_STREQ(config.tls_key_file_allow_shared, "false");
+    EXPECT_EQ(config.grpc_client_ca_file, nullptr);
+    EXPECT_EQ(config.client_cert_roles, nullptr);
+    EXPECT_STREQ(config.allow_plaintext, "false");
+    EXPECT_EQ(config.tls_expiry_warning_days, 30);
+    EXPECT_EQ(config.tls_reload_seconds, 10);
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    std::string yaml = write_yaml("tls_cert_file: /etc/sts/tls.crt\n"
+                                  "grpc_client_ca_file: /etc/sts/clients.pem\n"
+                                  "client_cert_roles: cn:backup=admin|ops, cn:reader=viewer\n"
+                                  "tls_expiry_warning_days: 0\n");
+    ASSERT_EQ(load({"--config", yaml, "--tls-key-file", "/etc/sts/tls.key", "--tls-reload-seconds", "1"},
+                   {"STS_TLS_KEY_FILE_ALLOW_SHARED=true"}),
+              0)
+        << error;
+    EXPECT_STREQ(config.tls_cert_file, "/etc/sts/tls.crt");
+    EXPECT_STREQ(config.tls_key_file, "/etc/sts/tls.key");
+    EXPECT_STREQ(config.tls_key_file_allow_shared, "true");
+    EXPECT_STREQ(config.grpc_client_ca_file, "/etc/sts/clients.pem");
+    EXPECT_STREQ(config.client_cert_roles, "cn:backup=admin|ops, cn:reader=viewer");
+    EXPECT_EQ(config.tls_expiry_warning_days, 0);
+    EXPECT_EQ(config.tls_reload_seconds, 1);
+    EXPECT_EQ(load({"--tls-reload-seconds", "0"}), -1);
+    EXPECT_STREQ(error, "--tls-reload-seconds: expected an integer from 1 to 3600, got '0'");
+    EXPECT_EQ(load({"--tls-expiry-warning-days", "-1"}), -1);
+    EXPECT_EQ(load({"--allow-plaintext", "yes"}), -1);
+    EXPECT_STREQ(error, "--allow-plaintext: expected 'true' or 'false', got 'yes'");
+    EXPECT_EQ(load({"--tls-key-file-allow-shared", "1"}), -1);
+    EXPECT_EQ(load({"--tls-cert-file", ""}), -1);
+}
+
+TEST_F(ConfigTest, TlsSettingsThatOnlyWorkTogether)
+{
+    EXPECT_EQ(load({"--tls-cert-file", "/c.pem"}), -1);
+    EXPECT_STREQ(error, "tls_cert_file and tls_key_file go together: set both (TLS on both listeners) or neither");
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    EXPECT_EQ(load({}, {"STS_TLS_KEY_FILE=/k.pem"}), -1);
+    EXPECT_STREQ(error, "tls_cert_file and tls_key_file go together: set both (TLS on both listeners) or neither");
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    EXPECT_EQ(load({"--grpc-client-ca-file", "/ca.pem"}), -1);
+    EXPECT_STREQ(error,
+                 "grpc_client_ca_file (client certificates on gRPC) needs TLS: set tls_cert_file and tls_key_file too");
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    EXPECT_EQ(load({"--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem", "--client-cert-roles", "cn:a=admin"}), -1);
+    EXPECT_STREQ(error,
+                 "client_cert_roles needs grpc_client_ca_file: only verified client certificates are given roles");
+}
+
+TEST_F(ConfigTest, ClientCertRolesSyntax)
+{
+    const char *valid[] = {"cn:svc=admin", "cn:svc=admin|ops,cn:other=viewer", " cn:a b=admin , cn:x=y,",
+                           "cn:name=with=equals=admin"};
+    for (const char *value : valid) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({"--tls-cert-file", "/c.pem", "--tls-key-file", "/k.pem", "--grpc-client-ca-file", "/ca.pem",
+                        "--client-cert-roles", value}),
+                  0)
+            << value << ": " << error;
+    }
+    const char *invalid[] = {"",          "svc=admin",      "cn:=admin", "cn:svc=",        "cn:svc=a||b", "cn:svc=|a",
+                             "cn:svc=a|", "user:svc=admin", "cn:svc",    "cn:a=b,,cn:c=d", "CN:svc=admin"};
+    for (const char *value : invalid) {
+        EXPECT_EQ(load({"--client-cert-roles", value}), -1) << value;
+        EXPECT_EQ(std::string(error),
+                  std::string("--client-cert-roles: expected comma-separated cn:NAME=role|role grants, got '") + value +
+                      "'");
+    }
+}
+
+TEST_F(ConfigTest, PlaintextOnlyOnLoopbackUnlessAllowed)
+{
+    const char *loopback[] = {"127.0.0.1:0", "127.8.9.10:9090", "localhost:1",
+                              "LOCALHOST:1", "[::1]:50051",     "[::ffff:127.0.0.1]:1"};
+    for (const char *listen : loopback) {
+        EXPECT_EQ(sts_config_listen_is_loopback(listen), 1) << listen;
+        EXPECT_EQ(load({"--rest-listen", listen, "--grpc-listen", listen}), 0) << listen << ": " << error;
+    }
+    const char *exposed[] = {"0.0.0.0:9090",       "[::]:50051",
+                             "10.0.0.1:1",         "192.168.1.1:9090",
+                             "128.0.0.1:1",        "[::2]:1",
+                             "example.com:1",      "localhost.example.com:1",
+                             "127.0.0.1.nip.io:1", "[::ffff:10.0.0.1]:1"};
+    for (const char *listen : exposed) {
+        EXPECT_EQ(sts_config_listen_is_loopback(listen), 0) << listen;
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({"--rest-listen", listen}), -1) << listen;
+        EXPECT_EQ(std::string(error), std::string("rest_listen ") + listen +
+                                          " is not a loopback address and TLS is not configured: set tls_cert_file and "
+                                          "tls_key_file, or allow_plaintext: true to send tokens and keys in clear "
+                                          "text anyway");
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({"--grpc-listen", listen}), -1) << listen;
+        EXPECT_EQ(std::string(error).rfind(std::string("grpc_listen ") + listen + " is not a loopback address", 0), 0u)
+            << error;
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({"--rest-listen", listen, "--grpc-listen", listen}, {"STS_ALLOW_PLAINTEXT=true"}), 0) << error;
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({"--rest-listen", listen, "--grpc-listen", listen, "--tls-cert-file", "/c.pem", "--tls-key-file",
+                        "/k.pem"}),
+                  0)
+            << error;
     }
 }
 

@@ -665,7 +665,7 @@ const ProtobufCMessageDescriptor sts__v1__ready_request__descriptor =
   (ProtobufCMessageInit) sts__v1__ready_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sts__v1__ready_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sts__v1__ready_response__field_descriptors[2] =
 {
   {
     "status",
@@ -679,14 +679,27 @@ static const ProtobufCFieldDescriptor sts__v1__ready_response__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "message",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__ReadyResponse, notice_case),
+    offsetof(Sts__V1__ReadyResponse, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__ready_response__field_indices_by_name[] = {
+  1,   /* field[1] = message */
   0,   /* field[0] = status */
 };
 static const ProtobufCIntRange sts__v1__ready_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor sts__v1__ready_response__descriptor =
 {
@@ -696,7 +709,7 @@ const ProtobufCMessageDescriptor sts__v1__ready_response__descriptor =
   "Sts__V1__ReadyResponse",
   "sts.v1",
   sizeof(Sts__V1__ReadyResponse),
-  1,
+  2,
   sts__v1__ready_response__field_descriptors,
   sts__v1__ready_response__field_indices_by_name,
   1,  sts__v1__ready_response__number_ranges,

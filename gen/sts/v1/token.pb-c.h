@@ -135,14 +135,24 @@ struct  Sts__V1__ReadyRequest
      }
 
 
+typedef enum {
+  STS__V1__READY_RESPONSE__NOTICE__NOT_SET = 0,
+  STS__V1__READY_RESPONSE__NOTICE_MESSAGE = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__READY_RESPONSE__NOTICE__CASE)
+} Sts__V1__ReadyResponse__NoticeCase;
+
 struct  Sts__V1__ReadyResponse
 {
   ProtobufCMessage base;
   char *status;
+  Sts__V1__ReadyResponse__NoticeCase notice_case;
+  union {
+    char *message;
+  };
 };
 #define STS__V1__READY_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__ready_response__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, STS__V1__READY_RESPONSE__NOTICE__NOT_SET, {0} }
 
 
 struct  Sts__V1__VerifyCredentialsRequest
