@@ -2,7 +2,7 @@
 # Fails on code clang-format would change and on calls to banned functions (gen/ is generated, so exempt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=$(git ls-files -- 'src/*.c' 'src/*.h' 'tools/*.c' 'tools/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.c' 'bench/*.h')
+files=$(git ls-files -- 'src/*.c' 'src/*.h' 'tools/*.c' 'tools/*.h' 'tests/*.c' 'tests/*.cc' 'tests/*.h' 'bench/*.c' 'bench/*.h')
 status=0
 if [ -n "$files" ]; then
   # shellcheck disable=SC2086

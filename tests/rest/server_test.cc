@@ -12,16 +12,6 @@ extern "C" {
 #include "sts_test_methods.h"
 }
 
-/*
- * h2o 2.2 leaves its own buffers and queues behind when a loop ends (its evloop build never frees a context's queue,
- * and recycled socket buffers stay in thread-local storage). tests/lsan.supp suppresses exactly these for stsd, but
- * ctest does not hand that file to googletest binaries, so this binary carries the same lines.
- */
-extern "C" const char *__lsan_default_suppressions()
-{
-    return "leak:h2o_buffer_reserve\nleak:h2o_mem_alloc_recycle\nleak:libh2o-evloop\n";
-}
-
 namespace
 {
 
