@@ -2,7 +2,9 @@
  * grpc_load: a gRPC core load generator (Debian ships none). Keeps --concurrency calls in flight over --channels
  * channels for --duration seconds (after --warmup) or for --calls calls, and reports calls per second, latency
  * percentiles and errors by status code. The request comes from --json (for methods in stsd's table, encoded with
- * stsd's own JSON transcoder) or is --bytes zero bytes (for the echo baseline).
+ * stsd's own JSON transcoder) or is --bytes zero bytes (for the echo baseline). With --ca-file it connects over TLS,
+ * verifying the server against that CA (and against --server-name, when the target's host is not the name on the
+ * certificate).
  */
 #include <getopt.h>
 #include <grpc/byte_buffer.h>
@@ -18,7 +20,7 @@
 #include "sts_methods.h"
 
 typedef struct {
-    const char *target, *method, *json, *metadata_key, *metadata_value;
+    const char *target, *method, *json, *metadata_key, *metadata_value, *ca_file, *server_name;
     long bytes, calls;
     int concurrency, channels;
     double duration, warmup;
@@ -115,6 +117,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: grpc_load --target HOST:PORT --method /pkg.Service/Method [--json JSON | --bytes N]\n"
                     "       [--metadata 'key: value'] [--concurrency N] [--channels M]\n"
+                    "       [--ca-file PEM [--server-name NAME]]\n"
                     "       [--duration SECONDS [--warmup SECONDS] | --calls N]\n");
     exit(2);
 }
@@ -131,6 +134,8 @@ static void parse(int argc, char **argv, options_t *o)
                                           {"duration", 1, 0, 'd'},
                                           {"warmup", 1, 0, 'w'},
                                           {"calls", 1, 0, 'n'},
+                                          {"ca-file", 1, 0, 'a'},
+                                          {"server-name", 1, 0, 's'},
                                           {0, 0, 0, 0}};
     *o = (options_t){.concurrency = 32, .channels = 4, .duration = 10, .warmup = 2};
     int c;
@@ -163,6 +168,12 @@ static void parse(int argc, char **argv, options_t *o)
         case 'n':
             o->calls = strtol(optarg, NULL, 10);
             break;
+        case 'a':
+            o->ca_file = optarg;
+            break;
+        case 's':
+            o->server_name = optarg;
+            break;
         case 'H': {
             char *colon = strchr(optarg, ':');
             if (colon == NULL)
@@ -176,10 +187,31 @@ static void parse(int argc, char **argv, options_t *o)
             usage();
         }
     }
-    if (o->target == NULL || o->method == NULL || o->concurrency < 1 || o->channels < 1)
+    if (o->target == NULL || o->method == NULL || o->concurrency < 1 || o->channels < 1 ||
+        (o->server_name != NULL && o->ca_file == NULL))
         usage();
     if (o->calls > 0)
         o->warmup = 0;
+}
+
+/* Insecure credentials, or TLS trusting only the CA in --ca-file (the load generator presents no certificate). */
+static grpc_channel_credentials *tls_credentials(const options_t *o)
+{
+    if (o->ca_file == NULL)
+        return grpc_insecure_credentials_create();
+    FILE *f = fopen(o->ca_file, "rb");
+    char *pem = NULL;
+    long size = -1;
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+        (pem = malloc((size_t)size + 1)) == NULL || fread(pem, 1, (size_t)size, f) != (size_t)size) {
+        fprintf(stderr, "grpc_load: cannot read --ca-file %s\n", o->ca_file);
+        exit(2);
+    }
+    fclose(f);
+    pem[size] = '\0';
+    grpc_channel_credentials *credentials = grpc_ssl_credentials_create(pem, NULL, NULL, NULL);
+    free(pem);
+    return credentials;
 }
 
 int main(int argc, char **argv)
@@ -189,11 +221,14 @@ int main(int argc, char **argv)
     grpc_init();
     grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
     grpc_channel **channels = calloc((size_t)o.channels, sizeof(*channels));
-    grpc_channel_credentials *credentials = grpc_insecure_credentials_create();
+    grpc_channel_credentials *credentials = tls_credentials(&o);
     for (int i = 0; i < o.channels; i++) {
         /* Distinct channel args keep gRPC from sharing one subchannel (one TCP connection) between them. */
-        grpc_arg arg = {.type = GRPC_ARG_INTEGER, .key = "grpc_load.channel", .value.integer = i};
-        grpc_channel_args args = {1, &arg};
+        grpc_arg args_array[2] = {
+            {.type = GRPC_ARG_INTEGER, .key = "grpc_load.channel", .value.integer = i},
+            {.type = GRPC_ARG_STRING, .key = GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, .value.string = (char *)o.server_name},
+        };
+        grpc_channel_args args = {o.server_name != NULL ? 2 : 1, args_array};
         channels[i] = grpc_channel_create(o.target, credentials, &args);
     }
     grpc_channel_credentials_release(credentials);
@@ -210,13 +245,13 @@ int main(int argc, char **argv)
     double *latencies = malloc(capacity * sizeof(double));
     unsigned long codes[17] = {0}, errors = 0, started = 0;
     double begin = now(), measure_from = begin + o.warmup, stop_at = measure_from + o.duration;
-    for (int i = 0; i < o.concurrency; i++) {
-        slots[i].channel = i % o.channels;
+    int in_flight = 0;
+    for (int i = 0; i < o.concurrency && (o.calls == 0 || started < (unsigned long)o.calls); i++) {
         start(&slots[i], channels[i % o.channels], cq, &o, payload, &metadata, metadata_count);
         slots[i].channel = i % o.channels;
         started++;
+        in_flight++;
     }
-    int in_flight = o.concurrency;
     while (in_flight > 0) {
         grpc_event event = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
         if (event.type != GRPC_OP_COMPLETE)

@@ -31,8 +31,10 @@ stop() { kill -TERM "$pid"; wait "$pid" || true; pid=; }
 fill() { # fill DATA_DIR COUNT: random-looking ids spread over the keyset, 10 tokens per user
   sqlite3 "$1/sts.db" <<SQL
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
-INSERT INTO access_tokens SELECT printf('%032x', (i * 2654435761) % 2147483648 * 4294967296 + i),
-  'bench-' || (i / 10), 0, '', NULL, NULL, '', 'bench-' || (i / 10), 'bench', 0, 0, 0, 1, zeroblob(32) FROM n;
+INSERT INTO access_tokens (id, user_domain, user_auth_id, user_uid, user_gid, user_sid, user_name, creator,
+  creation_time, expiration_time, last_used_time, enabled, hmac, creator_domain, creator_auth_id, role_ceiling)
+SELECT printf('%032x', (i * 2654435761) % 2147483648 * 4294967296 + i), 0, '', NULL, NULL, '', 'bench-' || (i / 10),
+  'bench', 0, 0, 0, 1, zeroblob(32), 0, '', '' FROM n;
 SQL
 }
 

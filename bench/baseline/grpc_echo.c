@@ -1,4 +1,10 @@
-/* The gRPC baseline: bare gRPC core answering /bench.Echo/Echo with its request, on N completion-queue threads. */
+/*
+ * The gRPC baseline: bare gRPC core answering /bench.Echo/Echo with its request, on N completion-queue threads.
+ * Given a certificate and key it serves over TLS with gRPC's own defaults (TLS 1.2 minimum, ECDHE with AES-GCM),
+ * which stsd's gRPC listener keeps too.
+ *
+ *   grpc_echo [THREADS [CERT_FILE KEY_FILE]]
+ */
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <pthread.h>
@@ -22,6 +28,22 @@ typedef struct {
     grpc_byte_buffer *payload;
     int cancelled;
 } echo_call_t;
+
+/* The whole file as a string, or exit: a baseline that cannot read its certificate has nothing to measure. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    long size = -1;
+    if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (text = malloc((size_t)size + 1)) != NULL && fread(text, 1, (size_t)size, f) == (size_t)size) {
+        text[size] = '\0';
+        fclose(f);
+        return text;
+    }
+    fprintf(stderr, "grpc_echo: cannot read %s\n", path);
+    exit(1);
+}
 
 static void request(worker_t *worker)
 {
@@ -77,28 +99,46 @@ static void *run(void *arg)
 int main(int argc, char **argv)
 {
     int threads = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 1;
+    if (threads < 1 || (argc != 1 && argc != 2 && argc != 4)) {
+        fprintf(stderr, "usage: grpc_echo [THREADS [CERT_FILE KEY_FILE]]\n");
+        return 2;
+    }
+    grpc_ssl_pem_key_cert_pair pair = {0};
+    if (argc == 4) {
+        pair.cert_chain = read_file(argv[2]);
+        pair.private_key = read_file(argv[3]);
+    }
     grpc_init();
     grpc_arg arg = {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_ALLOW_REUSEPORT, .value.integer = 0};
     grpc_channel_args args = {1, &arg};
     grpc_server *server = grpc_server_create(&args, NULL);
+    void *method =
+        grpc_server_register_method(server, "/bench.Echo/Echo", NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+    grpc_server_credentials *credentials = argc == 4 ? grpc_ssl_server_credentials_create(NULL, &pair, 1, 0, NULL)
+                                                     : grpc_insecure_server_credentials_create();
+    free((char *)pair.private_key); /* the credentials keep their own copies */
+    free((char *)pair.cert_chain);
+    int port = grpc_server_add_http2_port(server, "127.0.0.1:0", credentials);
+    grpc_server_credentials_release(credentials);
+    if (port == 0) {
+        fprintf(stderr, "grpc_echo: cannot listen on 127.0.0.1%s\n", argc == 4 ? " with this certificate and key" : "");
+        grpc_server_destroy(server);
+        grpc_shutdown();
+        return 1;
+    }
     worker_t *workers = calloc((size_t)threads, sizeof(worker_t));
     for (int i = 0; i < threads; i++) {
         workers[i].server = server;
         workers[i].cq = grpc_completion_queue_create_for_next(NULL);
         grpc_server_register_completion_queue(server, workers[i].cq, NULL);
     }
-    void *method =
-        grpc_server_register_method(server, "/bench.Echo/Echo", NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
-    grpc_server_credentials *credentials = grpc_insecure_server_credentials_create();
-    int port = grpc_server_add_http2_port(server, "127.0.0.1:0", credentials);
-    grpc_server_credentials_release(credentials);
     grpc_server_start(server);
     for (int i = 0; i < threads; i++) {
         pthread_t thread;
         workers[i].method = method;
         pthread_create(&thread, NULL, run, &workers[i]);
     }
-    printf("listening on 127.0.0.1:%d\n", port);
+    printf("listening on 127.0.0.1:%d%s\n", port, argc == 4 ? " (tls)" : "");
     fflush(stdout);
     pause(); /* stopped by SIGTERM from bench/run */
     return 0;

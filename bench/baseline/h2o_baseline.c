@@ -1,6 +1,13 @@
-/* The REST baseline: bare h2o (evloop, SO_REUSEPORT, one loop per thread as stsd) answering a fixed JSON body. */
+/*
+ * The REST baseline: bare h2o (evloop, SO_REUSEPORT, one loop per thread as stsd) answering a fixed JSON body.
+ * Given a certificate and key it serves HTTPS with the TLS settings stsd uses, so TLS rows compare like with like.
+ *
+ *   h2o_baseline [THREADS [CERT_FILE KEY_FILE]]
+ */
 #include <h2o.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,7 +17,27 @@
 #include <unistd.h>
 
 static h2o_globalconf_t config;
+static SSL_CTX *ssl_ctx; /* NULL for plain HTTP */
 static int listen_port;
+
+/* TLS 1.2 minimum; the TLS 1.2 suites are ECDHE with AES-GCM or CHACHA20-POLY1305, as stsd's REST listener. */
+static SSL_CTX *create_ssl_ctx(const char *cert_file, const char *key_file)
+{
+    static const char tls12_ciphers[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                        "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                        "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 || SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        fprintf(stderr, "h2o_baseline: cannot use %s and %s for TLS:\n", cert_file, key_file);
+        ERR_print_errors_fp(stderr);
+        exit(1);
+    }
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols); /* h2 when offered, HTTP/1.1 otherwise */
+    return ctx;
+}
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -59,6 +86,7 @@ static void *run(void *arg)
     h2o_evloop_t *loop = h2o_evloop_create();
     h2o_context_init(&context, loop, &config);
     accept.ctx = &context;
+    accept.ssl_ctx = ssl_ctx;
     accept.hosts = config.hosts;
     h2o_socket_t *listener = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     listener->data = &accept;
@@ -71,6 +99,12 @@ static void *run(void *arg)
 int main(int argc, char **argv)
 {
     int threads = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 2;
+    if (threads < 1 || (argc != 2 && argc != 4 && argc != 1)) {
+        fprintf(stderr, "usage: h2o_baseline [THREADS [CERT_FILE KEY_FILE]]\n");
+        return 2;
+    }
+    if (argc == 4)
+        ssl_ctx = create_ssl_ctx(argv[2], argv[3]);
     signal(SIGPIPE, SIG_IGN);
     h2o_config_init(&config);
     h2o_hostconf_t *host = h2o_config_register_host(&config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -82,7 +116,7 @@ int main(int argc, char **argv)
         int fd = i == 0 ? first : open_listener(listen_port);
         pthread_create(&thread, NULL, run, (void *)(intptr_t)fd);
     }
-    printf("listening on 127.0.0.1:%d\n", listen_port);
+    printf("listening on 127.0.0.1:%d%s\n", listen_port, ssl_ctx != NULL ? " (https)" : "");
     fflush(stdout);
     pause(); /* stopped by SIGTERM from bench/run */
     return 0;
