@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "crypto/random.h"
 #include "aws/sigv4.h"
+#include "crypto/random.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 

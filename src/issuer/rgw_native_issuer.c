@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
-#include "crypto/random.h"
 #include "aws/role.h"
-#include "issuer/rgw_token.h"
-#include "crypto/secret_file.h"
 #include "aws/session_name.h"
+#include "crypto/random.h"
+#include "crypto/secret_file.h"
+#include "issuer/rgw_token.h"
 #include "util/log.h"
 #include "util/text.h"
 

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "aws/sigv4.h"
-#include "aws/session_name.h"
 #include "aws/client.h"
+#include "aws/session_name.h"
+#include "aws/sigv4.h"
 #include "util/log.h"
 #include "util/text.h"
 

@@ -2,8 +2,8 @@
 #ifndef STS_ISSUER_UPSTREAM_ISSUER_H
 #define STS_ISSUER_UPSTREAM_ISSUER_H
 #include <stddef.h>
-#include "core/issuer.h"
 #include "aws/client.h"
+#include "core/issuer.h"
 
 /** Settings; strings are copied by create. */
 typedef struct {
