@@ -22,10 +22,13 @@ bash "$here/../tests/rgw/rgw.sh" start "$rgw_dir" >/dev/null
 # shellcheck disable=SC1091
 . "$rgw_dir/rgw.env"
 mkdir -p "$work/creds"
-printf '%s' "$RGW_ACCESS_KEY" >"$work/creds/access_key"
-printf '%s' "$RGW_SECRET_KEY" >"$work/creds/secret_key"
-
-( umask 077; printf '%s' "$RGW_STS_KEY" >"$work/rgw_sts_key" )
+# Secret files must be private to stsd's user.
+(
+  umask 077
+  printf '%s' "$RGW_ACCESS_KEY" >"$work/creds/access_key"
+  printf '%s' "$RGW_SECRET_KEY" >"$work/creds/secret_key"
+  printf '%s' "$RGW_STS_KEY" >"$work/rgw_sts_key"
+)
 
 # start_stsd NAME ISSUER: starts stsd with that issuer in front of the RGW; sets port.
 start_stsd() {

@@ -11,11 +11,12 @@
 #include "sts/v1/access_tokens.pb-c.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "util/ticker.h"
 #include "util/timefmt.h"
 
 /* last_used_time is metadata: written at most this often per token, by the flusher, never by a request. */
-#define TOUCH_INTERVAL_US    (60LL * 1000000)
-#define FLUSH_PERIOD_SECONDS 5
+#define TOUCH_INTERVAL_US (60LL * 1000000)
+#define FLUSH_PERIOD_MS   5000
 
 typedef struct {
     char id[STS_ACCESS_TOKEN_ID_CHARS + 1]; /* "" when the slot is free */
@@ -47,9 +48,7 @@ struct sts_access_token_authenticator_s {
     uint64_t generation;
     slot_t slots[STS_ACCESS_TOKEN_CACHE_SLOTS];
     unknown_t unknown[STS_ACCESS_TOKEN_UNKNOWN_SLOTS];
-    pthread_t flusher;
-    int flusher_started, stopping;
-    pthread_cond_t wake;
+    sts_ticker_t *flusher; /* NULL if its thread could not start: last-use times are then written at destroy */
 };
 
 /* Ids are random, so their first hex digits spread them; an attacker's chosen ids only collide with each other. */
@@ -278,22 +277,9 @@ static void flush(sts_access_token_authenticator_t *auth, int everything)
     }
 }
 
-static void *run_flusher(void *arg)
+static void flush_due(void *arg)
 {
-    sts_access_token_authenticator_t *auth = arg;
-    pthread_mutex_lock(&auth->lock);
-    while (!auth->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += FLUSH_PERIOD_SECONDS;
-        while (!auth->stopping && pthread_cond_timedwait(&auth->wake, &auth->lock, &until) != ETIMEDOUT)
-            ;
-        pthread_mutex_unlock(&auth->lock);
-        flush(auth, 0);
-        pthread_mutex_lock(&auth->lock);
-    }
-    pthread_mutex_unlock(&auth->lock);
-    return NULL;
+    flush(arg, 0);
 }
 
 sts_access_token_authenticator_t *sts_access_token_authenticator_create(const sts_access_token_settings_t *settings)
@@ -310,24 +296,17 @@ sts_access_token_authenticator_t *sts_access_token_authenticator_create(const st
     auth->unknown_ttl_ns =
         (settings->unknown_ttl_ms > 0 ? settings->unknown_ttl_ms : STS_ACCESS_TOKEN_UNKNOWN_TTL_MS) * 1000000LL;
     pthread_mutex_init(&auth->lock, NULL);
-    pthread_cond_init(&auth->wake, NULL);
-    auth->flusher_started = pthread_create(&auth->flusher, NULL, run_flusher, auth) == 0;
+    auth->flusher = sts_ticker_start(FLUSH_PERIOD_MS, 0, flush_due, auth);
     return auth;
 }
 
 void sts_access_token_authenticator_destroy(sts_access_token_authenticator_t *auth)
 {
-    pthread_mutex_lock(&auth->lock);
-    auth->stopping = 1;
-    pthread_cond_signal(&auth->wake);
-    pthread_mutex_unlock(&auth->lock);
-    if (auth->flusher_started)
-        pthread_join(auth->flusher, NULL);
+    sts_ticker_stop(auth->flusher);
     flush(auth, 1);
     for (size_t i = 0; i < STS_ACCESS_TOKEN_CACHE_SLOTS; i++)
         clear_slot(&auth->slots[i]);
     OPENSSL_cleanse(auth->key, sizeof(auth->key));
     pthread_mutex_destroy(&auth->lock);
-    pthread_cond_destroy(&auth->wake);
     free(auth);
 }

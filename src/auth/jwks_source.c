@@ -11,6 +11,8 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "util/ticker.h"
+#include "util/timefmt.h"
 
 struct sts_jwks_source_s {
     pthread_rwlock_t keys_lock; /* readers verify under it; the refresher swaps the set under the write lock */
@@ -18,12 +20,9 @@ struct sts_jwks_source_s {
     sts_jwk_set_t *fixed; /* file and PEM keys, merged into every fetched set */
     char *url, *ca_file;
     int refresh_seconds, min_refetch_seconds;
-    pthread_t thread;
-    int thread_started;
-    pthread_mutex_t wake_lock;
-    pthread_cond_t wake;
-    int stopping, refresh_requested;
-    time_t last_fetch;
+    sts_ticker_t *refresher; /* NULL without a URL, or if its thread could not start */
+    pthread_mutex_t fetch_lock;
+    int64_t last_fetch_ns; /* CLOCK_MONOTONIC, guarded by fetch_lock */
 };
 
 static size_t on_body(char *data, size_t size, size_t count, void *user)
@@ -85,9 +84,9 @@ static void refresh(sts_jwks_source_t *source)
 {
     char error[512];
     sts_jwk_set_t *fetched = NULL;
-    pthread_mutex_lock(&source->wake_lock);
-    source->last_fetch = time(NULL);
-    pthread_mutex_unlock(&source->wake_lock);
+    pthread_mutex_lock(&source->fetch_lock);
+    source->last_fetch_ns = sts_time_monotonic_ns();
+    pthread_mutex_unlock(&source->fetch_lock);
     if (fetch(source, &fetched, error, sizeof(error)) != 0) {
         sts_log_warn("%s; keeping the keys we have", error);
         return;
@@ -102,26 +101,9 @@ static void refresh(sts_jwks_source_t *source)
     sts_log_info("loaded %zu JWT keys from %s", fetched->count, source->url);
 }
 
-static void *run_refresher(void *arg)
+static void run_refresh(void *arg)
 {
-    sts_jwks_source_t *source = arg;
-    pthread_mutex_lock(&source->wake_lock);
-    while (!source->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += source->refresh_seconds;
-        int timed_out = 0;
-        while (!source->stopping && !source->refresh_requested && !timed_out)
-            timed_out = pthread_cond_timedwait(&source->wake, &source->wake_lock, &until) == ETIMEDOUT;
-        if (source->stopping)
-            break;
-        source->refresh_requested = 0;
-        pthread_mutex_unlock(&source->wake_lock);
-        refresh(source);
-        pthread_mutex_lock(&source->wake_lock);
-    }
-    pthread_mutex_unlock(&source->wake_lock);
-    return NULL;
+    refresh(arg);
 }
 
 static int loopback_host(const char *host)
@@ -190,8 +172,7 @@ sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, c
     if (source == NULL)
         sts_log_fatal("out of memory");
     pthread_rwlock_init(&source->keys_lock, NULL);
-    pthread_mutex_init(&source->wake_lock, NULL);
-    pthread_cond_init(&source->wake, NULL);
+    pthread_mutex_init(&source->fetch_lock, NULL);
     source->fixed = fixed;
     source->keys = fixed;
     source->refresh_seconds = settings->refresh_seconds;
@@ -200,7 +181,7 @@ sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, c
         source->url = sts_strdup(settings->jwks_url);
         source->ca_file = sts_strdup(settings->ca_file);
         refresh(source);
-        source->thread_started = pthread_create(&source->thread, NULL, run_refresher, source) == 0;
+        source->refresher = sts_ticker_start((int64_t)source->refresh_seconds * 1000, 0, run_refresh, source);
     }
     return source;
 }
@@ -218,30 +199,24 @@ void sts_jwks_source_release(sts_jwks_source_t *source)
 
 void sts_jwks_source_request_refresh(sts_jwks_source_t *source)
 {
-    if (source->url == NULL)
+    if (source->refresher == NULL)
         return;
-    pthread_mutex_lock(&source->wake_lock);
-    if (time(NULL) - source->last_fetch >= source->min_refetch_seconds && !source->refresh_requested) {
-        source->refresh_requested = 1;
-        pthread_cond_signal(&source->wake);
-    }
-    pthread_mutex_unlock(&source->wake_lock);
+    pthread_mutex_lock(&source->fetch_lock);
+    int due = sts_time_monotonic_ns() - source->last_fetch_ns >= (int64_t)source->min_refetch_seconds * 1000000000;
+    pthread_mutex_unlock(&source->fetch_lock);
+    /* Pokes that arrive before the fetch starts make one fetch. */
+    if (due)
+        sts_ticker_poke(source->refresher);
 }
 
 void sts_jwks_source_destroy(sts_jwks_source_t *source)
 {
-    pthread_mutex_lock(&source->wake_lock);
-    source->stopping = 1;
-    pthread_cond_signal(&source->wake);
-    pthread_mutex_unlock(&source->wake_lock);
-    if (source->thread_started)
-        pthread_join(source->thread, NULL);
+    sts_ticker_stop(source->refresher);
     if (source->keys != source->fixed)
         sts_jwk_set_free(source->keys);
     sts_jwk_set_free(source->fixed);
     pthread_rwlock_destroy(&source->keys_lock);
-    pthread_mutex_destroy(&source->wake_lock);
-    pthread_cond_destroy(&source->wake);
+    pthread_mutex_destroy(&source->fetch_lock);
     free(source->url);
     free(source->ca_file);
     free(source);

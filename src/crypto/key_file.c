@@ -5,10 +5,10 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto/random.h"
+#include "crypto/secret_file.h"
 #include "util/log.h"
 
 enum { HEX_CHARS = STS_AEAD_KEY_BYTES * 2 };
@@ -24,17 +24,12 @@ static int hex_value(char c)
     return -1;
 }
 
-static int parse_key(const char *text, size_t len, uint8_t *key)
+static int parse_key(const char *text, uint8_t *key)
 {
-    size_t start = 0;
-    while (start < len && strchr(" \t\r\n", text[start]) != NULL)
-        start++;
-    while (len > start && strchr(" \t\r\n", text[len - 1]) != NULL)
-        len--;
-    if (len - start != HEX_CHARS)
+    if (strlen(text) != HEX_CHARS)
         return -1;
     for (size_t i = 0; i < STS_AEAD_KEY_BYTES; i++) {
-        int hi = hex_value(text[start + 2 * i]), lo = hex_value(text[start + 2 * i + 1]);
+        int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         key[i] = (uint8_t)(hi << 4 | lo);
@@ -44,21 +39,13 @@ static int parse_key(const char *text, size_t len, uint8_t *key)
 
 static int read_key(const char *path, const char *what, uint8_t *key, char *error, size_t error_size)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(error, error_size, "cannot read %s %s: %s", what, path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
-        sts_log_warn("%s %s is readable by other users; chmod 600 it", what, path);
-    char text[256];
-    ssize_t len = read(fd, text, sizeof(text));
-    close(fd);
-    int rc = len > 0 && (size_t)len < sizeof(text) ? parse_key(text, (size_t)len, key) : -1;
-    OPENSSL_cleanse(text, sizeof(text));
-    if (rc != 0)
+    char text[STS_SECRET_FILE_MAX];
+    int rc = sts_secret_file_read(path, what, text, NULL, error, error_size);
+    if (rc == 0 && parse_key(text, key) != 0) {
         snprintf(error, error_size, "%s %s must hold exactly %d hex characters", what, path, HEX_CHARS);
+        rc = -1;
+    }
+    OPENSSL_cleanse(text, sizeof(text));
     return rc;
 }
 

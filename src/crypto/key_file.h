@@ -6,10 +6,11 @@
 #include "crypto/aead.h"
 
 /**
- * Reads the key at path (surrounding whitespace allowed). With create_if_missing, a missing file is generated
- * from the CSPRNG with mode 0600 (O_EXCL: when two processes race, the loser reads the winner's key). A key file
- * readable by group or others is loaded with a warning. what names the file in messages ("the session key
- * file"). Returns 0, or -1 with a message naming the file, never its content.
+ * Reads the key at path (surrounding whitespace allowed) with the secret-file reader, so a file that others may read
+ * is refused unless secret_files_allow_shared is set. With create_if_missing, a missing file is generated from the
+ * CSPRNG with mode 0600 (O_EXCL: when two processes race, the loser reads the winner's key). what names the file
+ * in messages ("the session key file"). Returns 0, or STS_SECRET_FILE_NOT_PRIVATE or -1 with a message naming the
+ * file, never its content.
  */
 int sts_key_file_load(const char *path, int create_if_missing, const char *what, uint8_t key[STS_AEAD_KEY_BYTES],
                       char *error, size_t error_size);

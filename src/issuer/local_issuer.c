@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/key_file.h"
 #include "crypto/random.h"
-#include "issuer/sealing_key.h"
 #include "issuer/session_token.h"
 #include "util/log.h"
 
@@ -72,6 +72,20 @@ static sts_status_t verify(sts_issuer_t *self, sts_call_t *call, const char *acc
     return STS_STATUS_OK;
 }
 
+/* The configured key file, or <data_dir>/session.key, generated on first start. */
+static int load_sealing_key(const char *key_file, const char *data_dir, uint8_t key[STS_AEAD_KEY_BYTES], char *error,
+                            size_t error_size)
+{
+    if (key_file != NULL)
+        return sts_key_file_load(key_file, 0, "the session key file", key, error, error_size);
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s/session.key", data_dir) >= (int)sizeof(path)) {
+        snprintf(error, error_size, "the data directory path is too long");
+        return -1;
+    }
+    return sts_key_file_load(path, 1, "the session key file", key, error, error_size);
+}
+
 static void destroy(sts_issuer_t *self)
 {
     local_issuer_t *issuer = (local_issuer_t *)self;
@@ -83,7 +97,7 @@ sts_issuer_t *sts_local_issuer_create(const char *key_file, const char *data_dir
 {
     uint8_t key[STS_AEAD_KEY_BYTES];
     error[0] = '\0';
-    if (sts_sealing_key_load(key_file, data_dir, key, error, error_size) != 0)
+    if (load_sealing_key(key_file, data_dir, key, error, error_size) != 0)
         return NULL;
     local_issuer_t *issuer = calloc(1, sizeof(*issuer));
     if (issuer == NULL)

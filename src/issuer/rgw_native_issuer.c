@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
+#include "aws/role.h"
+#include "aws/session_name.h"
 #include "crypto/random.h"
-#include "issuer/rgw_role.h"
+#include "crypto/secret_file.h"
 #include "issuer/rgw_token.h"
-#include "issuer/secret_file.h"
-#include "issuer/session_name.h"
 #include "util/log.h"
 #include "util/text.h"
 
@@ -23,7 +23,7 @@ static const char secret_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmno
 /* What issue reads under the lock: copied out whole, so issuing never holds the lock while it works. */
 typedef struct {
     uint8_t key[STS_RGW_KEY_BYTES];
-    char role_id[STS_RGW_ROLE_ID_MAX]; /* "" while unknown or after the role went missing */
+    char role_id[STS_AWS_ROLE_ID_MAX]; /* "" while unknown or after the role went missing */
     int32_t role_max_seconds;          /* the role's MaxSessionDuration, 0 when unknown */
     char problem[ROLE_PROBLEM_MAX];    /* why role_id is "", for the caller */
     sts_status_t problem_status;
@@ -37,7 +37,7 @@ typedef struct {
     char *user_tenant, *user_id, *role_arn, *configured_role_id;
     int32_t max_duration_seconds;
     int has_client;
-    sts_upstream_client_t client;
+    sts_aws_client_t client;
 } rgw_native_issuer_t;
 
 /* Takes the key from the file's value; RGW uses its first 16 bytes and refuses shorter keys. */
@@ -112,8 +112,8 @@ static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_
         seconds = state->role_max_seconds;
     sts_time_us_t issued_at = sts_time_now();
     out->expiration = issued_at + (sts_time_us_t)seconds * 1000000;
-    char session_name[STS_SESSION_NAME_MAX];
-    sts_session_name(params->subject, session_name);
+    char session_name[STS_AWS_SESSION_NAME_MAX];
+    sts_aws_session_name(params->subject, session_name);
     sts_rgw_token_fields_t fields = {
         .access_key_id =
             random_text(&call->arena, ACCESS_KEY_ID_LENGTH, access_key_alphabet, sizeof(access_key_alphabet) - 1),
@@ -141,20 +141,20 @@ static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_
 }
 
 /* Applies a GetRole answer. A failed lookup keeps a known id: minting needs no RGW, and the id is still right. */
-static void apply_role(rgw_native_issuer_t *issuer, const sts_rgw_role_t *role)
+static void apply_role(rgw_native_issuer_t *issuer, const sts_aws_role_t *role)
 {
     snapshot_t *state = &issuer->current;
-    if (role->state == STS_RGW_ROLE_FOUND && issuer->configured_role_id != NULL &&
+    if (role->state == STS_AWS_ROLE_FOUND && issuer->configured_role_id != NULL &&
         strcmp(role->id, issuer->configured_role_id) != 0) {
         snprintf(state->problem, sizeof(state->problem),
                  "role %s has id %s at RGW, not the configured rgw_role_id %s; no credentials are issued for it",
                  issuer->role_arn, role->id, issuer->configured_role_id);
         state->problem_status = STS_STATUS_FAILED_PRECONDITION;
         state->role_id[0] = '\0';
-    } else if (role->state == STS_RGW_ROLE_FOUND) {
+    } else if (role->state == STS_AWS_ROLE_FOUND) {
         memcpy(state->role_id, role->id, sizeof(state->role_id));
         state->role_max_seconds = role->max_session_seconds;
-    } else if (role->state == STS_RGW_ROLE_MISSING) {
+    } else if (role->state == STS_AWS_ROLE_MISSING) {
         snprintf(state->problem, sizeof(state->problem), "%.700s; no credentials are issued for it", role->message);
         state->problem_status = STS_STATUS_FAILED_PRECONDITION;
         state->role_id[0] = '\0';
@@ -168,17 +168,17 @@ static void apply_role(rgw_native_issuer_t *issuer, const sts_rgw_role_t *role)
 static sts_status_t check(sts_issuer_t *self, char *message, size_t message_size)
 {
     rgw_native_issuer_t *issuer = (rgw_native_issuer_t *)self;
-    sts_rgw_role_t role = {.state = STS_RGW_ROLE_FOUND};
+    sts_aws_role_t role = {.state = STS_AWS_ROLE_FOUND};
     if (issuer->has_client)
-        sts_rgw_role_get(&issuer->client, issuer->role_arn, &role);
+        sts_aws_role_get(&issuer->client, issuer->role_arn, &role);
     pthread_mutex_lock(&issuer->lock);
     refresh_key(issuer);
     if (issuer->has_client)
         apply_role(issuer, &role);
-    int ready = role.state != STS_RGW_ROLE_UNKNOWN && issuer->current.role_id[0] != '\0';
+    int ready = role.state != STS_AWS_ROLE_UNKNOWN && issuer->current.role_id[0] != '\0';
     snprintf(message, message_size, "%s",
              ready                                ? "ok"
-             : role.state == STS_RGW_ROLE_UNKNOWN ? role.message
+             : role.state == STS_AWS_ROLE_UNKNOWN ? role.message
                                                   : issuer->current.problem);
     pthread_mutex_unlock(&issuer->lock);
     return ready ? STS_STATUS_OK : STS_STATUS_UNAVAILABLE;
@@ -188,7 +188,7 @@ static void destroy(sts_issuer_t *self)
 {
     rgw_native_issuer_t *issuer = (rgw_native_issuer_t *)self;
     if (issuer->has_client)
-        sts_upstream_client_dispose(&issuer->client);
+        sts_aws_client_dispose(&issuer->client);
     sts_secret_file_dispose(&issuer->key_file);
     OPENSSL_cleanse(&issuer->current, sizeof(issuer->current));
     pthread_mutex_destroy(&issuer->lock);
@@ -210,8 +210,8 @@ static int check_settings(const sts_rgw_native_settings_t *settings, char *error
                  "the role up");
     else if (settings->connection != NULL && settings->role_arn == NULL)
         snprintf(error, error_size, "the rgw-native issuer needs role_arn to look the role up");
-    else if (id != NULL && strlen(id) >= STS_RGW_ROLE_ID_MAX)
-        snprintf(error, error_size, "rgw_role_id is longer than %d characters", STS_RGW_ROLE_ID_MAX - 1);
+    else if (id != NULL && strlen(id) >= STS_AWS_ROLE_ID_MAX)
+        snprintf(error, error_size, "rgw_role_id is longer than %d characters", STS_AWS_ROLE_ID_MAX - 1);
     else
         return 0;
     return -1;
@@ -224,19 +224,16 @@ sts_issuer_t *sts_rgw_native_issuer_create(const sts_rgw_native_settings_t *sett
     rgw_native_issuer_t *issuer = calloc(1, sizeof(*issuer));
     if (issuer == NULL)
         sts_log_fatal("out of memory");
-    int opened = sts_secret_file_open(&issuer->key_file, settings->key_file, !settings->allow_shared_key_file, error,
-                                      error_size);
+    int opened = sts_secret_file_open(&issuer->key_file, settings->key_file, error, error_size);
     if (opened == STS_SECRET_FILE_NOT_PRIVATE)
-        snprintf(error + strlen(error), error_size - strlen(error),
-                 "; it holds a root-equivalent RGW secret (set rgw_sts_key_file_allow_shared=true to accept it)");
+        snprintf(error + strlen(error), error_size - strlen(error), " (it holds a root-equivalent RGW secret)");
     if (opened != 0) {
         free(issuer);
         return NULL;
     }
     issuer->has_client = settings->connection != NULL;
     if (take_key(issuer, error, error_size) != 0 ||
-        (issuer->has_client &&
-         sts_upstream_client_init(&issuer->client, settings->connection, error, error_size) != 0)) {
+        (issuer->has_client && sts_aws_client_init(&issuer->client, settings->connection, error, error_size) != 0)) {
         sts_secret_file_dispose(&issuer->key_file);
         OPENSSL_cleanse(&issuer->current, sizeof(issuer->current));
         free(issuer);

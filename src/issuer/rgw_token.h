@@ -1,5 +1,9 @@
-/* Ceph RGW's STS session token (struct version 5), built and read outside RGW. See
- * ../shared/notes/rgw-session-token.md: AES-128-CBC under the first 16 bytes of `rgw sts key`, a fixed IV, no MAC. */
+/*
+ * Ceph RGW's STS session token (struct version 5), built and read outside RGW: the standard base64 of an
+ * AES-128-CBC encryption (PKCS#7 padding) under the first 16 bytes of `rgw sts key`, with RGW's fixed IV and no MAC,
+ * of a little-endian plaintext listing the session's fields. docs/rgw-session-token.md describes the fields and how
+ * RGW checks them.
+ */
 #ifndef STS_ISSUER_RGW_TOKEN_H
 #define STS_ISSUER_RGW_TOKEN_H
 #include <stddef.h>

@@ -2,14 +2,14 @@
 #ifndef STS_ISSUER_UPSTREAM_ISSUER_H
 #define STS_ISSUER_UPSTREAM_ISSUER_H
 #include <stddef.h>
+#include "aws/client.h"
 #include "core/issuer.h"
-#include "issuer/upstream_client.h"
 
 /** Settings; strings are copied by create. */
 typedef struct {
-    sts_upstream_connection_t connection; /**< the STS endpoint (int_endpoint_url) and the keys that sign */
-    const char *action;                   /**< "AssumeRole" or "GetSessionToken" */
-    const char *role_arn;                 /**< required for AssumeRole */
+    sts_aws_connection_t connection; /**< the STS endpoint (int_endpoint_url) and the keys that sign */
+    const char *action;              /**< "AssumeRole" or "GetSessionToken" */
+    const char *role_arn;            /**< required for AssumeRole */
 } sts_upstream_settings_t;
 
 /**

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include "server/config_options.h"
 #include "util/log.h"
+#include "util/text.h"
 
 extern char **environ;
 
@@ -380,7 +381,10 @@ void sts_config_print(const sts_config_t *config, FILE *out)
             fprintf(out, "%s: %ld\n", option->key, *(const long *)field);
         } else if (*(char *const *)field != NULL) {
             fprintf(out, "%s%s: ", option->in_yaml ? "" : "# ", option->key);
-            print_string(out, *(char *const *)field);
+            /* A URL may carry a user and password; they are not shown (the redacted text is never longer). */
+            char *shown = sts_strdup(*(char *const *)field);
+            print_string(out, sts_url_redact(*(char *const *)field, shown, strlen(shown) + 1));
+            free(shown);
             fputc('\n', out);
         } else {
             fprintf(out, "# %s: (unset)\n", option->key);

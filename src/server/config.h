@@ -16,9 +16,10 @@ typedef struct {
     char *data_dir;
     int rest_threads;
     int grpc_threads;
-    char *endpoint_url;     /**< "" when none */
-    char *issuer;           /**< "local" */
-    char *session_key_file; /**< NULL: <data_dir>/session.key */
+    char *endpoint_url;              /**< "" when none */
+    char *issuer;                    /**< "local" */
+    char *session_key_file;          /**< NULL: <data_dir>/session.key */
+    char *secret_files_allow_shared; /**< "true" reads secret files that others may read (with warnings) */
     int default_duration_seconds;
     int max_duration_seconds;
     int min_duration_seconds;
@@ -43,7 +44,7 @@ typedef struct {
     int readiness_interval_seconds;
     /* The "rgw-native" issuer (RGW session tokens minted locally); it shares the sts issuer's endpoint settings. */
     char *rgw_sts_key_file;              /**< holds RGW's `rgw sts key` */
-    char *rgw_sts_key_file_allow_shared; /**< "true" accepts a key file others may read */
+    char *rgw_sts_key_file_allow_shared; /**< deprecated alias: "true" means secret_files_allow_shared=true */
     char *rgw_user;                      /**< "uid" or "tenant$uid" */
     char *rgw_role_id;                   /**< NULL: looked up with GetRole */
     /* Caller authentication (auth is the comma-separated chain: none, or jwt). */

@@ -127,6 +127,9 @@ const sts_option_t sts_options[] = {
                   "rgw-native (Ceph RGW session tokens minted here with RGW's sts key)"),
     STRING_OPTION(session_key_file, NULL, check_not_empty,
                   "sealing key file (64 hex characters); default <data_dir>/session.key, generated 0600"),
+    STRING_OPTION(secret_files_allow_shared, "false", check_bool,
+                  "read secret files (keys, upstream credentials) even when group or others may read them or "
+                  "another user owns them (warns at startup, naming each)"),
     NUMBER_OPTION(default_duration_seconds, STS_OPTION_INT, "3600", 900, 43200,
                   "credential lifetime when the caller asks for none"),
     NUMBER_OPTION(max_duration_seconds, STS_OPTION_INT, "43200", 900, 43200, "longest DurationSeconds accepted"),
@@ -164,7 +167,7 @@ const sts_option_t sts_options[] = {
         rgw_sts_key_file, NULL, check_not_empty,
         "rgw-native issuer: file holding RGW's 'rgw sts key' (root-equivalent: mode 0600, re-read when it changes)"),
     STRING_OPTION(rgw_sts_key_file_allow_shared, "false", check_bool,
-                  "rgw-native issuer: start even if the key file is readable by others (not recommended)"),
+                  "deprecated alias of secret_files_allow_shared (warns when used)"),
     STRING_OPTION(rgw_user, NULL, check_not_empty,
                   "rgw-native issuer: the RGW user sessions act for, as AssumeRole records its caller (uid or "
                   "tenant$uid)"),

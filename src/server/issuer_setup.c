@@ -1,26 +1,27 @@
 #include "server/issuer_setup.h"
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "crypto/secret_file.h"
 #include "issuer/local_issuer.h"
 #include "issuer/rgw_native_issuer.h"
 #include "issuer/upstream_issuer.h"
 #include "util/log.h"
+#include "util/text.h"
+#include "util/ticker.h"
 
 /* The endpoint settings both RGW-facing issuers share; the key paths are written into the caller's buffers. */
-static sts_upstream_connection_t connection_of(const sts_config_t *config, char access_key_file[4096],
-                                               char secret_key_file[4096])
+static sts_aws_connection_t connection_of(const sts_config_t *config, char access_key_file[4096],
+                                          char secret_key_file[4096])
 {
     snprintf(access_key_file, 4096, "%s/access_key", config->creds_path);
     snprintf(secret_key_file, 4096, "%s/secret_key", config->creds_path);
     int insecure = strcmp(config->insecure_skip_tls_verify, "true") == 0;
+    char shown[STS_AWS_URL_SHOWN_MAX];
     if (insecure)
         sts_log_warn("TLS certificates of %s are NOT verified (insecure_skip_tls_verify=true)",
-                     config->sts_endpoint_url);
-    return (sts_upstream_connection_t){
+                     sts_url_redact(config->sts_endpoint_url, shown, sizeof(shown)));
+    return (sts_aws_connection_t){
         .url = config->sts_endpoint_url,
         .region = config->sts_region,
         .access_key_file = access_key_file,
@@ -41,8 +42,10 @@ static sts_issuer_t *create_upstream(const sts_config_t *config, char *error, si
         .role_arn = config->role_arn,
     };
     sts_issuer_t *issuer = sts_upstream_issuer_create(&settings, error, error_size);
+    char shown[STS_AWS_URL_SHOWN_MAX];
     if (issuer != NULL)
-        sts_log_info("issuer sts: %s at %s%s%s", config->sts_action, config->sts_endpoint_url,
+        sts_log_info("issuer sts: %s at %s%s%s", config->sts_action,
+                     sts_url_redact(config->sts_endpoint_url, shown, sizeof(shown)),
                      config->role_arn != NULL ? " for " : "", config->role_arn != NULL ? config->role_arn : "");
     return issuer;
 }
@@ -51,13 +54,11 @@ static sts_issuer_t *create_rgw_native(const sts_config_t *config, char *error, 
 {
     char access_key_file[4096], secret_key_file[4096];
     int can_look_up = config->role_arn != NULL && config->sts_endpoint_url != NULL && config->creds_path != NULL;
-    sts_upstream_connection_t connection;
+    sts_aws_connection_t connection;
     if (can_look_up)
         connection = connection_of(config, access_key_file, secret_key_file);
-    int allow_shared = strcmp(config->rgw_sts_key_file_allow_shared, "true") == 0;
     sts_rgw_native_settings_t settings = {
         .key_file = config->rgw_sts_key_file,
-        .allow_shared_key_file = allow_shared,
         .user = config->rgw_user,
         .role_arn = can_look_up ? config->role_arn : NULL,
         .role_id = config->rgw_role_id,
@@ -67,14 +68,26 @@ static sts_issuer_t *create_rgw_native(const sts_config_t *config, char *error, 
     sts_issuer_t *issuer = sts_rgw_native_issuer_create(&settings, error, error_size);
     if (issuer == NULL)
         return NULL;
-    if (allow_shared)
-        sts_log_warn("%s may be readable by others (rgw_sts_key_file_allow_shared=true): it is root-equivalent "
-                     "for RGW",
-                     config->rgw_sts_key_file);
+    char shown[STS_AWS_URL_SHOWN_MAX];
     sts_log_info("issuer rgw-native: RGW session tokens for user %s, role %s%s%s", config->rgw_user,
                  config->rgw_role_id != NULL ? config->rgw_role_id : config->role_arn,
-                 can_look_up ? ", checked with GetRole at " : "", can_look_up ? config->sts_endpoint_url : "");
+                 can_look_up ? ", checked with GetRole at " : "",
+                 can_look_up ? sts_url_redact(config->sts_endpoint_url, shown, sizeof(shown)) : "");
     return issuer;
+}
+
+void sts_server_apply_secret_file_policy(const sts_config_t *config)
+{
+    int allow = strcmp(config->secret_files_allow_shared, "true") == 0;
+    if (strcmp(config->rgw_sts_key_file_allow_shared, "true") == 0) {
+        sts_log_warn("rgw_sts_key_file_allow_shared is deprecated: it now means secret_files_allow_shared=true, for "
+                     "every secret file; set that instead");
+        allow = 1;
+    }
+    if (allow)
+        sts_log_warn("secret_files_allow_shared=true: secret files that other users may read are accepted (each "
+                     "is named when read)");
+    sts_secret_files_allow_shared(allow);
 }
 
 sts_issuer_t *sts_server_create_issuer(const sts_config_t *config, char *error, size_t error_size)
@@ -89,35 +102,19 @@ sts_issuer_t *sts_server_create_issuer(const sts_config_t *config, char *error, 
 struct sts_readiness_checker_s {
     sts_issuer_t *issuer;
     sts_readiness_t *readiness;
-    int interval_seconds;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    int stopping;
+    sts_ticker_t *ticker;
+    int was_ready; /* -1 before the first check; only the ticker's thread touches it */
 };
 
-static void *run_checks(void *arg)
+static void run_check(void *arg)
 {
     sts_readiness_checker_t *checker = arg;
-    int was_ready = -1;
-    pthread_mutex_lock(&checker->lock);
-    while (!checker->stopping) {
-        pthread_mutex_unlock(&checker->lock);
-        char message[STS_READINESS_MESSAGE_MAX];
-        int ready = checker->issuer->check(checker->issuer, message, sizeof(message)) == STS_STATUS_OK;
-        sts_readiness_set(checker->readiness, ready, message);
-        if (ready != was_ready)
-            ready ? sts_log_info("ready: the upstream check passed") : sts_log_warn("not ready: %s", message);
-        was_ready = ready;
-        pthread_mutex_lock(&checker->lock);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += checker->interval_seconds;
-        while (!checker->stopping && pthread_cond_timedwait(&checker->wake, &checker->lock, &until) != ETIMEDOUT)
-            ;
-    }
-    pthread_mutex_unlock(&checker->lock);
-    return NULL;
+    char message[STS_READINESS_MESSAGE_MAX];
+    int ready = checker->issuer->check(checker->issuer, message, sizeof(message)) == STS_STATUS_OK;
+    sts_readiness_set(checker->readiness, ready, message);
+    if (ready != checker->was_ready)
+        ready ? sts_log_info("ready: the upstream check passed") : sts_log_warn("not ready: %s", message);
+    checker->was_ready = ready;
 }
 
 sts_readiness_checker_t *sts_readiness_checker_start(sts_issuer_t *issuer, sts_readiness_t *readiness,
@@ -128,13 +125,10 @@ sts_readiness_checker_t *sts_readiness_checker_start(sts_issuer_t *issuer, sts_r
         sts_log_fatal("out of memory");
     checker->issuer = issuer;
     checker->readiness = readiness;
-    checker->interval_seconds = interval_seconds;
-    pthread_mutex_init(&checker->lock, NULL);
-    pthread_cond_init(&checker->wake, NULL);
+    checker->was_ready = -1;
     sts_readiness_set(readiness, 0, "the first upstream check has not finished yet");
-    if (pthread_create(&checker->thread, NULL, run_checks, checker) != 0) {
-        pthread_mutex_destroy(&checker->lock);
-        pthread_cond_destroy(&checker->wake);
+    checker->ticker = sts_ticker_start((int64_t)interval_seconds * 1000, 1, run_check, checker);
+    if (checker->ticker == NULL) {
         free(checker);
         return NULL;
     }
@@ -143,12 +137,6 @@ sts_readiness_checker_t *sts_readiness_checker_start(sts_issuer_t *issuer, sts_r
 
 void sts_readiness_checker_stop(sts_readiness_checker_t *checker)
 {
-    pthread_mutex_lock(&checker->lock);
-    checker->stopping = 1;
-    pthread_cond_signal(&checker->wake);
-    pthread_mutex_unlock(&checker->lock);
-    pthread_join(checker->thread, NULL);
-    pthread_mutex_destroy(&checker->lock);
-    pthread_cond_destroy(&checker->wake);
+    sts_ticker_stop(checker->ticker);
     free(checker);
 }

@@ -6,14 +6,22 @@
 #include "core/readiness.h"
 #include "server/config.h"
 
+/**
+ * Sets the process-wide secret-file override from secret_files_allow_shared (or its deprecated alias
+ * rgw_sts_key_file_allow_shared, warned about) and warns when it is on. Call once, before any secret file is read
+ * and before threads start.
+ */
+void sts_server_apply_secret_file_policy(const sts_config_t *config);
+
 /** Creates the issuer config->issuer names. Returns NULL with a message (no secret) in error. */
 sts_issuer_t *sts_server_create_issuer(const sts_config_t *config, char *error, size_t error_size);
 
 typedef struct sts_readiness_checker_s sts_readiness_checker_t;
 
 /**
- * Starts a thread that runs issuer->check at once and then every interval_seconds, recording each outcome in
- * readiness (which starts out not ready until the first check ends). Returns NULL if the thread cannot start.
+ * Starts a ticker thread (util/ticker.h, on the monotonic clock) that runs issuer->check at once and then every
+ * interval_seconds, recording each outcome in readiness (which starts out not ready until the first check ends).
+ * Returns NULL if the thread cannot start.
  */
 sts_readiness_checker_t *sts_readiness_checker_start(sts_issuer_t *issuer, sts_readiness_t *readiness,
                                                      int interval_seconds);

@@ -12,7 +12,7 @@
 
 #include "core/service.h"
 #include "grpc/adapter.h"
-#include "issuer/upstream_http.h"
+#include "aws/http.h"
 #include "rest/server.h"
 #include "crypto/key_file.h"
 #include "crypto/tls_credentials.h"
@@ -24,6 +24,7 @@
 #include "server/issuer_setup.h"
 #include "sts_methods.h"
 #include "util/log.h"
+#include "util/ticker.h"
 #include "util/timefmt.h"
 
 typedef struct {
@@ -31,24 +32,17 @@ typedef struct {
     int drain_ms;
 } grpc_stop_t;
 
-/* At the end of the drain budget, calls still waiting on the upstream are cut short so stsd exits in time. */
-typedef struct {
-    atomic_int done;
-    int after_ms;
-} upstream_watchdog_t;
-
-static void *abort_upstream_later(void *arg)
+/*
+ * The upstream watchdog, run by a ticker one drain budget after the drain starts: calls still waiting on the
+ * upstream are cut short so stsd exits in time. Stopping the ticker first (the drain ended) means it never runs.
+ */
+static void abort_upstream(void *arg)
 {
-    upstream_watchdog_t *watchdog = arg;
-    int64_t until = sts_time_monotonic_ns() + (int64_t)watchdog->after_ms * 1000000;
-    struct timespec tick = {0, 20 * 1000000};
-    while (!atomic_load(&watchdog->done) && sts_time_monotonic_ns() < until)
-        nanosleep(&tick, NULL);
-    if (!atomic_load(&watchdog->done)) {
-        sts_log_warn("upstream calls still running at the end of the drain; aborting them");
-        sts_upstream_http_abort_all();
-    }
-    return NULL;
+    atomic_int *aborted = arg;
+    if (atomic_exchange(aborted, 1))
+        return;
+    sts_log_warn("upstream calls still running at the end of the drain; aborting them");
+    sts_aws_http_abort_all();
 }
 
 static void *stop_grpc(void *arg)
@@ -252,9 +246,8 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     sts_log_info("received %s, draining in-flight calls", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     /* Both adapters drain at once so the whole stop fits in one timeout. */
     grpc_stop_t stop = {grpc, config->shutdown_timeout_seconds * 1000 - 500};
-    upstream_watchdog_t watchdog = {.after_ms = stop.drain_ms};
-    pthread_t watchdog_thread;
-    int watching = pthread_create(&watchdog_thread, NULL, abort_upstream_later, &watchdog) == 0;
+    atomic_int upstream_aborted = 0;
+    sts_ticker_t *watchdog = sts_ticker_start(stop.drain_ms, 0, abort_upstream, &upstream_aborted);
     pthread_t grpc_stopper;
     int stopping_grpc = pthread_create(&grpc_stopper, NULL, stop_grpc, &stop) == 0;
     if (!stopping_grpc)
@@ -262,9 +255,7 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     sts_rest_server_shutdown(rest, stop.drain_ms);
     if (stopping_grpc)
         pthread_join(grpc_stopper, NULL);
-    atomic_store(&watchdog.done, 1);
-    if (watching)
-        pthread_join(watchdog_thread, NULL);
+    sts_ticker_stop(watchdog);
     sts_log_info("stopped");
     rc = 0;
 out:
@@ -312,10 +303,11 @@ int main(int argc, char **argv)
         sts_log_level_t level = STS_LOG_INFO;
         sts_log_parse_level(config.log_level, &level);
         sts_log_set_level(level);
+        sts_server_apply_secret_file_policy(&config);
         /* libcurl's global state must exist before any thread does. */
-        sts_upstream_http_global_init();
+        sts_aws_http_global_init();
         rc = serve(&config, &stop_signals);
-        sts_upstream_http_global_cleanup();
+        sts_aws_http_global_cleanup();
         break;
     }
     }

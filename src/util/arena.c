@@ -9,6 +9,7 @@
 
 struct sts_arena_block_s {
     sts_arena_block_t *next;
+    size_t used; /* bytes handed out, wiped on dispose; for the block the cursor is in, set when it is left */
     max_align_t data[];
 };
 
@@ -19,25 +20,36 @@ void sts_arena_init(sts_arena_t *arena)
     memset(arena, 0, sizeof(*arena));
 }
 
+/* Records how much of the block the cursor is in was handed out, before the cursor leaves it or it is freed. */
+static void close_current(sts_arena_t *arena)
+{
+    if (arena->current != NULL)
+        arena->current->used = (size_t)(arena->cursor - (char *)arena->current->data);
+}
+
 void sts_arena_dispose(sts_arena_t *arena)
 {
+    close_current(arena);
     sts_arena_block_t *block = arena->head;
     while (block != NULL) {
         sts_arena_block_t *next = block->next;
+        /* Arenas hold bearer tokens, issued secret keys and session tokens: nothing of them outlives the call. */
+        explicit_bzero(block->data, block->used);
         free(block);
         block = next;
     }
     memset(arena, 0, sizeof(*arena));
 }
 
-static void *new_block(sts_arena_t *arena, size_t payload)
+static sts_arena_block_t *new_block(sts_arena_t *arena, size_t payload)
 {
     sts_arena_block_t *block = malloc(sizeof(*block) + payload);
     if (block == NULL)
         sts_log_fatal("out of memory allocating %zu bytes", payload);
     block->next = arena->head;
+    block->used = payload;
     arena->head = block;
-    return block->data;
+    return block;
 }
 
 void *sts_arena_alloc(sts_arena_t *arena, size_t size)
@@ -56,8 +68,10 @@ void *sts_arena_alloc(sts_arena_t *arena, size_t size)
     }
     /* Large requests get a block of their own so the current block keeps its free tail. */
     if (rounded > BLOCK_SIZE / 4)
-        return new_block(arena, rounded);
-    char *base = new_block(arena, BLOCK_SIZE);
+        return new_block(arena, rounded)->data;
+    close_current(arena);
+    arena->current = new_block(arena, BLOCK_SIZE);
+    char *base = (char *)arena->current->data;
     arena->cursor = base + rounded;
     arena->limit = base + BLOCK_SIZE;
     return base;

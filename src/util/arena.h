@@ -13,6 +13,7 @@ typedef struct sts_arena_block_s sts_arena_block_t;
  */
 typedef struct {
     sts_arena_block_t *head;
+    sts_arena_block_t *current; /**< the block cursor points into */
     char *cursor;
     char *limit;
     size_t allocated;
@@ -21,7 +22,10 @@ typedef struct {
 /** Prepares an empty arena; allocates nothing until first use. */
 void sts_arena_init(sts_arena_t *arena);
 
-/** Frees every block of the arena. The arena may be initialised again afterwards. */
+/**
+ * Wipes the bytes the arena handed out (they may have held secrets) and frees every block. The arena may be
+ * initialised again afterwards.
+ */
 void sts_arena_dispose(sts_arena_t *arena);
 
 /** Returns size bytes aligned for any type, valid until dispose. size 0 returns a unique valid pointer. */

@@ -15,6 +15,9 @@ void sts_buf_init(sts_buf_t *buf, size_t max)
 
 void sts_buf_dispose(sts_buf_t *buf)
 {
+    /* Buffers carry request bodies, credentials and signatures; the whole capacity may hold an earlier content. */
+    if (buf->data != NULL)
+        explicit_bzero(buf->data, buf->cap);
     free(buf->data);
     sts_buf_init(buf, buf->max);
 }
@@ -29,9 +32,15 @@ int sts_buf_append(sts_buf_t *buf, const void *data, size_t len)
             cap *= 2;
         if (cap > buf->max)
             cap = buf->max;
-        char *grown = realloc(buf->data, cap);
+        /* Not realloc: the old storage is wiped before it goes back to the allocator. */
+        char *grown = malloc(cap);
         if (grown == NULL)
             sts_log_fatal("out of memory growing a buffer to %zu bytes", cap);
+        if (buf->data != NULL) {
+            memcpy(grown, buf->data, buf->len);
+            explicit_bzero(buf->data, buf->cap);
+            free(buf->data);
+        }
         buf->data = grown;
         buf->cap = cap;
     }

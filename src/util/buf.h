@@ -18,7 +18,7 @@ typedef struct {
 /** Prepares an empty buffer that will refuse to grow past max bytes. */
 void sts_buf_init(sts_buf_t *buf, size_t max);
 
-/** Frees the storage. */
+/** Wipes and frees the storage (a buffer may have held secrets; storage given up while growing is wiped too). */
 void sts_buf_dispose(sts_buf_t *buf);
 
 /** Appends len bytes. Returns 0, or -1 (buffer unchanged) if the result would exceed the maximum. */

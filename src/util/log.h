@@ -11,13 +11,15 @@ void sts_log_set_level(sts_log_level_t level);
 int sts_log_parse_level(const char *name, sts_log_level_t *out);
 
 /**
- * Writes one line "<UTC time> <level> <message>" to stderr, atomically (one write call).
+ * Writes one line "<UTC time> <level> <message>" to stderr, atomically (one write call). Control characters in the
+ * formatted message (bytes below 0x20, and 0x7f) are written as escapes ("\n", "\r", "\t", "\x1b"), so a
+ * caller-supplied value cannot end the line and forge another. Messages are cut at 2047 bytes.
  * Thread-safe. Callers must never pass secrets or token strings.
  */
 void sts_log(sts_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /** Logs at error level and aborts. For invariants and out-of-memory only. */
-_Noreturn void sts_log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sts_log_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 #define sts_log_info(...)  sts_log(STS_LOG_INFO, __VA_ARGS__)
 #define sts_log_warn(...)  sts_log(STS_LOG_WARN, __VA_ARGS__)

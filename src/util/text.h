@@ -1,4 +1,4 @@
-/* Heap copies of strings for long-lived state; running out of memory there is fatal, as everywhere in stsd. */
+/* Heap copies of strings for long-lived state, and making untrusted text safe to show. */
 #ifndef STS_UTIL_TEXT_H
 #define STS_UTIL_TEXT_H
 #include <stddef.h>
@@ -8,5 +8,24 @@ char *sts_strdup(const char *text);
 
 /** A malloc'd copy of at most len bytes of text, NUL-terminated; NULL when text is NULL. Fatal when out of memory. */
 char *sts_strndup(const char *text, size_t len);
+
+/** Room sts_text_clean needs besides max_bytes: the "..." that marks a cut, and the NUL. */
+#define STS_TEXT_CLEAN_EXTRA 4
+
+/**
+ * Copies len bytes of text that a peer chose (an upstream's error message) into out so it can be echoed to callers
+ * and logs: each control character (below 0x20, and 0x7f) becomes a space, and text longer than max_bytes is cut at
+ * a UTF-8 character boundary and ends in "...". out_size must be at least max_bytes + STS_TEXT_CLEAN_EXTRA.
+ * Returns the length written (out is NUL-terminated). Thread-safe.
+ */
+size_t sts_text_clean(const char *text, size_t len, size_t max_bytes, char *out, size_t out_size);
+
+/**
+ * Copies url into out without the user name and password a URL may carry before its host
+ * ("https://user:pass@host/p" gives "https://host/p"), so that the URL can be logged and put in messages. Text
+ * that is not such a URL is copied unchanged. Cut to fit out_size (always NUL-terminated). Returns out.
+ * Thread-safe.
+ */
+char *sts_url_redact(const char *url, char *out, size_t out_size);
 
 #endif

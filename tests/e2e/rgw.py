@@ -26,10 +26,11 @@ def gateway(command):
 
 
 def write_creds(directory, access_key, secret_key):
-    with open(os.path.join(directory, "access_key"), "w") as f:
-        f.write(access_key + "\n")
-    with open(os.path.join(directory, "secret_key"), "w") as f:
-        f.write(secret_key)
+    """Writes the Cray-style creds files, private to stsd's user as secret files must be."""
+    for name, value in (("access_key", access_key + "\n"), ("secret_key", secret_key)):
+        with open(os.path.join(directory, name), "w") as f:
+            f.write(value)
+        os.chmod(os.path.join(directory, name), 0o600)
 
 
 def upstream_stsd(*args, secret_key=None, endpoint=None, role_arn=None, env=None):

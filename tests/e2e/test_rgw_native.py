@@ -123,10 +123,16 @@ class NativeConfiguration(unittest.TestCase):
         result = subprocess.run([STSD] + stsd.args, env=stsd.env, capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertIn(stsd.key_file + " must be private to the service user", result.stderr)
-        self.assertIn("rgw_sts_key_file_allow_shared", result.stderr)
+        self.assertIn("secret_files_allow_shared", result.stderr)
+        self.assertIn("root-equivalent", result.stderr)
         self.assertNotIn(rgw_env()["RGW_STS_KEY"], result.stderr)
+        stsd = self.start(native_stsd("--secret-files-allow-shared", "true", key_mode=0o644))
+        self.assertIn(stsd.key_file + " may be read by other users", stsd.log())
+        s3_client(rest_credentials(self, stsd)).list_buckets()
+        # The old option name keeps working, and says it is deprecated.
         stsd = self.start(native_stsd("--rgw-sts-key-file-allow-shared", "true", key_mode=0o644))
-        self.assertIn("root-equivalent", stsd.log())
+        self.assertIn("rgw_sts_key_file_allow_shared is deprecated", stsd.log())
+        self.assertIn(stsd.key_file + " may be read by other users", stsd.log())
         s3_client(rest_credentials(self, stsd)).list_buckets()
 
     def test_a_rotated_key_takes_effect_without_a_restart(self):

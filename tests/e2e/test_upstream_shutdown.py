@@ -16,6 +16,7 @@ class ShutdownWithUpstreamInFlight(unittest.TestCase):
         for name in ("access_key", "secret_key"):
             with open(os.path.join(creds, name), "w") as f:
                 f.write("test-" + name)
+            os.chmod(os.path.join(creds, name), 0o600)  # secret files must be private to stsd's user
         with socket.socket() as black_hole:  # accepts connections in the kernel backlog, never answers
             black_hole.bind(("127.0.0.1", 0))
             black_hole.listen(64)

@@ -46,6 +46,7 @@ class UpstreamTls(unittest.TestCase):
         for name, value in (("access_key", "AKIATEST"), ("secret_key", "not-a-real-secret")):
             with open(os.path.join(cls.creds, name), "w") as f:
                 f.write(value)
+            os.chmod(os.path.join(cls.creds, name), 0o600)  # secret files must be private to stsd's user
 
     @classmethod
     def tearDownClass(cls):

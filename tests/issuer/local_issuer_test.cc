@@ -11,7 +11,6 @@ extern "C" {
 #include "core/call.h"
 #include "core/service.h"
 #include "issuer/local_issuer.h"
-#include "issuer/sealing_key.h"
 }
 
 namespace
@@ -40,40 +39,78 @@ std::string read_file(const std::string &path)
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+/* Issues with one issuer and verifies with the other: VALID exactly when both hold the same sealing key. */
+sts_verify_reason_t cross_verify(sts_issuer_t *from, sts_issuer_t *to)
+{
+    sts_service_t service;
+    sts_service_defaults(&service, nullptr);
+    sts_method_t method{};
+    method.name = "Test";
+    sts_call_t call;
+    sts_call_init(&call, &service, &method);
+    sts_issue_params_t params{nullptr, 900, nullptr};
+    sts_issued_credentials_t issued{};
+    EXPECT_EQ(from->issue(from, &call, &params, &issued), STS_STATUS_OK);
+    sts_verify_result_t result{};
+    EXPECT_EQ(to->verify(to, &call, issued.access_key_id, issued.session_token, &result), STS_STATUS_OK);
+    sts_call_dispose(&call);
+    return result.reason;
+}
+
 TEST(SealingKey, GeneratedWithMode0600AndReused)
 {
     TempDir dir;
-    uint8_t first[STS_AEAD_KEY_BYTES], second[STS_AEAD_KEY_BYTES];
-    char error[256];
-    ASSERT_EQ(sts_sealing_key_load(nullptr, dir.path.c_str(), first, error, sizeof(error)), 0) << error;
+    char error[512];
+    sts_issuer_t *first = sts_local_issuer_create(nullptr, dir.path.c_str(), error, sizeof(error));
+    ASSERT_NE(first, nullptr) << error;
     struct stat st;
     ASSERT_EQ(stat((dir.path + "/session.key").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     std::string text = read_file(dir.path + "/session.key");
     EXPECT_TRUE(std::regex_match(text, std::regex("[0-9a-f]{64}\\s*"))) << text;
-    ASSERT_EQ(sts_sealing_key_load(nullptr, dir.path.c_str(), second, error, sizeof(error)), 0) << error;
-    EXPECT_EQ(memcmp(first, second, sizeof(first)), 0);
+    sts_issuer_t *second = sts_local_issuer_create(nullptr, dir.path.c_str(), error, sizeof(error));
+    ASSERT_NE(second, nullptr) << error;
+    EXPECT_EQ(cross_verify(first, second), STS_VERIFY_VALID);
+    EXPECT_EQ(read_file(dir.path + "/session.key"), text);
+    first->destroy(first);
+    second->destroy(second);
 }
 
 TEST(SealingKey, BadFilesAreErrorsThatNameTheFileNotTheContent)
 {
     TempDir dir;
     std::string path = dir.path + "/my.key";
-    uint8_t key[STS_AEAD_KEY_BYTES];
-    char error[256];
+    char error[512];
     for (const char *content : {"abc\n", "zz00000000000000000000000000000000000000000000000000000000000000",
                                 "0000000000000000000000000000000000000000000000000000000000000000ff"}) {
         std::ofstream(path) << content;
-        EXPECT_EQ(sts_sealing_key_load(path.c_str(), dir.path.c_str(), key, error, sizeof(error)), -1) << content;
+        chmod(path.c_str(), 0600);
+        EXPECT_EQ(sts_local_issuer_create(path.c_str(), dir.path.c_str(), error, sizeof(error)), nullptr) << content;
         EXPECT_NE(std::string(error).find(path), std::string::npos) << error;
         EXPECT_EQ(std::string(error).find(content), std::string::npos) << error;
     }
-    EXPECT_EQ(sts_sealing_key_load((dir.path + "/missing.key").c_str(), dir.path.c_str(), key, error, sizeof(error)),
-              -1);
+    EXPECT_EQ(sts_local_issuer_create((dir.path + "/missing.key").c_str(), dir.path.c_str(), error, sizeof(error)),
+              nullptr);
     std::ofstream(path) << "  00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF \n";
-    EXPECT_EQ(sts_sealing_key_load(path.c_str(), dir.path.c_str(), key, error, sizeof(error)), 0) << error;
-    EXPECT_EQ(key[1], 0x11);
-    EXPECT_EQ(key[31], 0xff);
+    sts_issuer_t *issuer = sts_local_issuer_create(path.c_str(), dir.path.c_str(), error, sizeof(error));
+    ASSERT_NE(issuer, nullptr) << error;
+    issuer->destroy(issuer);
+}
+
+TEST(SealingKey, AKeyFileOthersMayReadIsRefused)
+{
+    TempDir dir;
+    std::string path = dir.path + "/my.key";
+    std::ofstream(path) << "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+    chmod(path.c_str(), 0644);
+    char error[512];
+    EXPECT_EQ(sts_local_issuer_create(path.c_str(), dir.path.c_str(), error, sizeof(error)), nullptr);
+    EXPECT_NE(std::string(error).find("the session key file " + path + " must be private"), std::string::npos) << error;
+    EXPECT_EQ(std::string(error).find("00112233"), std::string::npos) << error;
+    chmod(path.c_str(), 0600);
+    sts_issuer_t *issuer = sts_local_issuer_create(path.c_str(), dir.path.c_str(), error, sizeof(error));
+    ASSERT_NE(issuer, nullptr) << error;
+    issuer->destroy(issuer);
 }
 
 class LocalIssuer : public ::testing::Test

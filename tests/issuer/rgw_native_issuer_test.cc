@@ -10,8 +10,8 @@
 extern "C" {
 #include "core/call.h"
 #include "core/service.h"
+#include "crypto/secret_file.h"
 #include "issuer/rgw_native_issuer.h"
-#include "issuer/rgw_role.h"
 #include "issuer/rgw_token.h"
 }
 
@@ -57,11 +57,10 @@ class RgwNativeIssuer : public ::testing::Test
         std::ofstream(key_path) << text << "\n";
         chmod(key_path.c_str(), mode);
     }
-    sts_issuer_t *create(int32_t max_duration = 43200, int allow_shared = 0, const char *user = "sts-tester")
+    sts_issuer_t *create(int32_t max_duration = 43200, const char *user = "sts-tester")
     {
         sts_rgw_native_settings_t settings{};
         settings.key_file = key_path.c_str();
-        settings.allow_shared_key_file = allow_shared;
         settings.user = user;
         settings.role_id = role_id;
         settings.max_duration_seconds = max_duration;
@@ -92,7 +91,7 @@ class RgwNativeIssuer : public ::testing::Test
 
 TEST_F(RgwNativeIssuer, MintsTheTokenRgwWouldMint)
 {
-    issuer = create(43200, 0, "tenant1$alice");
+    issuer = create(43200, "tenant1$alice");
     ASSERT_NE(issuer, nullptr) << error;
     EXPECT_EQ(issuer->blocking, 0);
     sts_issued_credentials_t out{};
@@ -171,9 +170,12 @@ TEST_F(RgwNativeIssuer, KeyFileMustBePrivateUnlessOverridden)
     EXPECT_EQ(create(), nullptr);
     EXPECT_NE(std::string(error).find(key_path), std::string::npos) << error;
     EXPECT_NE(std::string(error).find("must be private"), std::string::npos) << error;
-    EXPECT_NE(std::string(error).find("rgw_sts_key_file_allow_shared"), std::string::npos) << error;
+    EXPECT_NE(std::string(error).find("secret_files_allow_shared"), std::string::npos) << error;
+    EXPECT_NE(std::string(error).find("root-equivalent"), std::string::npos) << error;
     EXPECT_EQ(std::string(error).find("abcdefgh"), std::string::npos) << error;
-    issuer = create(43200, 1);
+    sts_secret_files_allow_shared(1);
+    issuer = create();
+    sts_secret_files_allow_shared(0);
     EXPECT_NE(issuer, nullptr) << error;
 }
 
@@ -190,7 +192,7 @@ TEST_F(RgwNativeIssuer, BadKeyFilesAreErrorsNamingTheFileNotTheKey)
 
 TEST_F(RgwNativeIssuer, NeedsAUserAndARoleIdOrAWayToLookItUp)
 {
-    EXPECT_EQ(create(43200, 0, ""), nullptr);
+    EXPECT_EQ(create(43200, ""), nullptr);
     EXPECT_NE(std::string(error).find("rgw_user"), std::string::npos) << error;
     sts_rgw_native_settings_t settings{};
     settings.key_file = key_path.c_str();
@@ -219,17 +221,6 @@ TEST_F(RgwNativeIssuer, RotatedKeyFileIsPickedUpByTheBackgroundCheck)
     EXPECT_EQ(issuer->check(issuer, message, sizeof(message)), STS_STATUS_OK) << message;
     ASSERT_EQ(issue(900, nullptr, nullptr, &out), STS_STATUS_OK);
     EXPECT_TRUE(open(out.session_token, rotated, &f));
-}
-
-TEST(RgwRole, NameFromArn)
-{
-    char name[64];
-    ASSERT_EQ(sts_rgw_role_name("arn:aws:iam:::role/sts-s3-access", name, sizeof(name)), 0);
-    EXPECT_STREQ(name, "sts-s3-access");
-    ASSERT_EQ(sts_rgw_role_name("arn:aws:iam::tenant1:role/path/to/reader", name, sizeof(name)), 0);
-    EXPECT_STREQ(name, "reader");
-    for (const char *bad : {"", "sts-s3-access", "arn:aws:iam:::user/bob", "arn:aws:iam:::role/", "arn:aws:s3:::b"})
-        EXPECT_EQ(sts_rgw_role_name(bad, name, sizeof(name)), -1) << bad;
 }
 
 } // namespace

@@ -117,6 +117,7 @@ RGW_UID=$uid
 RGW_DIR=$dir
 RGW_STS_KEY=$sts_key
 ENV
+  chmod 600 "$dir/rgw.env" # it holds the test user's secret and the sts key
   start_gateway
 
   admin user create --uid="$uid" --display-name="sts tests" --access-key="$access_key" --secret="$secret" >/dev/null

@@ -4,11 +4,14 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
 extern "C" {
+#include "crypto/secret_file.h"
 #include "server/config.h"
+#include "server/issuer_setup.h"
 }
 
 namespace
@@ -476,6 +479,61 @@ TEST_F(ConfigTest, PrintsEffectiveConfigurationAsYaml)
     EXPECT_NE(printed.find("rest_threads: 2\n"), std::string::npos) << printed;
     EXPECT_NE(printed.find("endpoint_url: \"http://s3:\\\"x\\\"\"\n"), std::string::npos) << printed;
     EXPECT_NE(printed.find("# session_key_file: (unset)\n"), std::string::npos) << printed;
+}
+
+TEST_F(ConfigTest, PrintedUrlsLeaveOutUserAndPassword)
+{
+    ASSERT_EQ(load({"--issuer", "sts", "--sts-endpoint-url", "https://user:hunter2@rgw.example:8443/", "--creds-path",
+                    "/conf/creds", "--role-arn", "arn:aws:iam:::role/r"}),
+              0)
+        << error;
+    char *text = nullptr;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    sts_config_print(&config, out);
+    fclose(out);
+    std::string printed(text, size);
+    free(text);
+    EXPECT_NE(printed.find("sts_endpoint_url: \"https://rgw.example:8443/\"\n"), std::string::npos) << printed;
+    EXPECT_EQ(printed.find("hunter2"), std::string::npos) << printed;
+}
+
+/* Whether a file that others may read is accepted now, by the secret-file reader itself. */
+bool shared_file_accepted(const std::string &dir)
+{
+    std::string path = dir + "/shared.key";
+    std::ofstream(path) << "s3cr3t\n";
+    chmod(path.c_str(), 0644);
+    char value[STS_SECRET_FILE_MAX], error[512];
+    int rc = sts_secret_file_read(path.c_str(), nullptr, value, nullptr, error, sizeof(error));
+    std::remove(path.c_str());
+    return rc == 0;
+}
+
+TEST_F(ConfigTest, SecretFilesAllowSharedAndItsDeprecatedAlias)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_STREQ(config.secret_files_allow_shared, "false");
+    sts_server_apply_secret_file_policy(&config);
+    EXPECT_FALSE(shared_file_accepted(dir));
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({}, {"STS_SECRET_FILES_ALLOW_SHARED=true"}), 0) << error;
+    EXPECT_STREQ(config.secret_files_allow_shared, "true");
+    sts_server_apply_secret_file_policy(&config);
+    EXPECT_TRUE(shared_file_accepted(dir));
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({"--rgw-sts-key-file-allow-shared", "true"}), 0) << error; /* the old name keeps working */
+    sts_server_apply_secret_file_policy(&config);
+    EXPECT_TRUE(shared_file_accepted(dir));
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({"--config", write_yaml("secret_files_allow_shared: false\n")}), 0) << error;
+    sts_server_apply_secret_file_policy(&config);
+    EXPECT_FALSE(shared_file_accepted(dir));
+    EXPECT_EQ(load({"--secret-files-allow-shared", "yes"}), -1);
+    EXPECT_STREQ(error, "--secret-files-allow-shared: expected 'true' or 'false', got 'yes'");
 }
 
 } // namespace

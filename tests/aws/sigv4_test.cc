@@ -3,7 +3,7 @@
 #include <string>
 
 extern "C" {
-#include "crypto/sigv4.h"
+#include "aws/sigv4.h"
 }
 
 namespace
@@ -16,17 +16,17 @@ struct Signed {
     std::string authorization, canonical_request, string_to_sign;
 };
 
-Signed sign(const sts_sigv4_request_t &request)
+Signed sign(const sts_aws_sigv4_request_t &request)
 {
     sts_buf_t canonical, to_sign;
     sts_buf_init(&canonical, 1 << 16);
     sts_buf_init(&to_sign, 1 << 16);
-    sts_sigv4_trace_t trace = {&canonical, &to_sign};
+    sts_aws_sigv4_trace_t trace = {&canonical, &to_sign};
     char authorization[512];
     Signed out;
-    EXPECT_EQ(
-        sts_sigv4_authorization(&request, example_key_id, example_secret, authorization, sizeof(authorization), &trace),
-        0);
+    EXPECT_EQ(sts_aws_sigv4_authorization(&request, example_key_id, example_secret, authorization,
+                                          sizeof(authorization), &trace),
+              0);
     out.authorization = authorization;
     out.canonical_request.assign(canonical.data, canonical.len);
     out.string_to_sign.assign(to_sign.data, to_sign.len);
@@ -38,8 +38,8 @@ Signed sign(const sts_sigv4_request_t &request)
 /* The "get-vanilla" case of the AWS SigV4 test suite. */
 TEST(SigV4, GetVanilla)
 {
-    sts_sigv4_header_t headers[] = {{"x-amz-date", "20150830T123600Z"}, {"host", "example.amazonaws.com"}};
-    sts_sigv4_request_t request = {"GET", "/", "", headers, 2, "", 0, "20150830T123600Z", "us-east-1", "service"};
+    sts_aws_sigv4_header_t headers[] = {{"x-amz-date", "20150830T123600Z"}, {"host", "example.amazonaws.com"}};
+    sts_aws_sigv4_request_t request = {"GET", "/", "", headers, 2, "", 0, "20150830T123600Z", "us-east-1", "service"};
     Signed s = sign(request);
     EXPECT_EQ(s.canonical_request, "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
                                    "host;x-amz-date\n"
@@ -54,10 +54,10 @@ TEST(SigV4, GetVanilla)
 /* The IAM ListUsers example from the AWS "complete signing process" documentation. */
 TEST(SigV4, IamListUsersExample)
 {
-    sts_sigv4_header_t headers[] = {{"content-type", "application/x-www-form-urlencoded; charset=utf-8"},
-                                    {"host", "iam.amazonaws.com"},
-                                    {"x-amz-date", "20150830T123600Z"}};
-    sts_sigv4_request_t request = {
+    sts_aws_sigv4_header_t headers[] = {{"content-type", "application/x-www-form-urlencoded; charset=utf-8"},
+                                        {"host", "iam.amazonaws.com"},
+                                        {"x-amz-date", "20150830T123600Z"}};
+    sts_aws_sigv4_request_t request = {
         "GET", "/", "Action=ListUsers&Version=2010-05-08", headers, 3, "", 0, "20150830T123600Z", "us-east-1", "iam"};
     Signed s = sign(request);
     EXPECT_EQ(s.string_to_sign, "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n"
@@ -69,27 +69,27 @@ TEST(SigV4, IamListUsersExample)
 
 TEST(SigV4, HeaderValuesAreTrimmedAndSecretNeverPrinted)
 {
-    sts_sigv4_header_t headers[] = {
+    sts_aws_sigv4_header_t headers[] = {
         {"host", "  example.amazonaws.com  "}, {"my-header", "a   b  c"}, {"x-amz-date", "20150830T123600Z"}};
-    sts_sigv4_request_t request = {"POST", "", "", headers, 3, "Action=x", 8, "20150830T123600Z", "r", "sts"};
+    sts_aws_sigv4_request_t request = {"POST", "", "", headers, 3, "Action=x", 8, "20150830T123600Z", "r", "sts"};
     Signed s = sign(request);
     EXPECT_NE(s.canonical_request.find("POST\n/\n\nhost:example.amazonaws.com\nmy-header:a b c\n"), std::string::npos)
         << s.canonical_request;
     EXPECT_EQ(s.authorization.find(example_secret), std::string::npos);
     EXPECT_EQ(s.canonical_request.find(example_secret), std::string::npos);
     char small[20];
-    EXPECT_EQ(sts_sigv4_authorization(&request, example_key_id, example_secret, small, sizeof(small), nullptr), -1);
+    EXPECT_EQ(sts_aws_sigv4_authorization(&request, example_key_id, example_secret, small, sizeof(small), nullptr), -1);
 }
 
 TEST(SigV4, UriEncoding)
 {
     sts_buf_t out;
     sts_buf_init(&out, 256);
-    ASSERT_EQ(sts_sigv4_uri_encode(&out, "arn:aws:iam:::role/S3 Access+~ü"), 0);
+    ASSERT_EQ(sts_aws_sigv4_uri_encode(&out, "arn:aws:iam:::role/S3 Access+~ü"), 0);
     EXPECT_EQ(std::string(out.data, out.len), "arn%3Aaws%3Aiam%3A%3A%3Arole%2FS3%20Access%2B~%C3%BC");
     sts_buf_dispose(&out);
     char date[17];
-    sts_sigv4_amz_date(1440938160, date);
+    sts_aws_sigv4_amz_date(1440938160, date);
     EXPECT_STREQ(date, "20150830T123600Z");
 }
 

@@ -1,4 +1,4 @@
-#include "crypto/sigv4.h"
+#include "aws/sigv4.h"
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
@@ -27,7 +27,7 @@ static void hmac(const void *key, size_t key_len, const char *data, size_t data_
 
 static int compare_headers(const void *a, const void *b)
 {
-    return strcmp(((const sts_sigv4_header_t *)a)->name, ((const sts_sigv4_header_t *)b)->name);
+    return strcmp(((const sts_aws_sigv4_header_t *)a)->name, ((const sts_aws_sigv4_header_t *)b)->name);
 }
 
 /* The value with leading and trailing blanks removed and runs of inner spaces squeezed to one. */
@@ -50,8 +50,8 @@ static int append_trimmed(sts_buf_t *out, const char *value)
     return rc;
 }
 
-static int canonical_request(const sts_sigv4_request_t *request, const sts_sigv4_header_t *sorted, sts_buf_t *out,
-                             sts_buf_t *signed_headers)
+static int canonical_request(const sts_aws_sigv4_request_t *request, const sts_aws_sigv4_header_t *sorted,
+                             sts_buf_t *out, sts_buf_t *signed_headers)
 {
     unsigned char digest[SHA256_BYTES];
     char payload_hash[2 * SHA256_BYTES + 1];
@@ -71,12 +71,13 @@ static int canonical_request(const sts_sigv4_request_t *request, const sts_sigv4
     return rc;
 }
 
-int sts_sigv4_authorization(const sts_sigv4_request_t *request, const char *access_key_id,
-                            const char *secret_access_key, char *out, size_t out_size, const sts_sigv4_trace_t *trace)
+int sts_aws_sigv4_authorization(const sts_aws_sigv4_request_t *request, const char *access_key_id,
+                                const char *secret_access_key, char *out, size_t out_size,
+                                const sts_aws_sigv4_trace_t *trace)
 {
-    if (request->header_count > STS_SIGV4_MAX_HEADERS || strlen(request->amz_date) != 16)
+    if (request->header_count > STS_AWS_SIGV4_MAX_HEADERS || strlen(request->amz_date) != 16)
         return -1;
-    sts_sigv4_header_t sorted[STS_SIGV4_MAX_HEADERS];
+    sts_aws_sigv4_header_t sorted[STS_AWS_SIGV4_MAX_HEADERS];
     memcpy(sorted, request->headers, request->header_count * sizeof(*sorted));
     qsort(sorted, request->header_count, sizeof(*sorted), compare_headers);
 
@@ -129,7 +130,7 @@ int sts_sigv4_authorization(const sts_sigv4_request_t *request, const char *acce
     return rc != 0 ? -1 : 0;
 }
 
-int sts_sigv4_uri_encode(sts_buf_t *out, const char *value)
+int sts_aws_sigv4_uri_encode(sts_buf_t *out, const char *value)
 {
     static const char digits[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)value; *p != '\0'; p++) {
@@ -142,7 +143,7 @@ int sts_sigv4_uri_encode(sts_buf_t *out, const char *value)
     return 0;
 }
 
-void sts_sigv4_amz_date(long long t, char out[17])
+void sts_aws_sigv4_amz_date(long long t, char out[17])
 {
     time_t seconds = (time_t)t;
     struct tm tm;

@@ -1,4 +1,4 @@
-#include "issuer/session_name.h"
+#include "aws/session_name.h"
 #include <string.h>
 #include "crypto/random.h"
 
@@ -12,7 +12,7 @@ static int allowed(char c)
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("_=,.@-", c) != NULL;
 }
 
-void sts_session_name(const char *caller, char out[STS_SESSION_NAME_MAX])
+void sts_aws_session_name(const char *caller, char out[STS_AWS_SESSION_NAME_MAX])
 {
     size_t n = 0;
     if (caller == NULL || caller[0] == '\0') {
@@ -21,7 +21,7 @@ void sts_session_name(const char *caller, char out[STS_SESSION_NAME_MAX])
         out[4 + ANONYMOUS_CHARS] = '\0';
         return;
     }
-    const size_t room = STS_SESSION_NAME_MAX - 1 - 1 - SUFFIX_CHARS;
+    const size_t room = STS_AWS_SESSION_NAME_MAX - 1 - 1 - SUFFIX_CHARS;
     for (const char *p = caller; *p != '\0' && n < room; p++)
         out[n++] = allowed(*p) ? *p : '_';
     out[n++] = '-';

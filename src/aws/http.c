@@ -1,12 +1,12 @@
-#include "issuer/upstream_http.h"
+#include "aws/http.h"
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "aws/sigv4.h"
 #include "crypto/random.h"
-#include "crypto/sigv4.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -24,13 +24,13 @@ static void make_key(void)
     pthread_key_create(&handle_key, free_handle);
 }
 
-void sts_upstream_http_global_init(void)
+void sts_aws_http_global_init(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_once(&handle_once, make_key);
 }
 
-void sts_upstream_http_global_cleanup(void)
+void sts_aws_http_global_cleanup(void)
 {
     /* The calling thread's handle; workers' handles go with their threads. */
     CURL *handle = pthread_getspecific(handle_key);
@@ -54,7 +54,7 @@ static CURL *thread_handle(void)
     return handle;
 }
 
-void sts_upstream_http_abort_all(void)
+void sts_aws_http_abort_all(void)
 {
     atomic_store(&aborting, 1);
 }
@@ -71,18 +71,18 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
     return sts_buf_append(user, data, size * count) == 0 ? size * count : 0;
 }
 
-static struct curl_slist *signed_headers(const sts_upstream_endpoint_t *endpoint, const char *service,
+static struct curl_slist *signed_headers(const sts_aws_endpoint_t *endpoint, const char *service,
                                          const char *access_key, const char *secret_key, const char *form)
 {
     char amz_date[17];
-    sts_sigv4_amz_date((long long)time(NULL), amz_date);
+    sts_aws_sigv4_amz_date((long long)time(NULL), amz_date);
     static const char content_type[] = "application/x-www-form-urlencoded; charset=utf-8";
-    sts_sigv4_header_t headers[] = {
+    sts_aws_sigv4_header_t headers[] = {
         {"content-type", content_type}, {"host", endpoint->host_header}, {"x-amz-date", amz_date}};
-    sts_sigv4_request_t request = {"POST", endpoint->path, "",       headers,          3,
-                                   form,   strlen(form),   amz_date, endpoint->region, service};
+    sts_aws_sigv4_request_t request = {"POST", endpoint->path, "",       headers,          3,
+                                       form,   strlen(form),   amz_date, endpoint->region, service};
     char authorization[512], line[768];
-    if (sts_sigv4_authorization(&request, access_key, secret_key, authorization, sizeof(authorization), NULL) != 0)
+    if (sts_aws_sigv4_authorization(&request, access_key, secret_key, authorization, sizeof(authorization), NULL) != 0)
         return NULL;
     struct curl_slist *list = NULL;
     snprintf(line, sizeof(line), "Content-Type: %s", content_type);
@@ -98,7 +98,7 @@ static struct curl_slist *signed_headers(const sts_upstream_endpoint_t *endpoint
 }
 
 /* Milliseconds this attempt may take: the endpoint's timeout, cut by the caller's deadline. */
-static long attempt_budget(const sts_upstream_endpoint_t *endpoint, int64_t deadline_ns, int *deadline_binds)
+static long attempt_budget(const sts_aws_endpoint_t *endpoint, int64_t deadline_ns, int *deadline_binds)
 {
     *deadline_binds = 0;
     if (deadline_ns == 0)
@@ -111,7 +111,7 @@ static long attempt_budget(const sts_upstream_endpoint_t *endpoint, int64_t dead
     return endpoint->timeout_ms;
 }
 
-static CURLcode attempt(const sts_upstream_endpoint_t *endpoint, struct curl_slist *headers, const char *form,
+static CURLcode attempt(const sts_aws_endpoint_t *endpoint, struct curl_slist *headers, const char *form,
                         long budget_ms, sts_buf_t *response, long *http_status, char *cause, size_t cause_size)
 {
     CURL *handle = thread_handle();
@@ -151,21 +151,21 @@ static void pause_before_retry(void)
     nanosleep(&pause, NULL);
 }
 
-void sts_upstream_post(const sts_upstream_endpoint_t *endpoint, const char *service, const char *access_key,
+void sts_aws_http_post(const sts_aws_endpoint_t *endpoint, const char *service, const char *access_key,
                        const char *secret_key, const char *form, int64_t deadline_ns, sts_buf_t *response,
-                       sts_upstream_result_t *result)
+                       sts_aws_http_result_t *result)
 {
     memset(result, 0, sizeof(*result));
     for (int try = 0; try < 2; try++) {
         if (atomic_load(&aborting)) {
-            result->outcome = STS_UPSTREAM_UNREACHABLE;
+            result->outcome = STS_AWS_UNREACHABLE;
             snprintf(result->cause, sizeof(result->cause), "stsd is shutting down");
             return;
         }
         int deadline_binds = 0;
         long budget = attempt_budget(endpoint, deadline_ns, &deadline_binds);
         if (budget <= 0) {
-            result->outcome = STS_UPSTREAM_DEADLINE;
+            result->outcome = STS_AWS_DEADLINE;
             snprintf(result->cause, sizeof(result->cause), "the caller's deadline ran out");
             return;
         }
@@ -176,26 +176,26 @@ void sts_upstream_post(const sts_upstream_endpoint_t *endpoint, const char *serv
         curl_slist_free_all(headers);
         switch (rc) {
         case CURLE_OK:
-            result->outcome = STS_UPSTREAM_ANSWERED;
+            result->outcome = STS_AWS_ANSWERED;
             return;
         case CURLE_OPERATION_TIMEDOUT:
-            result->outcome = deadline_binds ? STS_UPSTREAM_DEADLINE : STS_UPSTREAM_TIMED_OUT;
+            result->outcome = deadline_binds ? STS_AWS_DEADLINE : STS_AWS_TIMED_OUT;
             return;
         case CURLE_ABORTED_BY_CALLBACK:
-            result->outcome = STS_UPSTREAM_UNREACHABLE;
+            result->outcome = STS_AWS_UNREACHABLE;
             snprintf(result->cause, sizeof(result->cause), "stsd is shutting down");
             return;
         case CURLE_WRITE_ERROR:
-            result->outcome = STS_UPSTREAM_TOO_LARGE;
+            result->outcome = STS_AWS_TOO_LARGE;
             return;
         case CURLE_COULDNT_CONNECT:
         case CURLE_COULDNT_RESOLVE_HOST:
-            result->outcome = STS_UPSTREAM_UNREACHABLE;
+            result->outcome = STS_AWS_UNREACHABLE;
             if (try == 0)
                 pause_before_retry();
             break;
         default:
-            result->outcome = STS_UPSTREAM_UNREACHABLE;
+            result->outcome = STS_AWS_UNREACHABLE;
             return;
         }
     }

@@ -1,11 +1,9 @@
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <string>
 
 extern "C" {
-#include "issuer/session_name.h"
-#include "issuer/sts_response.h"
+#include "aws/response.h"
 }
 
 namespace
@@ -15,7 +13,7 @@ class StsResponse : public ::testing::Test
 {
   protected:
     sts_arena_t arena;
-    sts_response_t response;
+    sts_aws_response_t response;
     const char *error = nullptr;
     void SetUp() override
     {
@@ -28,7 +26,7 @@ class StsResponse : public ::testing::Test
     int parse(const std::string &xml)
     {
         error = nullptr;
-        return sts_response_parse(xml.data(), xml.size(), &response, &arena, &error);
+        return sts_aws_response_parse(xml.data(), xml.size(), &response, &arena, &error);
     }
 };
 
@@ -108,32 +106,18 @@ TEST_F(StsResponse, MalformedAndHostileXml)
     EXPECT_EQ(parse(std::string(70000, ' ')), -1);
 }
 
-TEST(SessionName, SanitisedCallerWithSuffix)
+TEST_F(StsResponse, ErrorTextIsMadeSafeToEcho)
 {
-    char name[STS_SESSION_NAME_MAX];
-    sts_session_name("alice@example.com", name);
-    EXPECT_TRUE(std::regex_match(name, std::regex("alice@example\\.com-[a-z0-9]{6}"))) << name;
-    sts_session_name("Bob Smith/ops ü", name);
-    EXPECT_TRUE(std::regex_match(name, std::regex("Bob_Smith_ops___-[a-z0-9]{6}"))) << name;
-    std::string long_name(200, 'x');
-    sts_session_name(long_name.c_str(), name);
-    EXPECT_EQ(strlen(name), 64u);
-    EXPECT_TRUE(std::regex_match(name, std::regex("x{57}-[a-z0-9]{6}"))) << name;
-    char other[STS_SESSION_NAME_MAX];
-    sts_session_name("alice", name);
-    sts_session_name("alice", other);
-    EXPECT_STRNE(name, other);
-}
-
-TEST(SessionName, AnonymousCallers)
-{
-    char name[STS_SESSION_NAME_MAX];
-    for (const char *caller : {static_cast<const char *>(nullptr), ""}) {
-        sts_session_name(caller, name);
-        EXPECT_TRUE(std::regex_match(name, std::regex("sts-[a-z0-9]{12}"))) << name;
-    }
-    sts_session_name("a", name); /* a one-character name still makes at least 2 characters */
-    EXPECT_TRUE(std::regex_match(name, std::regex("a-[a-z0-9]{6}"))) << name;
+    /* A hostile peer's message: line breaks, a tab and DEL (XML allows no other controls), then 10 KiB. */
+    std::string message = "denied&#13;&#10;2026-01-01T00:00:00Z info forged\t\x7f[2J" + std::string(10240, 'm');
+    ASSERT_EQ(parse("<Error><Code>Bad&#10;Code</Code><Message>" + message + "</Message></Error>"), 0);
+    EXPECT_STREQ(response.error_code, "Bad Code");
+    std::string got = response.error_message;
+    EXPECT_LE(got.size(), static_cast<size_t>(STS_AWS_ERROR_TEXT_MAX + 3));
+    EXPECT_EQ(got.substr(0, 47), "denied  2026-01-01T00:00:00Z info forged  [2Jmm");
+    EXPECT_EQ(got.substr(got.size() - 3), "...");
+    for (char c : got)
+        EXPECT_FALSE((c >= 0 && c < 0x20) || c == 0x7f) << got;
 }
 
 } // namespace

@@ -1,10 +1,10 @@
-#include "issuer/rgw_role.h"
+#include "aws/role.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "crypto/sigv4.h"
+#include "aws/sigv4.h"
 
-int sts_rgw_role_name(const char *arn, char *out, size_t out_size)
+int sts_aws_role_name(const char *arn, char *out, size_t out_size)
 {
     static const char prefix[] = "arn:aws:iam:";
     if (strncmp(arn, prefix, sizeof(prefix) - 1) != 0)
@@ -22,14 +22,14 @@ int sts_rgw_role_name(const char *arn, char *out, size_t out_size)
     return 0;
 }
 
-static void describe(sts_rgw_role_t *out, const char *role_arn, const sts_upstream_reply_t *reply, const char *url)
+static void describe(sts_aws_role_t *out, const char *role_arn, const sts_aws_reply_t *reply, const char *url)
 {
-    const sts_response_t *r = &reply->response;
+    const sts_aws_response_t *r = &reply->response;
     const char *code = r->error_code != NULL && r->error_code[0] != '\0' ? r->error_code : "no error code";
-    if (reply->status != STS_STATUS_OK) {
+    if (reply->outcome != STS_AWS_ANSWERED) {
         snprintf(out->message, sizeof(out->message), "cannot look up role %.200s: %.500s", role_arn, reply->message);
     } else if (reply->http_status == 404 || strcmp(code, "NoSuchEntity") == 0) {
-        out->state = STS_RGW_ROLE_MISSING;
+        out->state = STS_AWS_ROLE_MISSING;
         snprintf(out->message, sizeof(out->message), "role %s does not exist at %s (GetRole: %ld %s)", role_arn, url,
                  reply->http_status, code);
     } else if (reply->http_status != 200) {
@@ -37,23 +37,23 @@ static void describe(sts_rgw_role_t *out, const char *role_arn, const sts_upstre
                  "GetRole for %s at %s was refused (%ld %s): the configured keys need the IAM 'roles' read "
                  "capability",
                  role_arn, url, reply->http_status, code);
-    } else if (r->role_id == NULL || r->role_id[0] == '\0' || strlen(r->role_id) >= STS_RGW_ROLE_ID_MAX) {
+    } else if (r->role_id == NULL || r->role_id[0] == '\0' || strlen(r->role_id) >= STS_AWS_ROLE_ID_MAX) {
         snprintf(out->message, sizeof(out->message), "GetRole for %s at %s answered without a usable RoleId", role_arn,
                  url);
     } else {
-        out->state = STS_RGW_ROLE_FOUND;
+        out->state = STS_AWS_ROLE_FOUND;
         memcpy(out->id, r->role_id, strlen(r->role_id) + 1);
         long max = r->max_session_duration != NULL ? strtol(r->max_session_duration, NULL, 10) : 0;
         out->max_session_seconds = max > 0 && max <= INT32_MAX ? (int32_t)max : 0;
     }
 }
 
-void sts_rgw_role_get(sts_upstream_client_t *client, const char *role_arn, sts_rgw_role_t *out)
+void sts_aws_role_get(sts_aws_client_t *client, const char *role_arn, sts_aws_role_t *out)
 {
     memset(out, 0, sizeof(*out));
-    out->state = STS_RGW_ROLE_UNKNOWN;
+    out->state = STS_AWS_ROLE_UNKNOWN;
     char name[256];
-    if (sts_rgw_role_name(role_arn, name, sizeof(name)) != 0) {
+    if (sts_aws_role_name(role_arn, name, sizeof(name)) != 0) {
         snprintf(out->message, sizeof(out->message), "'%.200s' is not an IAM role ARN (arn:aws:iam::…:role/NAME)",
                  role_arn);
         return;
@@ -61,13 +61,13 @@ void sts_rgw_role_get(sts_upstream_client_t *client, const char *role_arn, sts_r
     sts_buf_t form;
     sts_buf_init(&form, 1024);
     int rc = sts_buf_append_str(&form, "Action=GetRole&Version=2010-05-08&RoleName=");
-    rc |= sts_sigv4_uri_encode(&form, name) | sts_buf_append(&form, "", 1);
+    rc |= sts_aws_sigv4_uri_encode(&form, name) | sts_buf_append(&form, "", 1);
     sts_arena_t arena;
     sts_arena_init(&arena);
-    sts_upstream_reply_t *reply = sts_arena_calloc(&arena, sizeof(*reply));
+    sts_aws_reply_t *reply = sts_arena_calloc(&arena, sizeof(*reply));
     if (rc == 0) {
-        sts_upstream_client_call(client, "iam", form.data, 0, &arena, reply);
-        describe(out, role_arn, reply, client->url);
+        sts_aws_client_call(client, "iam", form.data, 0, &arena, reply);
+        describe(out, role_arn, reply, client->shown_url);
     }
     sts_arena_dispose(&arena);
     sts_buf_dispose(&form);

@@ -1,6 +1,7 @@
-#include "issuer/sts_response.h"
+#include "aws/response.h"
 #include <expat.h>
 #include <string.h>
+#include "util/text.h"
 
 /* Deepest element nesting read; STS responses use four levels. */
 #define MAX_DEPTH 16
@@ -9,7 +10,7 @@
 
 typedef struct {
     XML_Parser parser;
-    sts_response_t *out;
+    sts_aws_response_t *out;
     sts_arena_t *arena;
     const char *error;
     const char *path[MAX_DEPTH];
@@ -25,7 +26,7 @@ static const char **target(reader_t *r)
         return NULL;
     const char *parent = r->path[r->depth - 2];
     const char *name = r->path[r->depth - 1];
-    sts_response_t *out = r->out;
+    sts_aws_response_t *out = r->out;
     if (strcmp(parent, "Credentials") == 0) {
         if (strcmp(name, "AccessKeyId") == 0)
             return &out->access_key_id;
@@ -78,8 +79,16 @@ static void on_end(void *data, const XML_Char *name)
     (void)name;
     reader_t *r = data;
     const char **field = target(r);
-    if (field != NULL)
+    sts_aws_response_t *out = r->out;
+    if (field == &out->error_code || field == &out->error_message) {
+        /* The peer's words reach callers and logs: no control characters, and a bounded length. */
+        char *clean = sts_arena_alloc(r->arena, STS_AWS_ERROR_TEXT_MAX + STS_TEXT_CLEAN_EXTRA);
+        sts_text_clean(r->text, r->text_len, STS_AWS_ERROR_TEXT_MAX, clean,
+                       STS_AWS_ERROR_TEXT_MAX + STS_TEXT_CLEAN_EXTRA);
+        *field = clean;
+    } else if (field != NULL) {
         *field = sts_arena_strndup(r->arena, r->text, r->text_len);
+    }
     r->depth--;
     r->text_len = 0;
 }
@@ -104,10 +113,10 @@ static void on_doctype(void *data, const XML_Char *name, const XML_Char *sysid, 
     stop(data, "the XML has a document type declaration, which an STS response never has");
 }
 
-int sts_response_parse(const char *xml, size_t len, sts_response_t *out, sts_arena_t *arena, const char **error)
+int sts_aws_response_parse(const char *xml, size_t len, sts_aws_response_t *out, sts_arena_t *arena, const char **error)
 {
     memset(out, 0, sizeof(*out));
-    if (len > STS_RESPONSE_MAX_BYTES) {
+    if (len > STS_AWS_RESPONSE_MAX_BYTES) {
         *error = "the response is larger than 64 KiB";
         return -1;
     }
