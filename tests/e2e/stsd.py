@@ -86,6 +86,13 @@ class Stsd:
         self.proc = None
         return code
 
+    def stop_clean(self):
+        """Stops stsd and raises AssertionError unless it exited 0 with no sanitizer report in its log."""
+        code = self.stop()
+        log = self.log()
+        if code != 0 or any(marker in log for marker in SANITIZER_MARKERS):
+            raise AssertionError("stsd exited with %s; log:\n%s" % (code, log))
+
     def assert_clean(self, test):
         text = self.log()
         for marker in SANITIZER_MARKERS:
@@ -104,10 +111,7 @@ class StsdTestCase(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.stsd.stop()
-        log = cls.stsd.log()
-        if code != 0 or any(m in log for m in SANITIZER_MARKERS):
-            raise AssertionError("stsd exited with %s; log:\n%s" % (code, log))
+        cls.stsd.stop_clean()
 
 
 def curl(*args, data=None):
