@@ -76,17 +76,6 @@ sts_client_certificate_authenticator_t *sts_client_certificate_authenticator_cre
     return auth;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * RFC 2253: attributes separated by ',' (or '+' inside a multi-valued RDN), "type=value", and in values '\' escapes
  * a special character or starts two hex digits. The value ends at the first unescaped ',' or '+'. Hex escapes of
@@ -107,7 +96,7 @@ const char *sts_client_certificate_common_name(sts_arena_t *arena, const char *s
         while (*p != '\0' && *p != ',' && *p != '+') {
             char c = *p++;
             if (c == '\\' && *p != '\0') {
-                int hi = hex_digit(p[0]), lo = hi >= 0 && p[1] != '\0' ? hex_digit(p[1]) : -1;
+                int hi = sts_hex_value(p[0]), lo = hi >= 0 && p[1] != '\0' ? sts_hex_value(p[1]) : -1;
                 int byte = lo >= 0 ? hi << 4 | lo : -1;
                 if (byte >= 0x20 && byte != 0x7f) {
                     c = (char)byte;

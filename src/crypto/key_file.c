@@ -10,26 +10,16 @@
 #include "crypto/random.h"
 #include "crypto/secret_file.h"
 #include "util/log.h"
+#include "util/text.h"
 
 enum { HEX_CHARS = STS_AEAD_KEY_BYTES * 2 };
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static int parse_key(const char *text, uint8_t *key)
 {
     if (strlen(text) != HEX_CHARS)
         return -1;
     for (size_t i = 0; i < STS_AEAD_KEY_BYTES; i++) {
-        int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
+        int hi = sts_hex_value(text[2 * i]), lo = sts_hex_value(text[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         key[i] = (uint8_t)(hi << 4 | lo);

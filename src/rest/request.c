@@ -5,25 +5,15 @@
 #include "core/service.h"
 #include "rest/json.h"
 #include "rest/json_field.h"
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "util/text.h"
 
 long sts_rest_percent_decode(const char *in, size_t len, char *out, int plus_is_space)
 {
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         if (in[i] == '%') {
-            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value(in[i + 2]) : -1;
+            int hi = i + 2 < len ? sts_hex_value(in[i + 1]) : -1;
+            int lo = i + 2 < len ? sts_hex_value(in[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return -1;
             out[o++] = (char)(hi << 4 | lo);

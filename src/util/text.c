@@ -63,3 +63,14 @@ char *sts_url_redact(const char *url, char *out, size_t out_size)
         snprintf(out, out_size, "%.*s%s", (int)(authority - url), url, at + 1);
     return out;
 }
+
+int sts_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -9,6 +9,9 @@ char *sts_strdup(const char *text);
 /** A malloc'd copy of at most len bytes of text, NUL-terminated; NULL when text is NULL. Fatal when out of memory. */
 char *sts_strndup(const char *text, size_t len);
 
+/** The value of one hexadecimal digit (either case), or -1 when c is not one. */
+int sts_hex_value(char c);
+
 /** Room sts_text_clean needs besides max_bytes: the "..." that marks a cut, and the NUL. */
 #define STS_TEXT_CLEAN_EXTRA 4
 

@@ -1,7 +1,6 @@
 """The authorization model under attack: a non-admin (access-token or JWT caller) trying every way to act as someone
 else, over REST (requests) and gRPC (grpcio), against the real stsd and its SQLite store."""
 import datetime
-import json
 import os
 import subprocess
 import tempfile
@@ -10,10 +9,9 @@ import time
 import unittest
 
 import grpc
-import jwt
 import requests
-from cryptography.hazmat.primitives.asymmetric import rsa
 
+from idp import IdentityProvider
 from stsd import Stsd, stubs
 
 token_pb2, token_pb2_grpc, _, _ = stubs()
@@ -22,33 +20,16 @@ import sts.v1.access_tokens_pb2_grpc as at_grpc  # noqa: E402
 
 BASE = "/v1/auth/access-tokens/"
 ISSUER = "https://idp.test/realms/shasta"
-KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+IDP = IdentityProvider(ISSUER)
 GRPC_TO_HTTP = {grpc.StatusCode.INVALID_ARGUMENT: 400, grpc.StatusCode.UNAUTHENTICATED: 401,
                 grpc.StatusCode.PERMISSION_DENIED: 403, grpc.StatusCode.NOT_FOUND: 404,
                 grpc.StatusCode.RESOURCE_EXHAUSTED: 429, grpc.StatusCode.OK: 200}
 
 
-def jwks_file():
-    key = json.loads(jwt.get_algorithm_by_name("RS256").to_jwk(KEY.public_key()))
-    key.update({"kid": "k1", "use": "sig"})
-    path = os.path.join(tempfile.mkdtemp(prefix="sts-authz-"), "jwks.json")
-    with open(path, "w") as f:
-        json.dump({"keys": [key]}, f)
-    return path
-
-
-def mint_jwt(sub, username, roles=()):
-    now = int(time.time())
-    claims = {"iss": ISSUER, "aud": "sts", "sub": sub, "preferred_username": username, "iat": now, "exp": now + 600,
-              "realm_access": {"roles": list(roles)}}
-    return jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": "k1"})
-
-
 def start(*args, env=None, data_dir=None):
-    base_env = {"STS_AUTH": "access-token,jwt", "STS_JWT_JWKS_FILE": jwks_file(), "STS_JWT_ISSUER": ISSUER,
-                "STS_JWT_AUDIENCE": "sts", "STS_ADMIN_ROLES": "admin", "STS_ISSUER_ROLES": "issuer",
-                "STS_ACCESS_TOKEN_ROLES": "user:admin=admin|issuer,user:ops=admin,user:svc=issuer",
-                "STS_MAX_TOKENS_PER_USER": "10"}
+    base_env = dict(IDP.env(), STS_AUTH="access-token,jwt", STS_ADMIN_ROLES="admin", STS_ISSUER_ROLES="issuer",
+                    STS_ACCESS_TOKEN_ROLES="user:admin=admin|issuer,user:ops=admin,user:svc=issuer",
+                    STS_MAX_TOKENS_PER_USER="10")
     base_env.update(env or {})
     base_env = {name: value for name, value in base_env.items() if value is not None}
     stsd = Stsd(*args, env=base_env, data_dir=data_dir).start()
@@ -218,7 +199,7 @@ class ActingAsSomeoneElse(unittest.TestCase):
         self.assertEqual(self.admin.delete("rest", body["id"])[0], 200)
 
     def test_a_jwt_caller_may_name_only_its_own_jwt_identity(self):
-        bob = Caller(self.stsd, mint_jwt("bob-1", "bob"))
+        bob = Caller(self.stsd, IDP.mint("bob-1", "bob"))
         own = {"domain": "JWT", "auth_id": ISSUER + "#bob-1", "name": "bob"}
         variants = [{"name": "bob"}, {"domain": "LOCAL", "name": "bob"}, {"domain": "JWT", "name": "bob"},
                     dict(own, name="Bob"), dict(own, name="b\u043eb"), dict(own, auth_id=ISSUER + "#bob-2"),
@@ -239,7 +220,7 @@ class ActingAsSomeoneElse(unittest.TestCase):
             self.admin.delete("rest", body["id"])
 
     def test_a_jwt_user_named_admin_is_not_the_local_admin(self):
-        evil = Caller(self.stsd, mint_jwt("evil-1", "admin"))
+        evil = Caller(self.stsd, IDP.mint("evil-1", "admin"))
         for protocol in ("rest", "grpc"):
             with self.subTest(protocol=protocol):
                 self.assertEqual(evil.issue(protocol)[0], 403)
@@ -270,7 +251,7 @@ class ActingAsSomeoneElse(unittest.TestCase):
         others = [self.admin.create("rest", user)[1]["id"] for user in (
             {"domain": "POSIX_USER", "name": "alice"}, {"domain": "LOCAL", "auth_id": "1001", "name": "alice"},
             {"domain": "LOCAL", "name": "Alice"})]
-        evil = Caller(self.stsd, mint_jwt("alice", "alice"))  # a JWT user whose sub and name are both alice
+        evil = Caller(self.stsd, IDP.mint("alice", "alice"))  # a JWT user whose sub and name are both alice
         for protocol in ("rest", "grpc"):
             with self.subTest(protocol=protocol):
                 self.assertEqual(self.alice.get(protocol, self.alice_first)[0], 200)
@@ -296,7 +277,7 @@ class ActingAsSomeoneElse(unittest.TestCase):
 
     def test_a_token_carries_at_most_its_creators_roles(self):
         # An admin through its IdP (role admin, not issuer) makes a token for svc, whom the rules grant issuer.
-        idp_admin = Caller(self.stsd, mint_jwt("boss-1", "boss", roles=("admin",)))
+        idp_admin = Caller(self.stsd, IDP.mint("boss-1", "boss", roles=("admin",)))
         self.assertEqual(idp_admin.issue("rest")[0], 403)
         status, capped = idp_admin.create("rest", {"name": "svc"})
         self.assertEqual(status, 200, capped)
