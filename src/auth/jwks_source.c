@@ -19,6 +19,7 @@ struct sts_jwks_source_s {
     sts_jwk_set_t *keys;
     sts_jwk_set_t *fixed; /* file and PEM keys, merged into every fetched set */
     char *url, *ca_file;
+    char *shown_url; /* url without user information: the one for logs and messages */
     int refresh_seconds, min_refetch_seconds;
     sts_ticker_t *refresher; /* NULL without a URL, or if its thread could not start */
     pthread_mutex_t fetch_lock;
@@ -53,10 +54,10 @@ static int fetch(const sts_jwks_source_t *source, sts_jwk_set_t **out, char *err
     curl_easy_cleanup(curl);
     int result = -1;
     if (rc != CURLE_OK)
-        snprintf(error, error_size, "cannot fetch the JWKS from %s: %s", source->url,
+        snprintf(error, error_size, "cannot fetch the JWKS from %s: %s", source->shown_url,
                  curl_error[0] ? curl_error : curl_easy_strerror(rc));
     else if (status != 200)
-        snprintf(error, error_size, "fetching the JWKS from %s gave HTTP %ld", source->url, status);
+        snprintf(error, error_size, "fetching the JWKS from %s gave HTTP %ld", source->shown_url, status);
     else
         result = sts_jwk_set_parse(body.data, body.len, out, error, error_size);
     sts_buf_dispose(&body);
@@ -98,7 +99,7 @@ static void refresh(sts_jwks_source_t *source)
     pthread_rwlock_unlock(&source->keys_lock);
     if (old != source->fixed)
         sts_jwk_set_free(old);
-    sts_log_info("loaded %zu JWT keys from %s", fetched->count, source->url);
+    sts_log_info("loaded %zu JWT keys from %s", fetched->count, source->shown_url);
 }
 
 static void run_refresh(void *arg)
@@ -179,6 +180,8 @@ sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, c
     source->min_refetch_seconds = settings->min_refetch_seconds;
     if (settings->jwks_url != NULL) {
         source->url = sts_strdup(settings->jwks_url);
+        source->shown_url = sts_strdup(settings->jwks_url); /* redacting never lengthens it */
+        sts_url_redact(settings->jwks_url, source->shown_url, strlen(source->shown_url) + 1);
         source->ca_file = sts_strdup(settings->ca_file);
         refresh(source);
         source->refresher = sts_ticker_start((int64_t)source->refresh_seconds * 1000, 0, run_refresh, source);
@@ -218,6 +221,7 @@ void sts_jwks_source_destroy(sts_jwks_source_t *source)
     pthread_rwlock_destroy(&source->keys_lock);
     pthread_mutex_destroy(&source->fetch_lock);
     free(source->url);
+    free(source->shown_url);
     free(source->ca_file);
     free(source);
 }

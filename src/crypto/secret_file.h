@@ -35,17 +35,45 @@ int sts_secret_file_read(const char *path, const char *what, char value[STS_SECR
                          char *error, size_t error_size);
 
 /**
+ * Reads all of a secret file that may be larger than one value (a PEM private key), under the same rules and with
+ * the same messages as sts_secret_file_read, but as it is: nothing is trimmed and an empty file is returned empty.
+ * A file larger than max_bytes is refused unread ("... is larger than N bytes"). On success *text is a new buffer of
+ * *length bytes plus a NUL, which the caller releases with sts_secret_file_free. Returns 0, or
+ * STS_SECRET_FILE_NOT_PRIVATE or -1 with a message naming the file, never its content. Thread-safe.
+ */
+int sts_secret_file_read_all(const char *path, const char *what, size_t max_bytes, char **text, size_t *length,
+                             char *error, size_t error_size);
+
+/** Wipes the length bytes of text that sts_secret_file_read_all returned, and frees it. NULL is ignored. */
+void sts_secret_file_free(char *text, size_t length);
+
+/**
+ * What tells one version of a file from another without reading it: a file replaced (renamed over, or a Kubernetes
+ * secret volume's link swapped), rewritten, resized or chmod'ed (ctime) gets a different stamp.
+ */
+typedef struct {
+    int present; /**< 0: the path could not be stat'ed (every other field is then 0) */
+    dev_t device;
+    ino_t inode;
+    off_t size;
+    struct timespec modified;
+    struct timespec changed;
+} sts_file_stamp_t;
+
+/** Stamps path as stat(2) sees it now (following symbolic links). Thread-safe. */
+void sts_secret_file_stamp(const char *path, sts_file_stamp_t *stamp);
+
+/** 1 when a and b stamp the same version of a file, else 0. */
+int sts_secret_file_stamp_equal(const sts_file_stamp_t *a, const sts_file_stamp_t *b);
+
+/**
  * A secret file and the value last read from it, re-read when the file changes so that it can be rotated in place.
  * Not thread-safe: its owner serialises calls. Lifecycle: sts_secret_file_open, any number of
  * sts_secret_file_refresh, sts_secret_file_dispose (which wipes the value).
  */
 typedef struct {
     char *path;
-    dev_t device;
-    ino_t inode;
-    off_t size;
-    struct timespec modified;
-    struct timespec changed;         /**< ctime: a chmod that makes the file private again is noticed too */
+    sts_file_stamp_t stamp;          /**< the file as last read or tried */
     char value[STS_SECRET_FILE_MAX]; /**< the content without surrounding whitespace */
 } sts_secret_file_t;
 

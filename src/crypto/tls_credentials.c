@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto/secret_file.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -45,9 +46,8 @@ static void wipe_text(file_text_t *file)
     file->len = 0;
 }
 
-/* Opens first and checks the opened file, so what is checked is what is read. */
-static int read_file(const char *path, const char *what, int secret, int allow_shared, file_text_t *out, char *error,
-                     size_t error_size)
+/* The certificate and CA files are public; the key goes through the secret-file reader instead. */
+static int read_file(const char *path, const char *what, file_text_t *out, char *error, size_t error_size)
 {
     out->text = NULL;
     out->len = 0;
@@ -64,15 +64,7 @@ static int read_file(const char *path, const char *what, int secret, int allow_s
         snprintf(error, error_size, "the TLS %s %s is not a regular file", what, path);
     } else if (st.st_size > STS_TLS_MAX_FILE_BYTES) {
         snprintf(error, error_size, "the TLS %s %s is larger than %d bytes", what, path, STS_TLS_MAX_FILE_BYTES);
-    } else if (secret && (st.st_mode & 077) != 0 && !allow_shared) {
-        snprintf(error, error_size,
-                 "the TLS %s %s may be read by group or others (mode %04o): chmod 600 it (or set "
-                 "tls_key_file_allow_shared: true)",
-                 what, path, (unsigned)(st.st_mode & 07777));
     } else {
-        if (secret && (st.st_mode & 077) != 0)
-            sts_log_warn("the TLS %s %s may be read by group or others (mode %04o); chmod 600 it", what, path,
-                         (unsigned)(st.st_mode & 07777));
         out->text = malloc((size_t)st.st_size + 1);
         if (out->text == NULL)
             sts_log_fatal("out of memory reading %s", path);
@@ -203,7 +195,7 @@ static void free_credentials(sts_tls_credentials_t *credentials)
 static int load_certificates(sts_tls_credentials_t *credentials, const char *path, char *error, size_t error_size)
 {
     file_text_t file;
-    if (read_file(path, "certificate file", 0, 0, &file, error, error_size) != 0)
+    if (read_file(path, "certificate file", &file, error, error_size) != 0)
         return -1;
     STACK_OF(X509) *certificates = read_certificates(&file);
     wipe_text(&file);
@@ -229,15 +221,17 @@ static int load_certificates(sts_tls_credentials_t *credentials, const char *pat
 
 static int load_key(sts_tls_credentials_t *credentials, const sts_tls_files_t *files, char *error, size_t error_size)
 {
-    file_text_t file;
-    if (read_file(files->key_file, "key file", 1, files->allow_shared_key, &file, error, error_size) != 0)
+    char *text;
+    size_t len;
+    if (sts_secret_file_read_all(files->key_file, "the TLS key file", STS_TLS_MAX_FILE_BYTES, &text, &len, error,
+                                 error_size) != 0)
         return -1;
-    BIO *bio = BIO_new_mem_buf(file.text, (int)file.len);
+    BIO *bio = BIO_new_mem_buf(text, (int)len);
     if (bio == NULL)
         sts_log_fatal("out of memory");
     credentials->key = PEM_read_bio_PrivateKey(bio, NULL, no_pass_phrase, NULL);
     BIO_free(bio);
-    wipe_text(&file);
+    sts_secret_file_free(text, len);
     ERR_clear_error();
     if (credentials->key == NULL) {
         snprintf(error, error_size, "the TLS key file %s must hold an unencrypted PEM private key", files->key_file);
@@ -256,7 +250,7 @@ static int load_key(sts_tls_credentials_t *credentials, const sts_tls_files_t *f
 static int load_client_ca(sts_tls_credentials_t *credentials, const char *path, char *error, size_t error_size)
 {
     file_text_t file;
-    if (read_file(path, "client CA file", 0, 0, &file, error, error_size) != 0)
+    if (read_file(path, "client CA file", &file, error, error_size) != 0)
         return -1;
     STACK_OF(X509) *certificates = read_certificates(&file);
     wipe_text(&file);

@@ -18,18 +18,17 @@ typedef struct {
     const char *certificate_file; /**< PEM: the leaf certificate first, then any intermediates */
     const char *key_file;         /**< PEM: the leaf's private key, unencrypted */
     const char *client_ca_file;   /**< PEM: CA certificates for client certificates; NULL when mTLS is off */
-    int allow_shared_key;         /**< 1 accepts a key file that group or others may read (warns) */
 } sts_tls_files_t;
 
 /** One loaded, consistent set. Opaque; immutable after loading, so any thread may read it while it holds a ref. */
 typedef struct sts_tls_credentials_s sts_tls_credentials_t;
 
 /**
- * Reads and checks the files: the key file is opened and then fstat'ed, and refused when group or others may read
- * it (unless allow_shared_key); each file must be a regular file of at most STS_TLS_MAX_FILE_BYTES; the certificate
- * file must hold at least one certificate, the key file one unencrypted private key matching the first certificate,
- * the CA file (if any) at least one certificate. Returns a set with one reference, or NULL with a message in error
- * that names the file and what is wrong with it, never any key material. Thread-safe.
+ * Reads and checks the files: the key file is a secret file (sts_secret_file_read_all: private to the service user
+ * unless secret_files_allow_shared is set); each file must be a regular file of at most STS_TLS_MAX_FILE_BYTES; the
+ * certificate file must hold at least one certificate, the key file one unencrypted private key matching the first
+ * certificate, the CA file (if any) at least one certificate. Returns a set with one reference, or NULL with a message
+ * in error that names the file and what is wrong with it, never any key material. Thread-safe.
  */
 sts_tls_credentials_t *sts_tls_credentials_load(const sts_tls_files_t *files, char *error, size_t error_size);
 
@@ -94,8 +93,8 @@ uint64_t sts_tls_source_generation(sts_tls_source_t *source);
 int sts_tls_source_has_client_ca(const sts_tls_source_t *source);
 
 /**
- * Looks at the files (inode, size, modification time) and, when one changed since the last attempt, loads them
- * again. A valid new set replaces the current one (logged with its subject and serial) and 1 is returned. An
+ * Looks at the files (inode, size, modification and status-change times) and, when one changed since the last attempt,
+ * loads them again. A valid new set replaces the current one (logged with its subject and serial) and 1 is returned. An
  * invalid one is logged as an error naming the file, the current set keeps serving, and -1 is returned; the same
  * files are not tried again until they change once more. 0: nothing changed. Calls must not overlap.
  */

@@ -1,12 +1,11 @@
 #include "crypto/tls_watcher.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "util/log.h"
+#include "util/ticker.h"
 #include "util/timefmt.h"
 
 /* The expiry warning repeats in the log at most this often. */
@@ -14,16 +13,12 @@
 
 struct sts_tls_watcher_s {
     sts_tls_source_t *source;
-    int interval_seconds;
     int warning_days;
     sts_tls_notice_fn on_notice;
     void *data;
     char notice[1024]; /* the last notice given to on_notice; "" for none */
     int64_t warned_at; /* CLOCK_MONOTONIC ns of the last logged warning; 0: never */
-    pthread_mutex_t lock;
-    pthread_cond_t wake; /* on CLOCK_MONOTONIC, so changing the wall clock neither stalls nor hurries checks */
-    int stopping;
-    pthread_t thread;
+    sts_ticker_t *ticker;
 };
 
 static void check_expiry(sts_tls_watcher_t *watcher)
@@ -44,25 +39,11 @@ static void check_expiry(sts_tls_watcher_t *watcher)
     }
 }
 
-static void *run(void *arg)
+static void tick(void *arg)
 {
     sts_tls_watcher_t *watcher = arg;
-    pthread_mutex_lock(&watcher->lock);
-    while (!watcher->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += watcher->interval_seconds;
-        while (!watcher->stopping && pthread_cond_timedwait(&watcher->wake, &watcher->lock, &until) != ETIMEDOUT)
-            ;
-        if (watcher->stopping)
-            break;
-        pthread_mutex_unlock(&watcher->lock);
-        sts_tls_source_refresh(watcher->source);
-        check_expiry(watcher);
-        pthread_mutex_lock(&watcher->lock);
-    }
-    pthread_mutex_unlock(&watcher->lock);
-    return NULL;
+    sts_tls_source_refresh(watcher->source);
+    check_expiry(watcher);
 }
 
 sts_tls_watcher_t *sts_tls_watcher_start(sts_tls_source_t *source, int interval_seconds, int warning_days,
@@ -72,20 +53,12 @@ sts_tls_watcher_t *sts_tls_watcher_start(sts_tls_source_t *source, int interval_
     if (watcher == NULL)
         sts_log_fatal("out of memory");
     watcher->source = source;
-    watcher->interval_seconds = interval_seconds;
     watcher->warning_days = warning_days;
     watcher->on_notice = on_notice;
     watcher->data = data;
-    pthread_mutex_init(&watcher->lock, NULL);
-    pthread_condattr_t attributes;
-    pthread_condattr_init(&attributes);
-    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    pthread_cond_init(&watcher->wake, &attributes);
-    pthread_condattr_destroy(&attributes);
     check_expiry(watcher);
-    if (pthread_create(&watcher->thread, NULL, run, watcher) != 0) {
-        pthread_cond_destroy(&watcher->wake);
-        pthread_mutex_destroy(&watcher->lock);
+    watcher->ticker = sts_ticker_start((int64_t)interval_seconds * 1000, 0, tick, watcher);
+    if (watcher->ticker == NULL) {
         free(watcher);
         return NULL;
     }
@@ -96,12 +69,6 @@ void sts_tls_watcher_stop(sts_tls_watcher_t *watcher)
 {
     if (watcher == NULL)
         return;
-    pthread_mutex_lock(&watcher->lock);
-    watcher->stopping = 1;
-    pthread_cond_signal(&watcher->wake);
-    pthread_mutex_unlock(&watcher->lock);
-    pthread_join(watcher->thread, NULL);
-    pthread_cond_destroy(&watcher->wake);
-    pthread_mutex_destroy(&watcher->lock);
+    sts_ticker_stop(watcher->ticker);
     free(watcher);
 }

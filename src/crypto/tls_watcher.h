@@ -14,9 +14,9 @@ typedef struct sts_tls_watcher_s sts_tls_watcher_t;
 
 /**
  * Checks the serving certificate's expiry once (so the notice is set before the service starts), then starts a
- * thread that, every interval_seconds on CLOCK_MONOTONIC, refreshes source (sts_tls_source_refresh) and checks the
- * expiry again. A certificate expiring within warning_days is logged as a warning at most once a day. source must
- * outlive the watcher. Returns NULL if the thread cannot be started.
+ * ticker (util/ticker) that, every interval_seconds on CLOCK_MONOTONIC, refreshes source (sts_tls_source_refresh) and
+ * checks the expiry again. A certificate expiring within warning_days is logged as a warning at most once a day. source
+ * must outlive the watcher. Returns NULL if the thread cannot be started.
  */
 sts_tls_watcher_t *sts_tls_watcher_start(sts_tls_source_t *source, int interval_seconds, int warning_days,
                                          sts_tls_notice_fn on_notice, void *data);

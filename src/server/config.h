@@ -70,12 +70,11 @@ typedef struct {
     int lookup_worker_threads;
     int lookup_worker_queue;
     /* TLS on both listeners. */
-    char *tls_cert_file;             /**< PEM chain, server certificate first; NULL: plain text */
-    char *tls_key_file;              /**< PEM private key; set together with tls_cert_file */
-    char *tls_key_file_allow_shared; /**< "true" accepts a key file group or others may read */
-    char *grpc_client_ca_file;       /**< PEM CAs for gRPC client certificates (mTLS); NULL: none asked */
-    char *client_cert_roles;         /**< "cn:NAME=role|role,…" grants for client-certificate callers */
-    char *allow_plaintext;           /**< "true" lets a non-loopback listener serve without TLS */
+    char *tls_cert_file;       /**< PEM chain, server certificate first; NULL: plain text */
+    char *tls_key_file;        /**< PEM private key; set together with tls_cert_file */
+    char *grpc_client_ca_file; /**< PEM CAs for gRPC client certificates (mTLS); NULL: none asked */
+    char *client_cert_roles;   /**< "cn:NAME=role|role,…" grants for client-certificate callers */
+    char *allow_plaintext;     /**< "true" lets a non-loopback listener serve without TLS */
     int tls_expiry_warning_days;
     int tls_reload_seconds;
 } sts_config_t;

@@ -211,8 +211,6 @@ const sts_option_t sts_options[] = {
                   "changes"),
     STRING_OPTION(tls_key_file, NULL, check_not_empty,
                   "PEM private key of tls_cert_file, unencrypted and private (mode 0600); re-read when it changes"),
-    STRING_OPTION(tls_key_file_allow_shared, "false", check_bool,
-                  "start even if group or others may read tls_key_file (warns; not recommended)"),
     STRING_OPTION(grpc_client_ca_file, NULL, check_not_empty,
                   "PEM CA certificates: gRPC clients must present a certificate they verify (mTLS); needs TLS"),
     STRING_OPTION(client_cert_roles, NULL, check_cert_roles,

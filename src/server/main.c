@@ -103,7 +103,6 @@ static int start_tls(runtime_t *runtime, const sts_config_t *config, char *error
         .certificate_file = config->tls_cert_file,
         .key_file = config->tls_key_file,
         .client_ca_file = config->grpc_client_ca_file,
-        .allow_shared_key = strcmp(config->tls_key_file_allow_shared, "true") == 0,
     };
     runtime->tls = sts_tls_source_create(&files, error, error_size);
     if (runtime->tls == NULL)

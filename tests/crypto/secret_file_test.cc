@@ -122,6 +122,42 @@ TEST_F(SecretFile, EmptyMissingAndOversizedFilesAreErrors)
     EXPECT_NE(std::string(error).find(dir + "/missing"), std::string::npos) << error;
 }
 
+TEST_F(SecretFile, ReadAllReturnsTheWholeFileUnderTheSameRules)
+{
+    char *text = nullptr;
+    size_t length = 0;
+    auto read_all = [&](size_t max_bytes) {
+        error[0] = '\0';
+        return sts_secret_file_read_all(path.c_str(), "the test key", max_bytes, &text, &length, error, sizeof(error));
+    };
+    /* Longer than one value, and taken as it is: PEM keeps its line breaks. */
+    std::string pem = "-----BEGIN PRIVATE KEY-----\n" + std::string(4000, 'A') + "\n-----END PRIVATE KEY-----\n";
+    write(pem, 0600);
+    ASSERT_EQ(read_all(pem.size()), 0) << error;
+    EXPECT_EQ(std::string(text, length), pem);
+    EXPECT_EQ(text[length], '\0');
+    sts_secret_file_free(text, length);
+    EXPECT_EQ(read_all(pem.size() - 1), -1);
+    EXPECT_EQ(std::string(error),
+              "the test key " + path + " is larger than " + std::to_string(pem.size() - 1) + " bytes");
+    chmod(path.c_str(), 0640);
+    EXPECT_EQ(read_all(1 << 20), STS_SECRET_FILE_NOT_PRIVATE);
+    EXPECT_NE(std::string(error).find("the test key " + path + " must be private"), std::string::npos) << error;
+    EXPECT_EQ(std::string(error).find("AAAA"), std::string::npos) << error;
+    sts_secret_files_allow_shared(1);
+    ASSERT_EQ(read_all(1 << 20), 0) << error;
+    sts_secret_file_free(text, length);
+    sts_secret_files_allow_shared(0);
+    write("", 0600); /* the caller judges the content */
+    ASSERT_EQ(read_all(16), 0) << error;
+    EXPECT_EQ(length, 0u);
+    sts_secret_file_free(text, length);
+    EXPECT_EQ(sts_secret_file_read_all(dir.c_str(), nullptr, 16, &text, &length, error, sizeof(error)), -1);
+    EXPECT_EQ(std::string(error), dir + " is not a regular file");
+    EXPECT_EQ(text, nullptr);
+    sts_secret_file_free(nullptr, 0);
+}
+
 TEST_F(SecretFile, RotatingFileRereadsOnlyAcceptableChanges)
 {
     write("first", 0600);

@@ -15,6 +15,7 @@
 #include <vector>
 
 extern "C" {
+#include "crypto/secret_file.h"
 #include "crypto/tls_credentials.h"
 #include "crypto/tls_watcher.h"
 }
@@ -121,18 +122,17 @@ class TlsCredentials : public ::testing::Test
         chmod(tmp.c_str(), mode);
         ASSERT_EQ(rename(tmp.c_str(), path(name).c_str()), 0);
     }
-    sts_tls_credentials_t *load(const char *key_file = "server.key", int allow_shared = 0,
-                                const char *ca_file = nullptr)
+    sts_tls_credentials_t *load(const char *key_file = "server.key", const char *ca_file = nullptr)
     {
         std::string certificate = path("server.pem"), key = path(key_file), client_ca = ca_file ? path(ca_file) : "";
-        sts_tls_files_t files = {certificate.c_str(), key.c_str(), ca_file ? client_ca.c_str() : nullptr, allow_shared};
+        sts_tls_files_t files = {certificate.c_str(), key.c_str(), ca_file ? client_ca.c_str() : nullptr};
         return sts_tls_credentials_load(&files, error, sizeof(error));
     }
 };
 
 TEST_F(TlsCredentials, LoadsAChainAndItsKey)
 {
-    sts_tls_credentials_t *credentials = load("server.key", 0, "ca.pem");
+    sts_tls_credentials_t *credentials = load("server.key", "ca.pem");
     ASSERT_NE(credentials, nullptr) << error;
     EXPECT_EQ(X509_cmp(sts_tls_credentials_certificate(credentials), server.certificate), 0);
     ASSERT_EQ(sk_X509_num(sts_tls_credentials_chain(credentials)), 1);
@@ -172,8 +172,9 @@ TEST_F(TlsCredentials, RefusesWhatCannotServe)
         {"server.pem", "empty.key", nullptr,
          "the TLS key file " + path("empty.key") + " must hold an unencrypted PEM private key"},
         {"server.pem", "shared.key", nullptr,
-         "the TLS key file " + path("shared.key") +
-             " may be read by group or others (mode 0640): chmod 600 it (or set tls_key_file_allow_shared: true)"},
+         "the TLS key file " + path("shared.key") + " must be private to the service user (owned by uid " +
+             std::to_string(geteuid()) + " or root, mode 0600 or 0400; it is uid " + std::to_string(geteuid()) +
+             ", mode 0640); chmod 600 it, or set secret_files_allow_shared=true"},
         {"garbage.pem", "server.key", nullptr,
          "the TLS certificate file " + path("garbage.pem") +
              " must hold PEM certificates: the server's first, then any intermediates"},
@@ -188,17 +189,58 @@ TEST_F(TlsCredentials, RefusesWhatCannotServe)
     };
     for (const auto &c : cases) {
         std::string certificate = path(c.certificate), key = path(c.key), client_ca = c.ca ? path(c.ca) : "";
-        sts_tls_files_t files = {certificate.c_str(), key.c_str(), c.ca ? client_ca.c_str() : nullptr, 0};
+        sts_tls_files_t files = {certificate.c_str(), key.c_str(), c.ca ? client_ca.c_str() : nullptr};
         error[0] = '\0';
         EXPECT_EQ(sts_tls_credentials_load(&files, error, sizeof(error)), nullptr) << c.message;
         EXPECT_EQ(std::string(error), c.message);
         EXPECT_EQ(std::string(error).find("PRIVATE KEY"), std::string::npos);
     }
-    /* The same shared key is accepted when the override says so. */
-    sts_tls_credentials_t *allowed = load("shared.key", 1);
+    /* The same shared key is accepted when the override for every secret file says so. */
+    sts_secret_files_allow_shared(1);
+    sts_tls_credentials_t *allowed = load("shared.key");
+    sts_secret_files_allow_shared(0);
     EXPECT_NE(allowed, nullptr) << error;
     sts_tls_credentials_unref(allowed);
     release(stray);
+}
+
+TEST_F(TlsCredentials, KeyFileIsASecretFile)
+{
+    /* An RSA-4096 key is about 3.3 KB of PEM, far beyond one secret value: it is still read whole. */
+    Issued big = issue("localhost", 0x4096, 365, &intermediate);
+    EVP_PKEY_free(big.key);
+    big.key = EVP_RSA_gen(4096);
+    ASSERT_NE(big.key, nullptr);
+    X509_set_pubkey(big.certificate, big.key);
+    X509_sign(big.certificate, intermediate.key, EVP_sha256());
+    std::string key_pem = pem(big.key);
+    ASSERT_GT(key_pem.size(), 3000u);
+    write("server.pem", pem(big.certificate));
+    write("server.key", key_pem);
+    sts_tls_credentials_t *credentials = load();
+    ASSERT_NE(credentials, nullptr) << error;
+    EXPECT_EQ(EVP_PKEY_eq(sts_tls_credentials_key(credentials), big.key), 1);
+    sts_tls_credentials_unref(credentials);
+
+    write("huge.key", key_pem + std::string(STS_TLS_MAX_FILE_BYTES, '\n'));
+    EXPECT_EQ(load("huge.key"), nullptr);
+    EXPECT_EQ(std::string(error), "the TLS key file " + path("huge.key") + " is larger than 1048576 bytes");
+
+    /* Private to the service user means its owner too, as for every other secret file. */
+    if (geteuid() == 0) {
+        ASSERT_EQ(chown(path("server.key").c_str(), 65534, 65534), 0);
+        EXPECT_EQ(load(), nullptr);
+        EXPECT_NE(std::string(error).find("the TLS key file " + path("server.key") + " must be private"),
+                  std::string::npos)
+            << error;
+        EXPECT_NE(std::string(error).find("it is uid 65534, mode 0600"), std::string::npos) << error;
+        sts_secret_files_allow_shared(1);
+        credentials = load();
+        sts_secret_files_allow_shared(0);
+        EXPECT_NE(credentials, nullptr) << error;
+        sts_tls_credentials_unref(credentials);
+    }
+    release(big);
 }
 
 TEST_F(TlsCredentials, ExpiryNotice)
@@ -222,7 +264,7 @@ TEST_F(TlsCredentials, ExpiryNotice)
 TEST_F(TlsCredentials, SourceReloadsChangedFilesAndKeepsTheOldSetOnErrors)
 {
     std::string certificate = path("server.pem"), key = path("server.key");
-    sts_tls_files_t files = {certificate.c_str(), key.c_str(), nullptr, 0};
+    sts_tls_files_t files = {certificate.c_str(), key.c_str(), nullptr};
     sts_tls_source_t *source = sts_tls_source_create(&files, error, sizeof(error));
     ASSERT_NE(source, nullptr) << error;
     EXPECT_EQ(sts_tls_source_has_client_ca(source), 0);
@@ -268,7 +310,7 @@ TEST_F(TlsCredentials, SourceReloadsChangedFilesAndKeepsTheOldSetOnErrors)
 TEST_F(TlsCredentials, SourceCreateFailsWithTheLoadError)
 {
     std::string certificate = path("server.pem"), key = path("missing.key");
-    sts_tls_files_t files = {certificate.c_str(), key.c_str(), nullptr, 0};
+    sts_tls_files_t files = {certificate.c_str(), key.c_str(), nullptr};
     EXPECT_EQ(sts_tls_source_create(&files, error, sizeof(error)), nullptr);
     EXPECT_EQ(std::string(error), "cannot read the TLS key file " + key + ": No such file or directory");
 }
@@ -296,7 +338,7 @@ TEST_F(TlsCredentials, WatcherReportsExpiryChangesOnly)
     write("server.key", pem(soon.key));
     write("server.pem", pem(soon.certificate));
     std::string certificate = path("server.pem"), key = path("server.key");
-    sts_tls_files_t files = {certificate.c_str(), key.c_str(), nullptr, 0};
+    sts_tls_files_t files = {certificate.c_str(), key.c_str(), nullptr};
     sts_tls_source_t *source = sts_tls_source_create(&files, error, sizeof(error));
     ASSERT_NE(source, nullptr) << error;
     Notices notices;

@@ -1,7 +1,9 @@
 """Bearer JWT authentication end to end, with tokens minted by Debian's python3-jwt (an independent implementation)."""
+import base64
 import http.server
 import json
 import os
+import socket
 import subprocess
 import tempfile
 import threading
@@ -258,11 +260,14 @@ class PemPublicKeys(unittest.TestCase):
 class JwksServer(http.server.BaseHTTPRequestHandler):
     document = {}
     fetches = 0
+    status = 200
+    authorizations = []
 
     def do_GET(self):
         body = json.dumps(JwksServer.document).encode()
         JwksServer.fetches += 1
-        self.send_response(200)
+        JwksServer.authorizations.append(self.headers.get("Authorization"))
+        self.send_response(JwksServer.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -305,6 +310,45 @@ class JwksUrlRotation(unittest.TestCase):
             thread.join()
         self.assertEqual(code, 0, stsd.log())
         stsd.assert_clean(self)
+
+
+class JwksUrlCredentials(unittest.TestCase):
+    def test_credentials_in_the_url_are_used_but_never_logged(self):
+        JwksServer.document = jwks((Keys.rsa, "k1", "RS256"))
+        JwksServer.authorizations = []
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), JwksServer)
+        thread = threading.Thread(target=server.serve_forever)
+        thread.start()
+        with socket.socket() as closed:  # a port nothing listens on once the socket is closed
+            closed.bind(("127.0.0.1", 0))
+            unreachable = closed.getsockname()[1]
+        path = "/realms/shasta/protocol/openid-connect/certs"
+        try:
+            for port, status, expected in (
+                    (server.server_address[1], 200, "loaded 1 JWT keys from http://127.0.0.1:%d" + path),
+                    (server.server_address[1], 503, "fetching the JWKS from http://127.0.0.1:%d" + path +
+                     " gave HTTP 503; keeping the keys we have"),
+                    (unreachable, None, "cannot fetch the JWKS from http://127.0.0.1:%d" + path + ": ")):
+                with self.subTest(status=status):
+                    JwksServer.status = status
+                    url = "http://jwks-reader:pa55%%40s3cr3t@127.0.0.1:%d%s" % (port, path)
+                    stsd = Stsd(env={"STS_AUTH": "jwt", "STS_JWT_JWKS_URL": url, "STS_JWT_ISSUER": ISSUER,
+                                     "STS_JWT_AUDIENCE": "sts"}).start()
+                    code = stsd.stop()
+                    log = stsd.log()
+                    self.assertEqual(code, 0, log)
+                    stsd.assert_clean(self)
+                    self.assertIn(expected % port, log)
+                    for secret in ("jwks-reader", "pa55", "s3cr3t"):
+                        self.assertNotIn(secret, log)
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()
+            JwksServer.status = 200
+        # Left out of messages only: the fetches still authenticate with them.
+        self.assertEqual(JwksServer.authorizations,
+                         ["Basic " + base64.b64encode(b"jwks-reader:pa55@s3cr3t").decode()] * 2)
 
 
 def write_jwks(*entries):

@@ -465,7 +465,7 @@ class ReloadWithoutRestart(TlsCase):
             os.replace(self.pki.path(stem, ".key"), self.pki.path("server", ".key"))
             os.replace(self.pki.path(stem, ".pem"), self.pki.path("server", ".pem"))
 
-        self.invalid_replacement(replace_shared, "the TLS key file %s may be read by group or others (mode 0644)"
+        self.invalid_replacement(replace_shared, "the TLS key file %s must be private to the service user"
                                  % self.pki.path("server", ".key"))
         # Fixing the mode is a change too: the new pair then loads.
         os.chmod(self.pki.path("server", ".key"), 0o600)
@@ -611,8 +611,9 @@ class StartupRefusals(unittest.TestCase):
                  "the private key in %s does not match the certificate in %s" % (self.pki.path("other", ".key"),
                                                                                   good_cert)),
                 (good_cert, encrypted, "the TLS key file %s must hold an unencrypted PEM private key" % encrypted),
-                (good_cert, shared, "the TLS key file %s may be read by group or others (mode 0640): chmod 600 it"
-                 % shared),
+                (good_cert, shared, "the TLS key file %s must be private to the service user (owned by uid %d or "
+                 "root, mode 0600 or 0400; it is uid %d, mode 0640); chmod 600 it, or set "
+                 "secret_files_allow_shared=true" % (shared, os.geteuid(), os.geteuid())),
                 (garbage, good_key, "the TLS certificate file %s must hold PEM certificates" % garbage),
                 (good_key, good_key, "the TLS certificate file %s must hold PEM certificates" % good_key),
                 (missing, good_key, "cannot read the TLS certificate file %s: No such file or directory" % missing),
@@ -628,10 +629,15 @@ class StartupRefusals(unittest.TestCase):
         shared = os.path.join(self.tmp, "allowed-shared.key")
         shutil.copy(self.pki.path("server", ".key"), shared)
         os.chmod(shared, 0o644)
+        # The one override for every secret file; the key file has none of its own.
+        result = self.start_with(self.pki.path("server", ".pem"), shared, "--tls-key-file-allow-shared", "true")
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn(b"unknown option '--tls-key-file-allow-shared'", result.stderr)
         stsd = Stsd("--tls-cert-file", self.pki.path("server", ".pem"), "--tls-key-file", shared,
-                    "--tls-key-file-allow-shared", "true").start()
+                    "--secret-files-allow-shared", "true").start()
         try:
-            self.assertIn("may be read by group or others (mode 0644); chmod 600 it", stsd.log())
+            self.assertIn("the TLS key file %s may be read by other users (uid %d, mode 0644); accepted because "
+                          "secret_files_allow_shared=true" % (shared, os.geteuid()), stsd.log())
             status, _, _ = curl_version("--cacert", self.pki.ca_file, stsd.https + "/healthz")
             self.assertEqual(status, 200)
         finally:

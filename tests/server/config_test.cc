@@ -332,7 +332,6 @@ TEST_F(ConfigTest, TlsOptionsAndDefaults)
     ASSERT_EQ(load({}), 0) << error;
     EXPECT_EQ(config.tls_cert_file, nullptr);
     EXPECT_EQ(config.tls_key_file, nullptr);
-    EXPECT_STREQ(config.tls_key_file_allow_shared, "false");
     EXPECT_EQ(config.grpc_client_ca_file, nullptr);
     EXPECT_EQ(config.client_cert_roles, nullptr);
     EXPECT_STREQ(config.allow_plaintext, "false");
@@ -344,13 +343,9 @@ TEST_F(ConfigTest, TlsOptionsAndDefaults)
                                   "grpc_client_ca_file: /etc/sts/clients.pem\n"
                                   "client_cert_roles: cn:backup=admin|ops, cn:reader=viewer\n"
                                   "tls_expiry_warning_days: 0\n");
-    ASSERT_EQ(load({"--config", yaml, "--tls-key-file", "/etc/sts/tls.key", "--tls-reload-seconds", "1"},
-                   {"STS_TLS_KEY_FILE_ALLOW_SHARED=true"}),
-              0)
-        << error;
+    ASSERT_EQ(load({"--config", yaml, "--tls-key-file", "/etc/sts/tls.key", "--tls-reload-seconds", "1"}), 0) << error;
     EXPECT_STREQ(config.tls_cert_file, "/etc/sts/tls.crt");
     EXPECT_STREQ(config.tls_key_file, "/etc/sts/tls.key");
-    EXPECT_STREQ(config.tls_key_file_allow_shared, "true");
     EXPECT_STREQ(config.grpc_client_ca_file, "/etc/sts/clients.pem");
     EXPECT_STREQ(config.client_cert_roles, "cn:backup=admin|ops, cn:reader=viewer");
     EXPECT_EQ(config.tls_expiry_warning_days, 0);
@@ -360,7 +355,12 @@ TEST_F(ConfigTest, TlsOptionsAndDefaults)
     EXPECT_EQ(load({"--tls-expiry-warning-days", "-1"}), -1);
     EXPECT_EQ(load({"--allow-plaintext", "yes"}), -1);
     EXPECT_STREQ(error, "--allow-plaintext: expected 'true' or 'false', got 'yes'");
-    EXPECT_EQ(load({"--tls-key-file-allow-shared", "1"}), -1);
+    /* The key file follows secret_files_allow_shared like every secret file; it has no override of its own. */
+    EXPECT_EQ(load({"--tls-key-file-allow-shared", "true"}), -1);
+    EXPECT_STREQ(error, "unknown option '--tls-key-file-allow-shared'");
+    std::string old = write_yaml("tls_key_file_allow_shared: true\n");
+    EXPECT_EQ(load({"--config", old}), -1);
+    EXPECT_EQ(std::string(error), old + ":1: unknown key 'tls_key_file_allow_shared'");
     EXPECT_EQ(load({"--tls-cert-file", ""}), -1);
 }
 
