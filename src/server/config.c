@@ -1,10 +1,7 @@
 #include "server/config.h"
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include "auth/jwks_source.h"
-#include <strings.h>
 #include "server/config_options.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -110,206 +107,6 @@ static int apply_environment(sts_config_t *config, char **envp, char *error, siz
     return 0;
 }
 
-/* STS_AUTH unset: authentication is still required: access tokens, plus JWTs when JWT keys are configured. */
-static void choose_auth(sts_config_t *config)
-{
-    if (config->auth != NULL)
-        return;
-    int jwt = config->jwt_jwks_file != NULL || config->jwt_jwks_url != NULL || config->jwt_public_keys != NULL;
-    config->auth = strdup(jwt ? "access-token,jwt" : "access-token");
-    if (config->auth == NULL)
-        sts_log_fatal("out of memory");
-    config->auth_defaulted = 1;
-}
-
-/*
- * issuer_roles unset: "admin" by default. A configuration that set only admin_roles meant it for issuing too (the
- * single role list of earlier versions), so it keeps that meaning; the server warns about it once.
- */
-static void choose_issuer_roles(sts_config_t *config)
-{
-    if (config->issuer_roles != NULL)
-        return;
-    config->issuer_roles_defaulted = strcmp(config->admin_roles, "admin") != 0;
-    config->issuer_roles = strdup(config->issuer_roles_defaulted ? config->admin_roles : "admin");
-    if (config->issuer_roles == NULL)
-        sts_log_fatal("out of memory");
-}
-
-/* A comma-separated list of accepted values: 1 for exactly "*", 0 for real values, -1 (with error) otherwise. */
-static int accept_list(const char *option, const char *text, const char *what, char *error, size_t error_size)
-{
-    size_t items = 0, stars = 0;
-    for (const char *p = text; *p != '\0';) {
-        p += strspn(p, " \t,");
-        size_t len = strcspn(p, ",");
-        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        if (len > 0) {
-            items++;
-            stars += len == 1 && *p == '*';
-        }
-        p += strcspn(p, ",");
-    }
-    if (items == 0) {
-        snprintf(error, error_size, "%s lists no %s", option, what);
-        return -1;
-    }
-    if (stars > 0 && items > 1) {
-        snprintf(error, error_size, "%s: '*' (accept any %s) cannot be combined with other values", option, what);
-        return -1;
-    }
-    return stars > 0;
-}
-
-/*
- * JWTs from another issuer are only as safe as the issuer and audience checks: both must be configured, and
- * accepting any value takes an explicit '*' (warned about at startup). Keys must not travel in clear text.
- */
-static int validate_jwt(const sts_config_t *config, char *error, size_t error_size)
-{
-    if (config->jwt_jwks_url != NULL && sts_jwks_url_check(config->jwt_jwks_url, error, error_size) != 0)
-        return -1;
-    if (strstr(config->auth, "jwt") == NULL)
-        return 0;
-    const struct {
-        const char *option, *value, *what, *claim;
-    } lists[] = {
-        {"jwt_issuer", config->jwt_issuer, "issuer", "iss"},
-        {"jwt_audience", config->jwt_audience, "audience", "aud"},
-    };
-    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-        if (lists[i].value == NULL) {
-            snprintf(error, error_size,
-                     "%s is required with JWT keys (jwt_jwks_file, jwt_jwks_url or jwt_public_keys): list the "
-                     "accepted %s values, or set it to '*' to accept any %s (not recommended)",
-                     lists[i].option, lists[i].claim, lists[i].what);
-            return -1;
-        }
-        if (accept_list(lists[i].option, lists[i].value, lists[i].what, error, error_size) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-int sts_config_listen_is_loopback(const char *listen)
-{
-    const char *colon = strrchr(listen, ':');
-    size_t len = colon != NULL ? (size_t)(colon - listen) : strlen(listen);
-    if (len >= 2 && listen[0] == '[' && listen[len - 1] == ']') {
-        listen++;
-        len -= 2;
-    }
-    char host[64];
-    if (len == 0 || len >= sizeof(host))
-        return 0;
-    memcpy(host, listen, len);
-    host[len] = '\0';
-    if (strcasecmp(host, "localhost") == 0)
-        return 1;
-    struct in_addr v4;
-    struct in6_addr v6;
-    if (inet_pton(AF_INET, host, &v4) == 1)
-        return (ntohl(v4.s_addr) >> 24) == 127;
-    if (inet_pton(AF_INET6, host, &v6) == 1)
-        return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
-    return 0;
-}
-
-/* TLS settings that only make sense together, and the refusal to serve plain text beyond this host. */
-static int validate_tls(const sts_config_t *config, char *error, size_t error_size)
-{
-    int tls = config->tls_cert_file != NULL;
-    if (tls != (config->tls_key_file != NULL)) {
-        snprintf(error, error_size,
-                 "tls_cert_file and tls_key_file go together: set both (TLS on both listeners) or "
-                 "neither");
-        return -1;
-    }
-    if (config->grpc_client_ca_file != NULL && !tls) {
-        snprintf(error, error_size,
-                 "grpc_client_ca_file (client certificates on gRPC) needs TLS: set tls_cert_file and "
-                 "tls_key_file too");
-        return -1;
-    }
-    if (config->client_cert_roles != NULL && config->grpc_client_ca_file == NULL) {
-        snprintf(error, error_size,
-                 "client_cert_roles needs grpc_client_ca_file: only verified client certificates are "
-                 "given roles");
-        return -1;
-    }
-    if (tls)
-        return 0;
-    const char *names[] = {"rest_listen", "grpc_listen"};
-    const char *values[] = {config->rest_listen, config->grpc_listen};
-    for (int i = 0; i < 2; i++) {
-        if (sts_config_listen_is_loopback(values[i]))
-            continue;
-        if (strcmp(config->allow_plaintext, "true") != 0) {
-            snprintf(error, error_size,
-                     "%s %.200s is not a loopback address and TLS is not configured: set tls_cert_file and "
-                     "tls_key_file, or allow_plaintext: true to send tokens and keys in clear text anyway",
-                     names[i], values[i]);
-            return -1;
-        }
-        sts_log_warn("%s %s will serve plain text beyond this host (allow_plaintext: true): tokens, passwords and "
-                     "secret keys cross the network unencrypted",
-                     names[i], values[i]);
-    }
-    return 0;
-}
-
-static int validate(sts_config_t *config, char *error, size_t error_size)
-{
-    choose_auth(config);
-    choose_issuer_roles(config);
-    if (validate_tls(config, error, error_size) != 0)
-        return -1;
-    if (strstr(config->auth, "jwt") != NULL && config->jwt_jwks_file == NULL && config->jwt_jwks_url == NULL &&
-        config->jwt_public_keys == NULL) {
-        snprintf(error, error_size, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
-        return -1;
-    }
-    if (validate_jwt(config, error, error_size) != 0)
-        return -1;
-    if (config->min_duration_seconds > config->default_duration_seconds) {
-        snprintf(error, error_size, "min_duration_seconds (%d) must not exceed default_duration_seconds (%d)",
-                 config->min_duration_seconds, config->default_duration_seconds);
-        return -1;
-    }
-    if (config->rados_config_path != NULL && sts_config_load_rados(config, error, error_size) != 0)
-        return -1;
-    if (strcmp(config->issuer, "rgw-native") == 0) {
-        if (config->rgw_sts_key_file == NULL || config->rgw_user == NULL) {
-            snprintf(error, error_size, "issuer rgw-native needs rgw_sts_key_file and rgw_user");
-            return -1;
-        }
-        if (config->rgw_role_id == NULL &&
-            (config->role_arn == NULL || config->sts_endpoint_url == NULL || config->creds_path == NULL)) {
-            snprintf(error, error_size,
-                     "issuer rgw-native needs rgw_role_id, or role_arn, sts_endpoint_url and creds_path (or a rados "
-                     "config) to look the role up");
-            return -1;
-        }
-    }
-    if (strcmp(config->issuer, "sts") == 0) {
-        if (config->sts_endpoint_url == NULL) {
-            snprintf(error, error_size, "issuer sts needs sts_endpoint_url (or int_endpoint_url in the rados config)");
-            return -1;
-        }
-        if (config->creds_path == NULL) {
-            snprintf(error, error_size, "issuer sts needs creds_path, a directory with access_key and secret_key");
-            return -1;
-        }
-    }
-    if (config->default_duration_seconds > config->max_duration_seconds) {
-        snprintf(error, error_size, "default_duration_seconds (%d) must not exceed max_duration_seconds (%d)",
-                 config->default_duration_seconds, config->max_duration_seconds);
-        return -1;
-    }
-    return 0;
-}
-
 int sts_config_load(sts_config_t *config, int argc, char **argv, char **envp, char *error, size_t error_size)
 {
     if (envp == NULL)
@@ -335,7 +132,7 @@ int sts_config_load(sts_config_t *config, int argc, char **argv, char **envp, ch
         return -1;
     if (walk_flags(config, argc, argv, 1, error, error_size) != 0)
         return -1;
-    return validate(config, error, error_size);
+    return sts__config_validate(config, error, error_size);
 }
 
 void sts_config_print_help(FILE *out)

@@ -44,4 +44,10 @@ int sts_config_load_yaml(sts_config_t *config, const char *path, char *error, si
  */
 int sts_config_load_rados(sts_config_t *config, char *error, size_t error_size);
 
+/**
+ * Fills the defaults that depend on other options (the authentication chain, issuer_roles), reads the rados
+ * config, and checks the settings that only make sense together. Returns 0, or -1 with a message in error.
+ */
+int sts__config_validate(sts_config_t *config, char *error, size_t error_size);
+
 #endif
