@@ -98,7 +98,7 @@ static int rule_matches(const sts_access_token_role_rule_t *rule, const sts_stor
     return domain != NULL && strcmp(rule->domain, domain->name) == 0;
 }
 
-/* The roles the rules grant this identity, limited to the token's ceiling (NULL: none). */
+/* The roles the rules grant this identity, limited to the token's ceiling (NULL: no limit). */
 static void grant_roles(sts_access_token_authenticator_t *auth, slot_t *slot, const sts_token_record_t *record)
 {
     for (size_t i = 0; i < auth->rule_count; i++) {
