@@ -160,7 +160,7 @@ const sts_option_t sts_options[] = {
                   "sts issuer: do not verify the STS's TLS certificate (warns at startup)"),
     NUMBER_OPTION(worker_threads, STS_OPTION_INT, "16", 1, 256, "threads for blocking calls to the upstream"),
     NUMBER_OPTION(worker_queue, STS_OPTION_INT, "1024", 1, 1000000,
-                  "blocking calls that may wait for a worker; more get RESOURCE_EXHAUSTED"),
+                  "upstream calls that may wait for a worker; more get RESOURCE_EXHAUSTED"),
     NUMBER_OPTION(readiness_interval_seconds, STS_OPTION_INT, "10", 1, 3600,
                   "how often the background readiness check calls the upstream"),
     STRING_OPTION(

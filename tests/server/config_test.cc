@@ -44,6 +44,18 @@ class ConfigTest : public ::testing::Test
         std::ofstream(path) << text;
         return path;
     }
+    /* What --check-config would print. */
+    std::string print()
+    {
+        char *text = nullptr;
+        size_t size = 0;
+        FILE *out = open_memstream(&text, &size);
+        sts_config_print(&config, out);
+        fclose(out);
+        std::string printed(text, size);
+        free(text);
+        return printed;
+    }
     int load(std::vector<std::string> args, std::vector<std::string> env = {})
     {
         args.insert(args.begin(), "stsd");
@@ -468,13 +480,7 @@ TEST_F(ConfigTest, Actions)
 TEST_F(ConfigTest, PrintsEffectiveConfigurationAsYaml)
 {
     ASSERT_EQ(load({"--endpoint-url", "http://s3:\"x\""}), 0) << error;
-    char *text = nullptr;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    sts_config_print(&config, out);
-    fclose(out);
-    std::string printed(text, size);
-    free(text);
+    std::string printed = print();
     EXPECT_NE(printed.find("rest_listen: \"127.0.0.1:9090\"\n"), std::string::npos) << printed;
     EXPECT_NE(printed.find("rest_threads: 2\n"), std::string::npos) << printed;
     EXPECT_NE(printed.find("endpoint_url: \"http://s3:\\\"x\\\"\"\n"), std::string::npos) << printed;
@@ -487,13 +493,7 @@ TEST_F(ConfigTest, PrintedUrlsLeaveOutUserAndPassword)
                     "/conf/creds", "--role-arn", "arn:aws:iam:::role/r"}),
               0)
         << error;
-    char *text = nullptr;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    sts_config_print(&config, out);
-    fclose(out);
-    std::string printed(text, size);
-    free(text);
+    std::string printed = print();
     EXPECT_NE(printed.find("sts_endpoint_url: \"https://rgw.example:8443/\"\n"), std::string::npos) << printed;
     EXPECT_EQ(printed.find("hunter2"), std::string::npos) << printed;
 }
