@@ -440,6 +440,13 @@ sts_store_t *sts_sqlite_store_open(const char *path, char *error, size_t error_s
         sts_log_fatal("out of memory");
     pthread_mutex_init(&store->lock, NULL);
     store->idle[store->idle_count++] = db;
-    store->base = (sts_store_t){create, get, list, update, remove_token, touch, count_tokens, destroy};
+    store->base = (sts_store_t){.create = create,
+                                .get = get,
+                                .list = list,
+                                .update = update,
+                                .remove = remove_token,
+                                .touch = touch,
+                                .count = count_tokens,
+                                .destroy = destroy};
     return &store->base;
 }

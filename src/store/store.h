@@ -1,4 +1,7 @@
-/* Durable state behind one interface: access-token records. SQLite is the embedded implementation. */
+/*
+ * Durable state behind one interface: access-token records, login users, registered clients, signing keys and
+ * refresh tokens. SQLite is the embedded implementation.
+ */
 #ifndef STS_STORE_STORE_H
 #define STS_STORE_STORE_H
 #include <stddef.h>
@@ -40,9 +43,89 @@ typedef struct {
 typedef enum {
     STS_STORE_OK,
     STS_STORE_NOT_FOUND,
-    STS_STORE_LIMIT, /**< the per-user cap was reached */
-    STS_STORE_ERROR, /**< the database failed; the message says how */
+    STS_STORE_LIMIT,    /**< the per-user cap was reached */
+    STS_STORE_ERROR,    /**< the database failed; the message says how */
+    STS_STORE_EXISTS,   /**< a user or client with that name already exists */
+    STS_STORE_REPLAYED, /**< refresh: already used, within the reuse grace; nothing changed */
+    STS_STORE_REUSED,   /**< refresh: already used, past the grace; the whole family is now revoked */
 } sts_store_result_t;
+
+/** Length of user, refresh-token and family ids (lower-case hex of 16 random bytes), like access-token ids. */
+#define STS_STORE_ID_CHARS 32
+
+/** One login user. Times are microseconds since the epoch. */
+typedef struct {
+    char id[STS_STORE_ID_CHARS + 1]; /**< stable: never changes, never reused */
+    const char *username;            /**< unique */
+    const char *password_hash;       /**< PHC string ($argon2id$…) */
+    const char *roles;               /**< comma-separated, "" for none */
+    int enabled;
+    int64_t created_time;
+    int64_t updated_time;
+    /** Access JWTs issued to the user before this time are void (set on disable, password change, delete). */
+    int64_t tokens_not_before;
+} sts_user_record_t;
+
+/** What a user update changes; NULL members are left alone. */
+typedef struct {
+    const char *password_hash;
+    const char *roles;
+    const int *enabled;
+    /**
+     * Nonzero: in the same transaction, set tokens_not_before to now and revoke every refresh family of the user
+     * (a password change, a disable).
+     */
+    int revoke_sessions;
+    int64_t now; /**< the update time */
+} sts_user_change_t;
+
+/** One registered client (a program that asks for tokens: XCO, a CLI). */
+typedef struct {
+    const char *client_id; /**< unique */
+    const char *display_name;
+    const char *allowed_roles; /**< comma-separated, "" for none */
+    int64_t max_lifetime_seconds;
+    int enabled;
+    int64_t created_time;
+    int64_t updated_time;
+} sts_client_record_t;
+
+/** What a client update changes; NULL members are left alone. */
+typedef struct {
+    const char *display_name;
+    const char *allowed_roles;
+    const int64_t *max_lifetime_seconds;
+    const int *enabled;
+    int64_t now;
+} sts_client_change_t;
+
+/** One of the service's signing keys. */
+typedef struct {
+    const char *kid;       /**< RFC 7638 thumbprint */
+    const char *algorithm; /**< JWS name: ES256, EdDSA, RS256 */
+    /** The private key (PKCS#8 DER) sealed with AES-256-GCM under the key-encryption key; opaque to the store. */
+    const uint8_t *sealed_private;
+    size_t sealed_private_len;
+    int64_t created_time;
+    int64_t retired_time; /**< 0: the active key (at most one) */
+    /** Once retired: when the last token it signed expires; the key may be deleted after it. 0 while active. */
+    int64_t verify_until;
+} sts_key_record_t;
+
+/** One refresh token; the token itself is never stored, only its HMAC. */
+typedef struct {
+    char id[STS_STORE_ID_CHARS + 1];
+    char family_id[STS_STORE_ID_CHARS + 1]; /**< the login it descends from */
+    char user_id[STS_STORE_ID_CHARS + 1];
+    const char *client_id;  /**< "" when no client was named */
+    const char *session_id; /**< the login session ("sid" in the access tokens) */
+    uint8_t hmac[32];
+    int64_t created_time;
+    int64_t expires_time;        /**< this token's own lifetime */
+    int64_t family_expires_time; /**< the family's absolute lifetime */
+    int64_t used_time;           /**< 0: not used yet */
+    int revoked;                 /**< the family was revoked (logout, reuse, user change) */
+} sts_refresh_record_t;
 
 typedef struct sts_store_s sts_store_t;
 
@@ -80,6 +163,73 @@ struct sts_store_s {
     sts_store_result_t (*touch)(sts_store_t *self, const char *id, int64_t last_used_time);
     /** Number of tokens stored, or -1 on error. */
     long long (*count)(sts_store_t *self);
+
+    /* Users. Strings of records handed out live in the caller's arena. */
+
+    /** Inserts a user; STS_STORE_EXISTS when the username is taken. */
+    sts_store_result_t (*user_create)(sts_store_t *self, const sts_user_record_t *record, char *error,
+                                      size_t error_size);
+    /** Finds a user by id (username NULL) or by username (id NULL). */
+    sts_store_result_t (*user_get)(sts_store_t *self, const char *id, const char *username, sts_arena_t *arena,
+                                   sts_user_record_t *out, char *error, size_t error_size);
+    /** Up to limit users with username > after ("" for the start), in username order; *more as for list. */
+    sts_store_result_t (*user_list)(sts_store_t *self, const char *after, int limit, sts_arena_t *arena,
+                                    sts_user_record_t **out, size_t *count, int *more, char *error, size_t error_size);
+    /** Applies change to the user with this id; the new record is written to out (when not NULL). */
+    sts_store_result_t (*user_update)(sts_store_t *self, const char *id, const sts_user_change_t *change,
+                                      sts_arena_t *arena, sts_user_record_t *out, char *error, size_t error_size);
+    /** Deletes the user and every refresh token of theirs. */
+    sts_store_result_t (*user_remove)(sts_store_t *self, const char *id, char *error, size_t error_size);
+
+    /* Registered clients. */
+
+    /** Inserts a client; STS_STORE_EXISTS when the client id is taken. */
+    sts_store_result_t (*client_create)(sts_store_t *self, const sts_client_record_t *record, char *error,
+                                        size_t error_size);
+    sts_store_result_t (*client_get)(sts_store_t *self, const char *client_id, sts_arena_t *arena,
+                                     sts_client_record_t *out, char *error, size_t error_size);
+    /** Up to limit clients with client_id > after, in client_id order; *more as for list. */
+    sts_store_result_t (*client_list)(sts_store_t *self, const char *after, int limit, sts_arena_t *arena,
+                                      sts_client_record_t **out, size_t *count, int *more, char *error,
+                                      size_t error_size);
+    sts_store_result_t (*client_update)(sts_store_t *self, const char *client_id, const sts_client_change_t *change,
+                                        sts_arena_t *arena, sts_client_record_t *out, char *error, size_t error_size);
+    sts_store_result_t (*client_remove)(sts_store_t *self, const char *client_id, char *error, size_t error_size);
+
+    /* Signing keys. */
+
+    /**
+     * Adds key as the active key and, in the same transaction, retires the key that was active (retired_time = the
+     * new key's created_time, verify_until = that plus verify_for_us).
+     */
+    sts_store_result_t (*key_add)(sts_store_t *self, const sts_key_record_t *key, int64_t verify_for_us, char *error,
+                                  size_t error_size);
+    /** Every key whose verify_until is 0 or later than now, newest first. */
+    sts_store_result_t (*key_list)(sts_store_t *self, int64_t now, sts_arena_t *arena, sts_key_record_t **out,
+                                   size_t *count, char *error, size_t error_size);
+    /** Deletes retired keys whose verify_until has passed. */
+    sts_store_result_t (*key_prune)(sts_store_t *self, int64_t now, char *error, size_t error_size);
+
+    /* Refresh tokens. */
+
+    /** Inserts the first refresh token of a new family (a login). */
+    sts_store_result_t (*refresh_create)(sts_store_t *self, const sts_refresh_record_t *record, char *error,
+                                         size_t error_size);
+    /**
+     * The atomic rotation step, in one transaction. Finds the token with this id and hmac, not revoked, not expired
+     * at now (its own and its family's lifetime), whose user exists and is enabled; else STS_STORE_NOT_FOUND.
+     * - Not used yet: marks it used at now, inserts next (same family), returns OK.
+     * - Used at most grace_us ago: changes nothing, returns STS_STORE_REPLAYED.
+     * - Used longer ago: revokes the whole family, returns STS_STORE_REUSED.
+     * In every case but NOT_FOUND the presented token's record is written to old (strings in arena), so the caller
+     * can log the user and family. Two rotations of the same token at once: exactly one gets OK.
+     */
+    sts_store_result_t (*refresh_rotate)(sts_store_t *self, const char *id, const uint8_t hmac[32], int64_t now,
+                                         int64_t grace_us, const sts_refresh_record_t *next, sts_arena_t *arena,
+                                         sts_refresh_record_t *old, char *error, size_t error_size);
+    /** Revokes the family of the token with this id and hmac (logout); NOT_FOUND when none matches. */
+    sts_store_result_t (*refresh_revoke)(sts_store_t *self, const char *id, const uint8_t hmac[32], char *error,
+                                         size_t error_size);
     void (*destroy)(sts_store_t *self);
 };
 

@@ -1,0 +1,43 @@
+/* Brute-force protection for logins: consecutive failures per username and per client address, in bounded memory. */
+#ifndef STS_CORE_LOGIN_THROTTLE_H
+#define STS_CORE_LOGIN_THROTTLE_H
+#include <stddef.h>
+#include <stdint.h>
+
+/** Settings; all positive. */
+typedef struct {
+    int free_failures;     /**< failures in a row before any delay (5) */
+    int64_t base_delay_ms; /**< the delay after the first counted failure; it doubles with each further one (1000) */
+    int64_t max_delay_ms;  /**< the longest delay (900000: 15 minutes) */
+    int lock_after;        /**< failures in a row after which the user must be locked (100) */
+    size_t max_entries;    /**< counters kept at most; the least recently failed are forgotten first (65536) */
+} sts_login_throttle_settings_t;
+
+typedef struct sts_login_throttle_s sts_login_throttle_t;
+
+/** Creates a throttle with the settings (copied). Returns NULL when out of memory. */
+sts_login_throttle_t *sts_login_throttle_create(const sts_login_throttle_settings_t *settings);
+
+/**
+ * Before checking a password: 0 when username and address may try now, else the milliseconds to wait (the longer of
+ * the two counters' delays). Either key may be NULL. Thread-safe.
+ */
+int64_t sts_login_throttle_wait_ms(sts_login_throttle_t *throttle, const char *username, const char *address,
+                                   int64_t now_ms);
+
+/**
+ * Records a failed login at now_ms for username and address (either may be NULL). Returns the username's failures
+ * in a row, including this one (0 when username is NULL). Thread-safe.
+ */
+int sts_login_throttle_failure(sts_login_throttle_t *throttle, const char *username, const char *address,
+                               int64_t now_ms);
+
+/** A successful login: forgets the counters of username and address. Thread-safe. */
+void sts_login_throttle_success(sts_login_throttle_t *throttle, const char *username, const char *address);
+
+/** Counters held now (for tests of the bound). Thread-safe. */
+size_t sts_login_throttle_size(sts_login_throttle_t *throttle);
+
+void sts_login_throttle_destroy(sts_login_throttle_t *throttle);
+
+#endif

@@ -1,0 +1,62 @@
+/* The service's own JWS signing keys: ES256 (P-256), EdDSA (Ed25519) or RS256, through OpenSSL 3 EVP. */
+#ifndef STS_CRYPTO_SIGNING_KEY_H
+#define STS_CRYPTO_SIGNING_KEY_H
+#include <stddef.h>
+#include <stdint.h>
+#include "crypto/aead.h"
+#include "util/buf.h"
+
+/** Signature algorithms a signing key may use. */
+typedef enum { STS_SIGNING_ES256, STS_SIGNING_EDDSA, STS_SIGNING_RS256 } sts_signing_alg_t;
+
+/** Length of a kid: the base64url SHA-256 RFC 7638 thumbprint, unpadded. */
+#define STS_SIGNING_KID_CHARS 43
+
+typedef struct sts_signing_key_s sts_signing_key_t;
+
+/** The JWS "alg" name of an algorithm ("ES256", "EdDSA", "RS256"). */
+const char *sts_signing_alg_name(sts_signing_alg_t alg);
+
+/** The algorithm a JWS name (exact, as sts_signing_alg_name writes it) stands for; -1 when none. */
+int sts_signing_alg_from_name(const char *name);
+
+/** Generates a new key (RS256: 2048-bit RSA). Returns NULL with a message in error. */
+sts_signing_key_t *sts_signing_key_generate(sts_signing_alg_t alg, char *error, size_t error_size);
+
+/**
+ * Seals the private key (PKCS#8 DER) under the key-encryption key: a random nonce, then ciphertext and tag; the kid
+ * is authenticated as additional data, so a sealed key cannot be moved to another record. Appends to out.
+ * Returns 0, or -1.
+ */
+int sts_signing_key_seal(const sts_signing_key_t *key, const sts_aead_t *kek, sts_buf_t *out);
+
+/**
+ * Opens what sts_signing_key_seal wrote for kid, and checks that the key is of alg and that its thumbprint is kid.
+ * Returns NULL with a message in error (wrong key-encryption key, altered record, mismatch).
+ */
+sts_signing_key_t *sts_signing_key_unseal(sts_signing_alg_t alg, const char *kid, const uint8_t *sealed, size_t len,
+                                          const sts_aead_t *kek, char *error, size_t error_size);
+
+/** The key's kid (RFC 7638 thumbprint, base64url); lives as long as the key. */
+const char *sts_signing_key_kid(const sts_signing_key_t *key);
+
+sts_signing_alg_t sts_signing_key_alg(const sts_signing_key_t *key);
+
+/**
+ * Appends the public key as one JWK object, with "kty", the key's members, "kid", "alg" and "use":"sig".
+ * Returns 0, or -1 when out is full.
+ */
+int sts_signing_key_public_jwk(const sts_signing_key_t *key, sts_buf_t *out);
+
+/**
+ * Appends a JWS compact serialisation: header {"alg":…,"typ":typ,"kid":…}, then the base64url of payload (len
+ * bytes of JSON), then the signature (ES256 in the raw R||S form JWS requires). Returns 0, or -1. Thread-safe: a
+ * key may sign on many threads at once.
+ */
+int sts_signing_key_sign(const sts_signing_key_t *key, const char *typ, const char *payload, size_t len,
+                         sts_buf_t *out);
+
+/** Frees the key, wiping its private part. */
+void sts_signing_key_free(sts_signing_key_t *key);
+
+#endif
