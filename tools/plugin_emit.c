@@ -247,11 +247,12 @@ static int emit_method(plugin_context_t *ctx, const Google__Protobuf__FileDescri
         char http_name[400] = "NULL";
         if (binding_count > 0)
             snprintf(http_name, sizeof(http_name), "http_%s_%s", service_lower, method_lower);
-        char flags[128] = "0";
+        char flags[160] = "0";
         if (info.policy != NULL) {
             const char *names[] = {info.policy->blocking ? "STS_METHOD_BLOCKING" : NULL,
                                    info.policy->public_ ? "STS_METHOD_PUBLIC" : NULL,
-                                   info.policy->issuer_bound ? "STS_METHOD_ISSUER_BOUND" : NULL};
+                                   info.policy->issuer_bound ? "STS_METHOD_ISSUER_BOUND" : NULL,
+                                   info.policy->hashes_passwords ? "STS_METHOD_HASHES_PASSWORDS" : NULL};
             size_t used = 0;
             for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
                 if (names[i] != NULL)

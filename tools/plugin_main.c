@@ -16,7 +16,21 @@ void plugin_printf(sts_buf_t *buf, const char *fmt, ...)
     va_start(args, fmt);
     int len = vsnprintf(line, sizeof(line), fmt, args);
     va_end(args);
-    if (len < 0 || (size_t)len >= sizeof(line) || sts_buf_append(buf, line, (size_t)len) != 0)
+    if (len < 0)
+        sts_log_fatal("cannot format generated output");
+    char *text = line;
+    /* Whole tables are printed at once; they outgrow the line buffer, never the output's maximum. */
+    if ((size_t)len >= sizeof(line)) {
+        if ((text = malloc((size_t)len + 1)) == NULL)
+            sts_log_fatal("out of memory");
+        va_start(args, fmt);
+        vsnprintf(text, (size_t)len + 1, fmt, args);
+        va_end(args);
+    }
+    int rc = sts_buf_append(buf, text, (size_t)len);
+    if (text != line)
+        free(text);
+    if (rc != 0)
         sts_log_fatal("generated output too large");
 }
 

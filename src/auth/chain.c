@@ -26,6 +26,8 @@ sts_status_t sts_auth_chain_authenticate(void *data, sts_call_t *call)
             return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "access tokens are not accepted (see STS_AUTH)");
         return sts_access_token_authenticate(chain->access_token, call, token, len);
     }
+    if (chain->own_jwt != NULL && (chain->jwt == NULL || sts_jwt_authenticator_has_key_for(chain->own_jwt, token, len)))
+        return sts_jwt_authenticate(chain->own_jwt, call, token, len);
     if (chain->jwt == NULL)
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED,
                              "JWTs are not accepted (see STS_AUTH); send an access token");

@@ -7,14 +7,16 @@
 
 /** The configured authenticators; NULL members are not in the chain. Borrowed, not owned. */
 typedef struct {
-    sts_jwt_authenticator_t *jwt;
+    sts_jwt_authenticator_t *jwt;     /**< external issuers' JWTs (jwt_jwks_*) */
+    sts_jwt_authenticator_t *own_jwt; /**< the service's own access tokens (logins), verified with its key ring */
     sts_access_token_authenticator_t *access_token;
     sts_client_certificate_authenticator_t *client_certificate; /**< set when gRPC requires client certificates */
 } sts_auth_chain_t;
 
 /**
- * An sts_authenticate_fn over a chain: "Bearer sts-at-v1:…" goes to the access-token authenticator, any other
- * bearer token to the JWT authenticator. A call with no Authorization but a verified client certificate goes to the
+ * An sts_authenticate_fn over a chain: "Bearer sts-at-v1:…" goes to the access-token authenticator, a JWT whose kid
+ * is one of the service's own keys to own_jwt, any other bearer token to the JWT authenticator (or to own_jwt when
+ * no external JWTs are configured). A call with no Authorization but a verified client certificate goes to the
  * client-certificate authenticator; with both, the bearer token decides. A credential no configured authenticator
  * accepts, or none at all, is UNAUTHENTICATED with a message saying so. Thread-safe.
  */

@@ -212,6 +212,25 @@ void sts_jwks_source_request_refresh(sts_jwks_source_t *source)
         sts_ticker_poke(source->refresher);
 }
 
+void sts_jwks_source_replace(sts_jwks_source_t *source, sts_jwk_set_t *set)
+{
+    pthread_rwlock_wrlock(&source->keys_lock);
+    sts_jwk_set_t *old = source->keys != source->fixed ? source->keys : NULL;
+    source->keys = set;
+    pthread_rwlock_unlock(&source->keys_lock);
+    sts_jwk_set_free(old);
+}
+
+int sts_jwks_source_has_kid(sts_jwks_source_t *source, const char *kid)
+{
+    int found = 0;
+    pthread_rwlock_rdlock(&source->keys_lock);
+    for (size_t i = 0; source->keys != NULL && i < source->keys->count && !found; i++)
+        found = source->keys->keys[i].kid != NULL && strcmp(source->keys->keys[i].kid, kid) == 0;
+    pthread_rwlock_unlock(&source->keys_lock);
+    return found;
+}
+
 void sts_jwks_source_destroy(sts_jwks_source_t *source)
 {
     sts_ticker_stop(source->refresher);

@@ -6,7 +6,10 @@
 
 typedef struct sts_jwks_source_s sts_jwks_source_t;
 
-/** Settings; strings are copied. At least one of the key sources must be given. */
+/**
+ * Settings; strings are copied. With none of the key sources given the source is fed by sts_jwks_source_replace
+ * (the service's own keys).
+ */
 typedef struct {
     const char *jwks_file;
     const char *const *pem_files;
@@ -41,6 +44,15 @@ void sts_jwks_source_release(sts_jwks_source_t *source);
 
 /** Asks the refresher to fetch again soon (an unknown key id arrived); rate-limited, never blocks. */
 void sts_jwks_source_request_refresh(sts_jwks_source_t *source);
+
+/**
+ * Replaces the keys with set (ownership moves to the source; the old set is freed once no verification borrows it).
+ * For sources without a URL. Thread-safe.
+ */
+void sts_jwks_source_replace(sts_jwks_source_t *source, sts_jwk_set_t *set);
+
+/** True when the current set has a key with this kid. Thread-safe. */
+int sts_jwks_source_has_kid(sts_jwks_source_t *source, const char *kid);
 
 /** Stops the refresher and frees everything. */
 void sts_jwks_source_destroy(sts_jwks_source_t *source);

@@ -199,6 +199,14 @@ static void extract_identity(yajl_val claims, const sts_jwt_rules_t *rules, long
     identity->issuer = sts_strdup(iss != NULL ? YAJL_GET_STRING(iss) : "");
     identity->username = sts_strdup(name != NULL ? YAJL_GET_STRING(name) : identity->subject);
     identity->expires_at = expires_at;
+    yajl_val sid = get(claims, "sid", yajl_t_string);
+    identity->session_id = sts_strdup(sid != NULL ? YAJL_GET_STRING(sid) : "");
+    /* check_times has vetted the range; only the fraction, which it rounded away, is read again here. */
+    yajl_val iat = get(claims, "iat", yajl_t_any);
+    if (iat != NULL && YAJL_IS_INTEGER(iat))
+        identity->issued_at_ms = YAJL_GET_INTEGER(iat) * 1000;
+    else if (iat != NULL && YAJL_IS_DOUBLE(iat))
+        identity->issued_at_ms = (long long)(YAJL_GET_DOUBLE(iat) * 1000.0 + 0.5);
     for (size_t p = 0; p < rules->role_path_count; p++) {
         const char *path = rules->role_paths[p];
         if (strstr(path, "<audience>") == NULL) {
@@ -252,11 +260,25 @@ sts_jwt_result_t sts_jwt_verify(const sts_jwk_set_t *keys, const sts_jwt_rules_t
     return result;
 }
 
+int sts_jwt_peek_kid(const char *token, size_t len, char *kid, size_t kid_size)
+{
+    const char *dot = len <= STS_JWT_MAX_CHARS ? memchr(token, '.', len) : NULL;
+    yajl_val header = dot != NULL ? parse_object(token, (size_t)(dot - token)) : NULL;
+    yajl_val value = header != NULL ? get(header, "kid", yajl_t_string) : NULL;
+    const char *text = value != NULL ? YAJL_GET_STRING(value) : NULL;
+    int rc = text != NULL && strlen(text) < kid_size ? 0 : -1;
+    if (rc == 0)
+        snprintf(kid, kid_size, "%s", text);
+    yajl_tree_free(header);
+    return rc;
+}
+
 void sts_jwt_identity_dispose(sts_jwt_identity_t *identity)
 {
     free(identity->subject);
     free(identity->issuer);
     free(identity->username);
+    free(identity->session_id);
     for (size_t i = 0; i < identity->role_count; i++)
         free(identity->roles[i]);
     free(identity->roles);

@@ -61,7 +61,9 @@ typedef struct {
     char *username;
     char **roles;
     size_t role_count;
-    long long expires_at; /**< exp, seconds since the epoch, 0..STS_JWT_MAX_NUMERIC_DATE */
+    long long expires_at;   /**< exp, seconds since the epoch, 0..STS_JWT_MAX_NUMERIC_DATE */
+    long long issued_at_ms; /**< iat in milliseconds (its fraction kept); 0 when absent */
+    char *session_id;       /**< the "sid" claim; "" when absent */
 } sts_jwt_identity_t;
 
 /**
@@ -73,6 +75,13 @@ typedef struct {
  */
 sts_jwt_result_t sts_jwt_verify(const sts_jwk_set_t *keys, const sts_jwt_rules_t *rules, const char *token, size_t len,
                                 long long now, sts_jwt_identity_t *identity, char *why, size_t why_size);
+
+/**
+ * Copies the unverified "kid" of token's header into kid (NUL-terminated) for routing the token to the authenticator
+ * that has that key. Returns 0, or -1 when the token is malformed, has no string kid or it does not fit.
+ * Thread-safe.
+ */
+int sts_jwt_peek_kid(const char *token, size_t len, char *kid, size_t kid_size);
 
 /** Frees what sts_jwt_verify put in identity. */
 void sts_jwt_identity_dispose(sts_jwt_identity_t *identity);

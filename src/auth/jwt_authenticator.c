@@ -17,6 +17,8 @@ typedef struct {
 struct sts_jwt_authenticator_s {
     const sts_jwt_rules_t *rules;
     sts_jwks_source_t *source;
+    sts_jwt_check_fn check;
+    void *check_data;
     pthread_mutex_t cache_lock;
     cache_entry_t cache[STS_JWT_CACHE_ENTRIES];
 };
@@ -30,6 +32,18 @@ sts_jwt_authenticator_t *sts_jwt_authenticator_create(const sts_jwt_rules_t *rul
     auth->source = source;
     pthread_mutex_init(&auth->cache_lock, NULL);
     return auth;
+}
+
+void sts_jwt_authenticator_set_check(sts_jwt_authenticator_t *auth, sts_jwt_check_fn check, void *data)
+{
+    auth->check = check;
+    auth->check_data = data;
+}
+
+int sts_jwt_authenticator_has_key_for(sts_jwt_authenticator_t *auth, const char *token, size_t len)
+{
+    char kid[128];
+    return sts_jwt_peek_kid(token, len, kid, sizeof(kid)) == 0 && sts_jwks_source_has_kid(auth->source, kid);
 }
 
 void sts_jwt_authenticator_destroy(sts_jwt_authenticator_t *auth)
@@ -61,8 +75,9 @@ static cache_entry_t *slot_for(sts_jwt_authenticator_t *auth, const unsigned cha
     return &auth->cache[index];
 }
 
-/* Fills the principal from the cache; 0 on a hit. */
-static int from_cache(sts_jwt_authenticator_t *auth, sts_call_t *call, const unsigned char hash[32], long long now)
+/* Fills the principal from the cache; 0 on a hit, 1 on a hit the check refuses (*refused says why). */
+static int from_cache(sts_jwt_authenticator_t *auth, sts_call_t *call, const unsigned char hash[32], long long now,
+                      const char **refused)
 {
     pthread_mutex_lock(&auth->cache_lock);
     cache_entry_t *entry = slot_for(auth, hash);
@@ -72,10 +87,12 @@ static int from_cache(sts_jwt_authenticator_t *auth, sts_call_t *call, const uns
         entry->used = 0;
         hit = 0;
     }
-    if (hit)
+    if (hit && auth->check != NULL)
+        *refused = auth->check(auth->check_data, entry->identity.subject, entry->identity.issued_at_ms);
+    if (hit && *refused == NULL)
         fill_principal(call, &entry->identity);
     pthread_mutex_unlock(&auth->cache_lock);
-    return hit ? 0 : -1;
+    return !hit ? -1 : *refused != NULL;
 }
 
 static void remember(sts_jwt_authenticator_t *auth, const unsigned char hash[32], sts_jwt_identity_t *identity)
@@ -95,12 +112,16 @@ sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *auth, sts_call_t *cal
     unsigned char hash[32];
     sts_sha256(token, len, hash);
     long long now = (long long)time(NULL);
-    if (from_cache(auth, call, hash, now) == 0)
-        return STS_STATUS_OK;
+    const char *refused = NULL;
+    int cached = from_cache(auth, call, hash, now, &refused);
+    if (cached >= 0)
+        return cached == 0 ? STS_STATUS_OK : sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "%s", refused);
     sts_jwt_identity_t identity;
-    char why[256];
+    char why[256] = "no keys to verify it with";
     const sts_jwk_set_t *keys = sts_jwks_source_acquire(auth->source);
-    sts_jwt_result_t result = sts_jwt_verify(keys, auth->rules, token, len, now, &identity, why, sizeof(why));
+    sts_jwt_result_t result = keys != NULL
+                                  ? sts_jwt_verify(keys, auth->rules, token, len, now, &identity, why, sizeof(why))
+                                  : STS_JWT_UNKNOWN_KID;
     sts_jwks_source_release(auth->source);
     if (result == STS_JWT_UNKNOWN_KID)
         sts_jwks_source_request_refresh(auth->source);
@@ -109,6 +130,11 @@ sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *auth, sts_call_t *cal
     if (identity.subject[0] == '\0') {
         sts_jwt_identity_dispose(&identity);
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "the token has no sub claim to identify its caller");
+    }
+    refused = auth->check != NULL ? auth->check(auth->check_data, identity.subject, identity.issued_at_ms) : NULL;
+    if (refused != NULL) {
+        sts_jwt_identity_dispose(&identity);
+        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "%s", refused);
     }
     fill_principal(call, &identity);
     remember(auth, hash, &identity);

@@ -26,6 +26,19 @@ sts_jwt_authenticator_t *sts_jwt_authenticator_create(const sts_jwt_rules_t *rul
 sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *authenticator, sts_call_t *call, const char *token,
                                   size_t len);
 
+/**
+ * A check run on every authentication of a verified token, cache hits included: NULL accepts, anything else is why
+ * the token is refused (a static string without secrets). subject is the token's sub, issued_at_ms its iat in
+ * milliseconds. Thread-safe.
+ */
+typedef const char *(*sts_jwt_check_fn)(void *data, const char *subject, long long issued_at_ms);
+
+/** Installs check before the authenticator serves its first call. */
+void sts_jwt_authenticator_set_check(sts_jwt_authenticator_t *authenticator, sts_jwt_check_fn check, void *data);
+
+/** True when the token's header names a key the authenticator's source holds (the token is meant for it). */
+int sts_jwt_authenticator_has_key_for(sts_jwt_authenticator_t *authenticator, const char *token, size_t len);
+
 void sts_jwt_authenticator_destroy(sts_jwt_authenticator_t *authenticator);
 
 #endif

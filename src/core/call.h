@@ -34,6 +34,11 @@ typedef enum {
     STS_WORK_STORE,
     /** Handlers that wait on an upstream (STS, IAM): slow, so kept apart from everything else. */
     STS_WORK_UPSTREAM,
+    /**
+     * Handlers that hash passwords (argon2id: memory-hard, tens of milliseconds): their own threads, whose number
+     * bounds the hashes running at once and so their memory.
+     */
+    STS_WORK_PASSWORD,
     STS_WORK_CLASSES
 } sts_work_class_t;
 
@@ -55,8 +60,10 @@ struct sts_call_s {
      * certificate was required and verified against the configured client CA (gRPC mTLS); NULL otherwise.
      */
     const char *client_certificate_subject;
-    /** The peer address for logs, or NULL. */
+    /** The caller's IP address without port ("127.0.0.1", "::1"), set by the adapter; NULL when unknown. */
     const char *peer;
+    /** Set by a handler refusing with RESOURCE_EXHAUSTED for a while: REST sends it as Retry-After. 0: none. */
+    int retry_after_seconds;
     /** Message set by sts_call_fail; NULL until then. Never contains a secret. */
     const char *error_message;
     /** The class of thread the call runs on now; set by the adapter (STS_WORK_INLINE on loop and CQ threads). */

@@ -59,6 +59,8 @@ sts_work_class_t sts_dispatch_class(const sts_service_t *service, const sts_meth
 {
     if (!(method->flags & STS_METHOD_BLOCKING))
         return STS_WORK_INLINE;
+    if (method->flags & STS_METHOD_HASHES_PASSWORDS)
+        return STS_WORK_PASSWORD;
     if (!(method->flags & STS_METHOD_ISSUER_BOUND))
         return STS_WORK_STORE;
     return service->issuer != NULL && service->issuer->blocking ? STS_WORK_UPSTREAM : STS_WORK_INLINE;

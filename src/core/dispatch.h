@@ -6,8 +6,8 @@
 #include "core/service.h"
 
 /**
- * The class of work a method's handler is: INLINE, STORE for blocking methods, and for issuer-bound ones UPSTREAM
- * when the configured issuer blocks (INLINE otherwise). Thread-safe.
+ * The class of work a method's handler is: INLINE, PASSWORD for those that hash passwords, STORE for other blocking
+ * methods, and for issuer-bound ones UPSTREAM when the configured issuer blocks (INLINE otherwise). Thread-safe.
  */
 sts_work_class_t sts_dispatch_class(const sts_service_t *service, const sts_method_t *method);
 

@@ -38,6 +38,8 @@ enum {
     STS_METHOD_PUBLIC = 1u << 1,
     /** With BLOCKING: blocks only when the configured issuer does (the local issuer never does). */
     STS_METHOD_ISSUER_BOUND = 1u << 2,
+    /** With BLOCKING: the handler may run argon2id, so it runs on the password pool, which bounds hashes at once. */
+    STS_METHOD_HASHES_PASSWORDS = 1u << 3,
 };
 
 /** One RPC. Rows are immutable and live for the whole process. */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/issuer.h"
+#include "core/login.h"
 #include "core/method.h"
 #include "core/readiness.h"
 #include "store/store.h"
@@ -63,6 +64,8 @@ struct sts_service_s {
     void *token_changed_data;
     /** One pool per class of blocking work; a NULL pool runs that class inline (tests, issuers that never block). */
     sts_worker_pool_t *pools[STS_WORK_CLASSES];
+    /** Logins and the service's own tokens; NULL when they are off (no store). */
+    const sts_login_settings_t *login;
     /** The last background readiness check; NULL means always ready. */
     sts_readiness_t *readiness;
 };

@@ -7,17 +7,23 @@
 
 static const size_t prefix_len = sizeof(STS_ACCESS_TOKEN_PREFIX) - 1;
 
+void sts_opaque_token_compose(const char *prefix, const char id[STS_ACCESS_TOKEN_ID_CHARS + 1],
+                              const uint8_t secret[32], char token[STS_ACCESS_TOKEN_CHARS + 1])
+{
+    memcpy(token, prefix, prefix_len);
+    memcpy(token + prefix_len, id, STS_ACCESS_TOKEN_ID_CHARS);
+    token[prefix_len + STS_ACCESS_TOKEN_ID_CHARS] = ':';
+    sts_base64_encode(secret, 32, token + prefix_len + STS_ACCESS_TOKEN_ID_CHARS + 1, STS_ACCESS_TOKEN_SECRET_CHARS + 1,
+                      STS_BASE64_URL_RAW);
+}
+
 void sts_access_token_mint(char id[STS_ACCESS_TOKEN_ID_CHARS + 1], char token[STS_ACCESS_TOKEN_CHARS + 1])
 {
     sts_random_chars(id, STS_ACCESS_TOKEN_ID_CHARS, "0123456789abcdef", 16);
     id[STS_ACCESS_TOKEN_ID_CHARS] = '\0';
     uint8_t secret[32];
     sts_random_bytes(secret, sizeof(secret));
-    memcpy(token, STS_ACCESS_TOKEN_PREFIX, prefix_len);
-    memcpy(token + prefix_len, id, STS_ACCESS_TOKEN_ID_CHARS);
-    token[prefix_len + STS_ACCESS_TOKEN_ID_CHARS] = ':';
-    sts_base64_encode(secret, sizeof(secret), token + prefix_len + STS_ACCESS_TOKEN_ID_CHARS + 1,
-                      STS_ACCESS_TOKEN_SECRET_CHARS + 1, STS_BASE64_URL_RAW);
+    sts_opaque_token_compose(STS_ACCESS_TOKEN_PREFIX, id, secret, token);
     OPENSSL_cleanse(secret, sizeof(secret));
 }
 
@@ -28,7 +34,12 @@ int sts_access_token_recognised(const char *text, size_t len)
 
 int sts_access_token_parse(const char *token, size_t len, char id[STS_ACCESS_TOKEN_ID_CHARS + 1])
 {
-    if (len != STS_ACCESS_TOKEN_CHARS || !sts_access_token_recognised(token, len) ||
+    return sts_opaque_token_parse(STS_ACCESS_TOKEN_PREFIX, token, len, id);
+}
+
+int sts_opaque_token_parse(const char *prefix, const char *token, size_t len, char id[STS_ACCESS_TOKEN_ID_CHARS + 1])
+{
+    if (len != STS_ACCESS_TOKEN_CHARS || memcmp(token, prefix, prefix_len) != 0 ||
         token[prefix_len + STS_ACCESS_TOKEN_ID_CHARS] != ':')
         return -1;
     for (size_t i = 0; i < STS_ACCESS_TOKEN_ID_CHARS; i++) {

@@ -25,6 +25,16 @@ int sts_access_token_recognised(const char *text, size_t len);
  */
 int sts_access_token_parse(const char *token, size_t len, char id[STS_ACCESS_TOKEN_ID_CHARS + 1]);
 
+/**
+ * The same format under another prefix of the same length (refresh tokens: "sts-rt-v1:"): writes prefix, id, ':'
+ * and the base64url of secret, NUL-terminated. Thread-safe.
+ */
+void sts_opaque_token_compose(const char *prefix, const char id[STS_ACCESS_TOKEN_ID_CHARS + 1],
+                              const uint8_t secret[32], char token[STS_ACCESS_TOKEN_CHARS + 1]);
+
+/** sts_access_token_parse for a token under prefix (of STS_ACCESS_TOKEN_PREFIX's length). */
+int sts_opaque_token_parse(const char *prefix, const char *token, size_t len, char id[STS_ACCESS_TOKEN_ID_CHARS + 1]);
+
 /** HMAC-SHA256 of the whole token under the server key. */
 void sts_access_token_hmac(const uint8_t key[32], const char *token, size_t len, uint8_t out[32]);
 

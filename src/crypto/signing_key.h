@@ -42,6 +42,19 @@ const char *sts_signing_key_kid(const sts_signing_key_t *key);
 
 sts_signing_alg_t sts_signing_key_alg(const sts_signing_key_t *key);
 
+/** The public members of a key's JWK (RFC 7517/7518/8037), base64url; "" for members its type does not have. */
+typedef struct {
+    char kty[4]; /**< "EC", "OKP", "RSA" */
+    char crv[8]; /**< "P-256", "Ed25519" */
+    char x[48];  /**< EC and OKP */
+    char y[48];  /**< EC */
+    char n[700]; /**< RSA, up to 4096 bits */
+    char e[16];  /**< RSA */
+} sts_signing_jwk_t;
+
+/** Fills out with the key's public members. Returns 0, or -1. Thread-safe. */
+int sts_signing_key_public_members(const sts_signing_key_t *key, sts_signing_jwk_t *out);
+
 /**
  * Appends the public key as one JWK object, with "kty", the key's members, "kid", "alg" and "use":"sig".
  * Returns 0, or -1 when out is full.

@@ -1,5 +1,6 @@
 #include "grpc/rpc.h"
 #include <grpc/byte_buffer_reader.h>
+#include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,26 @@ static void rpc_free(sts__grpc_rpc_t *rpc)
         grpc_call_details_destroy(&rpc->details);
     grpc_slice_unref(rpc->status_details);
     free(rpc);
+}
+
+/* The client's address without scheme or port ("ipv4:127.0.0.1:5000" gives "127.0.0.1"); NULL when unknown. */
+static const char *peer_address(sts_call_t *call, grpc_call *grpc)
+{
+    char *peer = grpc_call_get_peer(grpc);
+    const char *address = NULL;
+    if (peer != NULL) {
+        const char *start = strchr(peer, ':');
+        start = start != NULL ? start + 1 : peer;
+        const char *end = strrchr(start, ':');
+        size_t len = end != NULL ? (size_t)(end - start) : strlen(start);
+        if (len >= 2 && start[0] == '[' && start[len - 1] == ']') {
+            start++;
+            len -= 2;
+        }
+        address = sts_arena_strndup(&call->arena, start, len);
+        gpr_free(peer);
+    }
+    return address;
 }
 
 static const char *find_metadata(sts_call_t *call, const grpc_metadata_array *metadata, const char *key)
@@ -208,6 +229,7 @@ static void serve(sts__grpc_rpc_t *rpc)
     sts_call_t *call = &rpc->context;
     sts_call_init(call, service, &service->methods->methods[rpc->method_index]);
     call->authorization = find_metadata(call, &rpc->metadata, "authorization");
+    call->peer = peer_address(call, rpc->call);
     if (worker->verified_client_certificates)
         call->client_certificate_subject = sts__grpc_tls_peer_subject(rpc->call, &call->arena);
     call->deadline_ns = deadline_ns(rpc->deadline);

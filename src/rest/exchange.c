@@ -1,4 +1,6 @@
 /* One REST call from decoded request to reply, inline or through the worker pool. */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/dispatch.h"
@@ -36,6 +38,21 @@ static const char *header_value(sts_call_t *call, h2o_req_t *req, const h2o_toke
         return NULL;
     h2o_iovec_t value = req->headers.entries[index].value;
     return sts_arena_strndup(&call->arena, value.base, value.len);
+}
+
+/* The client's address, without port, in the call arena; NULL when h2o cannot say. */
+static const char *peer_address(sts_call_t *call, h2o_req_t *req)
+{
+    struct sockaddr_storage address;
+    if (req->conn->callbacks->get_peername == NULL ||
+        req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&address) == 0)
+        return NULL;
+    char text[INET6_ADDRSTRLEN] = "";
+    const void *raw = address.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&address)->sin6_addr
+                                                     : (const void *)&((struct sockaddr_in *)&address)->sin_addr;
+    if (inet_ntop(address.ss_family, raw, text, sizeof(text)) == NULL)
+        return NULL;
+    return sts_arena_strdup(&call->arena, text);
 }
 
 static const ProtobufCMessage *response_body(const sts_http_binding_t *binding, const ProtobufCMessage *response)
@@ -82,6 +99,12 @@ static void reply(exchange_t *x)
     if (http_status >= 500)
         sts_log_warn("%.*s %.*s failed: %s: %s", (int)req->method.len, req->method.base, (int)req->path_normalized.len,
                      req->path_normalized.base, sts_status_name(x->status), message);
+    if (x->call.retry_after_seconds > 0) {
+        char seconds[16];
+        int len = snprintf(seconds, sizeof(seconds), "%d", x->call.retry_after_seconds);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+                       h2o_strdup(&req->pool, seconds, (size_t)len).base, (size_t)len);
+    }
     sts_rest_send_error(req, http_status, x->status, message);
 }
 
@@ -156,6 +179,7 @@ void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_
     sts_buf_init(&x->body, STS_REST_MAX_RESPONSE_BYTES);
     sts_call_init(&x->call, server->service, match->method);
     x->call.authorization = header_value(&x->call, req, H2O_TOKEN_AUTHORIZATION);
+    x->call.peer = peer_address(&x->call, req);
     sts_rest_input_t input = {.body = req->entity.base, .body_len = req->entity.len};
     if (req->query_at != SIZE_MAX) {
         input.query = req->path.base + req->query_at + 1;

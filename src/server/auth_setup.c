@@ -134,8 +134,8 @@ static int parse_role_grants(sts_auth_setup_t *setup, const char *text, char *er
     return 0;
 }
 
-int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, sts_service_t *service, char *error,
-                         size_t error_size)
+int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, sts_service_t *service,
+                         sts_jwt_authenticator_t *own_jwt, char *error, size_t error_size)
 {
     memset(setup, 0, sizeof(*setup));
     split(config->admin_roles, &setup->admin_roles);
@@ -169,7 +169,7 @@ int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, st
         if (setup->client_certificate == NULL)
             return -1;
     }
-    setup->chain = (sts_auth_chain_t){setup->jwt, setup->access_token, setup->client_certificate};
+    setup->chain = (sts_auth_chain_t){setup->jwt, own_jwt, setup->access_token, setup->client_certificate};
     service->authenticate = sts_auth_chain_authenticate;
     service->authenticate_data = &setup->chain;
     sts_log_info("callers must authenticate (STS_AUTH=%s; issuer roles: %s; admin roles: %s)", config->auth,

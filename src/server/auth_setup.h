@@ -29,12 +29,13 @@ typedef struct {
 
 /**
  * Sets service->authenticate (NULL for auth none), the admin roles and the token-change hook from config. The
- * access-token authenticator uses service->store and service->token_key, which must be set already. Returns 0,
+ * access-token authenticator uses service->store and service->token_key, which must be set already. own_jwt (may be
+ * NULL) verifies the service's own tokens and joins every chain but "none". Returns 0,
  * or -1 with a message in error (for example an unreadable JWKS). Release with sts_auth_setup_dispose, after the
  * service has stopped.
  */
-int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, sts_service_t *service, char *error,
-                         size_t error_size);
+int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, sts_service_t *service,
+                         sts_jwt_authenticator_t *own_jwt, char *error, size_t error_size);
 
 void sts_auth_setup_dispose(sts_auth_setup_t *setup);
 

@@ -77,6 +77,26 @@ typedef struct {
     char *allow_plaintext;     /**< "true" lets a non-loopback listener serve without TLS */
     int tls_expiry_warning_days;
     int tls_reload_seconds;
+    /* Logins and the service's own tokens. */
+    char *issuer_url;             /**< iss of the service's tokens; NULL: derived from rest_listen */
+    char *token_audience;         /**< aud of the service's tokens */
+    long access_token_lifetime;   /**< seconds */
+    long refresh_token_lifetime;  /**< seconds */
+    long refresh_family_lifetime; /**< seconds */
+    long refresh_reuse_grace;     /**< seconds */
+    long client_max_lifetime;     /**< seconds */
+    int password_hash_memory_kib;
+    int password_hash_iterations;
+    int password_hash_parallelism;
+    int password_worker_threads;
+    int password_worker_queue;
+    char *signing_algorithm;   /**< ES256, EdDSA or RS256 */
+    long signing_key_rotation; /**< seconds; 0: never */
+    char *login_notice;        /**< "" for none */
+    int login_free_failures;
+    long login_throttle_delay;     /**< seconds */
+    long login_throttle_max_delay; /**< seconds */
+    int login_lockout_failures;
 } sts_config_t;
 
 /** Fills config with the built-in defaults. */

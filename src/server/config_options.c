@@ -34,6 +34,14 @@ static int check_action(const char *value, char *expected, size_t expected_size)
     return -1;
 }
 
+static int check_signing_algorithm(const char *value, char *expected, size_t expected_size)
+{
+    if (strcmp(value, "ES256") == 0 || strcmp(value, "EdDSA") == 0 || strcmp(value, "RS256") == 0)
+        return 0;
+    snprintf(expected, expected_size, "'ES256', 'EdDSA' or 'RS256'");
+    return -1;
+}
+
 static int check_bool(const char *value, char *expected, size_t expected_size)
 {
     if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
@@ -221,6 +229,40 @@ const sts_option_t sts_options[] = {
                   "report a TLS certificate expiring within this many days in /readyz and the log"),
     NUMBER_OPTION(tls_reload_seconds, STS_OPTION_INT, "10", 1, 3600,
                   "how often the TLS certificate, key and client CA files are checked for changes"),
+    STRING_OPTION(issuer_url, NULL, check_not_empty,
+                  "iss of the service's own tokens (logins); unset: http://HOST:PORT of rest_listen (https with TLS)"),
+    STRING_OPTION(token_audience, "sts", check_not_empty, "aud of the service's own tokens"),
+    NUMBER_OPTION(access_token_lifetime, STS_OPTION_SECONDS, "1h", 60, 86400,
+                  "lifetime of the access JWTs that logins and refreshes return"),
+    NUMBER_OPTION(refresh_token_lifetime, STS_OPTION_SECONDS, "24h", 60, 365L * 86400,
+                  "lifetime of one refresh token (each refresh returns a new one)"),
+    NUMBER_OPTION(refresh_family_lifetime, STS_OPTION_SECONDS, "7d", 60, 365L * 86400,
+                  "absolute lifetime of a login's refresh tokens, however often they are refreshed"),
+    NUMBER_OPTION(refresh_reuse_grace, STS_OPTION_SECONDS, "0", 0, 300,
+                  "a refresh token used again within this time gets the same new refresh token instead of "
+                  "revoking its family (for clients that retry)"),
+    NUMBER_OPTION(client_max_lifetime, STS_OPTION_SECONDS, "30d", 60, 3650L * 86400,
+                  "longest lifetime of a registered client's tokens (extended tokens); each client may have less"),
+    NUMBER_OPTION(password_hash_memory_kib, STS_OPTION_INT, "19456", 8, 4194304,
+                  "argon2id memory per hash, KiB (OWASP: 19456); one hash per password worker at once"),
+    NUMBER_OPTION(password_hash_iterations, STS_OPTION_INT, "2", 1, 100, "argon2id passes (OWASP: 2)"),
+    NUMBER_OPTION(password_hash_parallelism, STS_OPTION_INT, "1", 1, 16, "argon2id lanes (OWASP: 1)"),
+    NUMBER_OPTION(password_worker_threads, STS_OPTION_INT, "2", 1, 64,
+                  "threads hashing passwords: the most hashes at once (memory: this x password_hash_memory_kib)"),
+    NUMBER_OPTION(password_worker_queue, STS_OPTION_INT, "256", 1, 1000000,
+                  "logins that may wait for a password worker; more get RESOURCE_EXHAUSTED"),
+    STRING_OPTION(signing_algorithm, "ES256", check_signing_algorithm,
+                  "algorithm of new signing keys: ES256, EdDSA or RS256"),
+    NUMBER_OPTION(signing_key_rotation, STS_OPTION_SECONDS, "30d", 0, 3650L * 86400,
+                  "age at which the active signing key is replaced (0: never; stsd keys rotate does it at once)"),
+    STRING_OPTION(login_notice, "", NULL, "a notice put in the message of every token response"),
+    NUMBER_OPTION(login_free_failures, STS_OPTION_INT, "5", 1, 1000,
+                  "failed logins in a row (per user and per address) before each try must wait"),
+    NUMBER_OPTION(login_throttle_delay, STS_OPTION_SECONDS, "1", 1, 3600,
+                  "the first wait after login_free_failures; it doubles with each further failure"),
+    NUMBER_OPTION(login_throttle_max_delay, STS_OPTION_SECONDS, "15m", 1, 86400, "the longest wait between logins"),
+    NUMBER_OPTION(login_lockout_failures, STS_OPTION_INT, "100", 1, 1000000,
+                  "failed logins in a row after which a user is disabled until an admin enables them"),
     {NULL, STS_OPTION_STRING, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 

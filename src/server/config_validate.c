@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include "auth/jwks_source.h"
+#include "crypto/password.h"
 #include "server/config_options.h"
 #include "util/log.h"
 
@@ -157,6 +158,34 @@ static int validate_tls(const sts_config_t *config, char *error, size_t error_si
     return 0;
 }
 
+/* Cross-checks of the login options, and the issuer URL derived from the REST listener when unset. */
+static int validate_logins(sts_config_t *config, char *error, size_t error_size)
+{
+    sts_password_params_t params = {(uint32_t)config->password_hash_memory_kib,
+                                    (uint32_t)config->password_hash_iterations,
+                                    (uint32_t)config->password_hash_parallelism};
+    if (sts_password_params_check(&params, error, error_size) != 0)
+        return -1;
+    if (config->refresh_token_lifetime > config->refresh_family_lifetime) {
+        snprintf(error, error_size, "refresh_token_lifetime (%lds) must not exceed refresh_family_lifetime (%lds)",
+                 config->refresh_token_lifetime, config->refresh_family_lifetime);
+        return -1;
+    }
+    if (config->login_throttle_delay > config->login_throttle_max_delay) {
+        snprintf(error, error_size, "login_throttle_delay (%lds) must not exceed login_throttle_max_delay (%lds)",
+                 config->login_throttle_delay, config->login_throttle_max_delay);
+        return -1;
+    }
+    if (config->issuer_url == NULL) {
+        char url[512];
+        snprintf(url, sizeof(url), "%s://%s", config->tls_cert_file != NULL ? "https" : "http", config->rest_listen);
+        config->issuer_url = strdup(url);
+        if (config->issuer_url == NULL)
+            sts_log_fatal("out of memory");
+    }
+    return 0;
+}
+
 int sts__config_validate(sts_config_t *config, char *error, size_t error_size)
 {
     choose_auth(config);
@@ -168,7 +197,7 @@ int sts__config_validate(sts_config_t *config, char *error, size_t error_size)
         snprintf(error, error_size, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
         return -1;
     }
-    if (validate_jwt(config, error, error_size) != 0)
+    if (validate_jwt(config, error, error_size) != 0 || validate_logins(config, error, error_size) != 0)
         return -1;
     if (config->min_duration_seconds > config->default_duration_seconds) {
         snprintf(error, error_size, "min_duration_seconds (%d) must not exceed default_duration_seconds (%d)",

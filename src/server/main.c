@@ -22,6 +22,8 @@
 #include "store/sqlite_store.h"
 #include "server/config.h"
 #include "server/issuer_setup.h"
+#include "server/cli.h"
+#include "server/login_setup.h"
 #include "sts_methods.h"
 #include "util/log.h"
 #include "util/ticker.h"
@@ -85,6 +87,8 @@ typedef struct {
     sts_readiness_t readiness;
     sts_readiness_checker_t *checker;
     sts_auth_setup_t auth;
+    sts_login_setup_t login;
+    int login_started;
     sts_tls_source_t *tls; /* NULL: both listeners serve plain text */
     sts_tls_watcher_t *tls_watcher;
 } runtime_t;
@@ -132,7 +136,9 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
         sts_server_bootstrap_admin_token(runtime->store, runtime->token_key, config->data_dir,
                                          config->max_access_token_lifetime * 1000000LL, error, error_size) != 0)
         return -1;
-    if (start_tls(runtime, config, error, error_size) != 0)
+    runtime->login_started = 1;
+    if (sts_login_setup_start(&runtime->login, config, runtime->store, error, error_size) != 0 ||
+        start_tls(runtime, config, error, error_size) != 0)
         return -1;
     runtime->issuer = sts_server_create_issuer(config, error, error_size);
     if (runtime->issuer == NULL)
@@ -143,6 +149,7 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
         int threads, queue;
     } pools[] = {{STS_WORK_LOOKUP, config->lookup_worker_threads, config->lookup_worker_queue},
                  {STS_WORK_STORE, config->store_worker_threads, config->store_worker_queue},
+                 {STS_WORK_PASSWORD, config->password_worker_threads, config->password_worker_queue},
                  {STS_WORK_UPSTREAM, config->worker_threads, config->worker_queue}};
     for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
         if (pools[i].class == STS_WORK_UPSTREAM && !runtime->issuer->blocking)
@@ -176,6 +183,8 @@ static void dispose_runtime(runtime_t *runtime)
     }
     if (runtime->issuer != NULL)
         runtime->issuer->destroy(runtime->issuer);
+    if (runtime->login_started)
+        sts_login_setup_dispose(&runtime->login);
     if (runtime->store != NULL)
         runtime->store->destroy(runtime->store);
     OPENSSL_cleanse(runtime->token_key, sizeof(runtime->token_key));
@@ -196,6 +205,7 @@ static void build_service(sts_service_t *service, const sts_config_t *config, ru
     service->self_service_tokens = strcmp(config->self_service_tokens, "true") == 0;
     /* Without an upstream check it stays ready, but still carries notices such as the certificate's expiry. */
     service->readiness = &runtime->readiness;
+    service->login = &runtime->login.settings;
     service->endpoint_url = config->endpoint_url;
     service->default_duration_seconds = config->default_duration_seconds;
     service->max_duration_seconds = config->max_duration_seconds;
@@ -215,7 +225,7 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     }
     sts_service_t service;
     build_service(&service, config, &runtime);
-    if (sts_auth_setup_start(&runtime.auth, config, &service, error, sizeof(error)) != 0) {
+    if (sts_auth_setup_start(&runtime.auth, config, &service, runtime.login.own_jwt, error, sizeof(error)) != 0) {
         sts_log_error("%s", error);
         dispose_runtime(&runtime);
         return 1;
@@ -277,6 +287,10 @@ int main(int argc, char **argv)
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
+    /* stsd user …, stsd client …, stsd keys …: administration on the data directory, without the network. */
+    int cli = sts_cli_run(argc, argv);
+    if (cli >= 0)
+        return cli;
     sts_config_t config;
     sts_config_init(&config);
     char error[512];

@@ -286,7 +286,7 @@ const ProtobufCMessageDescriptor sts__v1__http_rule__descriptor =
   (ProtobufCMessageInit) sts__v1__http_rule__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sts__v1__method_policy__field_descriptors[4] =
+static const ProtobufCFieldDescriptor sts__v1__method_policy__field_descriptors[5] =
 {
   {
     "blocking",
@@ -336,9 +336,22 @@ static const ProtobufCFieldDescriptor sts__v1__method_policy__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "hashes_passwords",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__MethodPolicy, hashes_passwords),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__method_policy__field_indices_by_name[] = {
   0,   /* field[0] = blocking */
+  4,   /* field[4] = hashes_passwords */
   3,   /* field[3] = issuer_bound */
   2,   /* field[2] = public */
   1,   /* field[1] = required_role */
@@ -346,7 +359,7 @@ static const unsigned sts__v1__method_policy__field_indices_by_name[] = {
 static const ProtobufCIntRange sts__v1__method_policy__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor sts__v1__method_policy__descriptor =
 {
@@ -356,7 +369,7 @@ const ProtobufCMessageDescriptor sts__v1__method_policy__descriptor =
   "Sts__V1__MethodPolicy",
   "sts.v1",
   sizeof(Sts__V1__MethodPolicy),
-  4,
+  5,
   sts__v1__method_policy__field_descriptors,
   sts__v1__method_policy__field_indices_by_name,
   1,  sts__v1__method_policy__number_ranges,

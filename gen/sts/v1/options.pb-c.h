@@ -87,10 +87,15 @@ struct  Sts__V1__MethodPolicy
    * With blocking: the method blocks only when the configured credential issuer does (local issuing is inline).
    */
   protobuf_c_boolean issuer_bound;
+  /*
+   * With blocking: the handler may run argon2id (logins, setting passwords). It runs on the password pool, whose
+   * thread count bounds the hashes running at once and so their memory.
+   */
+  protobuf_c_boolean hashes_passwords;
 };
 #define STS__V1__METHOD_POLICY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__method_policy__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 /*

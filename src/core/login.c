@@ -1,0 +1,85 @@
+#include "core/login.h"
+#include <stdio.h>
+#include <string.h>
+#include "util/arena.h"
+
+/* Times in the maps are microseconds; iat is milliseconds. A change counts from its millisecond, rounded up. */
+static int64_t millis_up(int64_t us)
+{
+    return (us + 999) / 1000;
+}
+
+const char *sts_login_check_token(void *data, const char *subject, long long issued_at_ms)
+{
+    const sts_login_settings_t *login = data;
+    int64_t time_us = 0;
+    size_t prefix = sizeof(STS_CLIENT_SUBJECT_PREFIX) - 1;
+    if (strncmp(subject, STS_CLIENT_SUBJECT_PREFIX, prefix) == 0) {
+        if (!sts_revocations_get(login->clients_valid_since, subject + prefix, &time_us))
+            return "the token's client has been deleted or disabled";
+        if (issued_at_ms < millis_up(time_us))
+            return "the token's client has changed since the token was issued; ask for a new token";
+        return NULL;
+    }
+    if (sts_revocations_get(login->users_not_before, subject, &time_us) && issued_at_ms < millis_up(time_us))
+        return "the token has been revoked (its user was disabled, deleted or changed password); log in again";
+    return NULL;
+}
+
+static int load_users(const sts_login_settings_t *login, sts_store_t *store, int64_t cutoff, char *error,
+                      size_t error_size)
+{
+    char after[256] = "";
+    for (int more = 1; more;) {
+        sts_arena_t arena;
+        sts_arena_init(&arena);
+        sts_user_record_t *users = NULL;
+        size_t count = 0;
+        if (store->user_list(store, after, 1000, &arena, &users, &count, &more, error, error_size) != STS_STORE_OK) {
+            sts_arena_dispose(&arena);
+            return -1;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (users[i].tokens_not_before >= cutoff)
+                sts_revocations_put(login->users_not_before, users[i].id, users[i].tokens_not_before);
+        }
+        if (count > 0)
+            snprintf(after, sizeof(after), "%s", users[count - 1].username);
+        sts_arena_dispose(&arena);
+        more = more && count > 0;
+    }
+    return 0;
+}
+
+static int load_clients(const sts_login_settings_t *login, sts_store_t *store, char *error, size_t error_size)
+{
+    char after[256] = "";
+    for (int more = 1; more;) {
+        sts_arena_t arena;
+        sts_arena_init(&arena);
+        sts_client_record_t *clients = NULL;
+        size_t count = 0;
+        if (store->client_list(store, after, 1000, &arena, &clients, &count, &more, error, error_size) !=
+            STS_STORE_OK) {
+            sts_arena_dispose(&arena);
+            return -1;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (clients[i].enabled)
+                sts_revocations_put(login->clients_valid_since, clients[i].client_id, clients[i].updated_time);
+        }
+        if (count > 0)
+            snprintf(after, sizeof(after), "%s", clients[count - 1].client_id);
+        sts_arena_dispose(&arena);
+        more = more && count > 0;
+    }
+    return 0;
+}
+
+int sts_login_load_revocations(const sts_login_settings_t *login, sts_store_t *store, int64_t now,
+                               int64_t max_lifetime_us, char *error, size_t error_size)
+{
+    if (load_users(login, store, now - max_lifetime_us, error, error_size) != 0)
+        return -1;
+    return load_clients(login, store, error, error_size);
+}

@@ -1,0 +1,36 @@
+/* The claims of the service's own access tokens: JWTs in the RFC 9068 profile, with Keycloak's role layout. */
+#ifndef STS_CRYPTO_ACCESS_JWT_H
+#define STS_CRYPTO_ACCESS_JWT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "util/buf.h"
+
+/** The JWS "typ" of an access token (RFC 9068 §2.1). */
+#define STS_ACCESS_JWT_TYPE "at+jwt"
+
+/** What an access token says. Strings are borrowed; NULL optional members are left out. */
+typedef struct {
+    const char *issuer;       /**< iss */
+    const char *subject;      /**< sub: the user's stable id, or the client id for an extended token */
+    const char *audience;     /**< aud */
+    const char *client_id;    /**< client_id; NULL when no client is involved */
+    const char *username;     /**< preferred_username */
+    const char *session_id;   /**< sid: the login session; NULL for none */
+    const char *const *roles; /**< realm_access.roles */
+    size_t role_count;
+    /**
+     * Milliseconds since the epoch. iat carries them as a fraction (RFC 7519 NumericDates may), so a revocation
+     * within the same second tells older tokens from newer; nbf is the whole second.
+     */
+    int64_t issued_at_ms;
+    int64_t expires_at; /**< exp */
+} sts_access_jwt_claims_t;
+
+/**
+ * Appends the JSON payload of an access token with these claims and a fresh random jti (128 bits, hex) to out.
+ * Strings are escaped as JSON requires, so no claim can inject another. Returns 0, or -1 when out is full.
+ * Thread-safe.
+ */
+int sts_access_jwt_payload(const sts_access_jwt_claims_t *claims, sts_buf_t *out);
+
+#endif
