@@ -155,12 +155,45 @@ TEST(Password, ChangedParametersAskForARehash)
 
 TEST(Password, HashesWithOtherLengthsFromElsewhereVerifyAndAskForARehash)
 {
-    /* Made by libargon2 directly, as another system would: 8-byte salt, 64-byte digest. */
+    /* Made by libargon2 directly, as another system would, with salt and digest lengths other than ours. */
+    const uint8_t salt[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    struct Lengths {
+        size_t salt, digest;
+    };
+    for (Lengths lengths : {Lengths{8, 32}, Lengths{16, 64}, Lengths{8, 16}}) {
+        char encoded[STS_PASSWORD_HASH_MAX];
+        SCOPED_TRACE(std::to_string(lengths.salt) + "-byte salt, " + std::to_string(lengths.digest) + "-byte digest");
+        ASSERT_EQ(
+            argon2id_hash_encoded(1, 64, 1, "pw", 2, salt, lengths.salt, lengths.digest, encoded, sizeof(encoded)),
+            ARGON2_OK);
+        EXPECT_EQ(verify(small, encoded, "pw"), STS_PASSWORD_MATCH_REHASH);
+        EXPECT_EQ(verify(small, encoded, "pW"), STS_PASSWORD_MISMATCH);
+    }
     char encoded[STS_PASSWORD_HASH_MAX];
-    const uint8_t salt[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-    ASSERT_EQ(argon2id_hash_encoded(1, 64, 1, "pw", 2, salt, sizeof(salt), 64, encoded, sizeof(encoded)), ARGON2_OK);
-    EXPECT_EQ(verify(small, encoded, "pw"), STS_PASSWORD_MATCH_REHASH);
-    EXPECT_EQ(verify(small, encoded, "pW"), STS_PASSWORD_MISMATCH);
+    ASSERT_EQ(argon2id_hash_encoded(1, 64, 1, "pw", 2, salt, 16, 32, encoded, sizeof(encoded)), ARGON2_OK);
+    EXPECT_EQ(verify(small, encoded, "pw"), STS_PASSWORD_MATCH);
+}
+
+TEST(Password, EveryDigestByteIsCompared)
+{
+    std::string good = hash_of(small, "pw");
+    size_t digest_start = good.rfind('$') + 1;
+    ASSERT_EQ(good.size() - digest_start, 43u);
+    /* The last character holds only the top two bits of the last byte; its low four bits must stay zero. */
+    for (size_t i = digest_start; i < good.size(); i++) {
+        std::string changed = good;
+        if (i + 1 < good.size())
+            changed[i] = good[i] == 'A' ? 'B' : 'A';
+        else
+            changed[i] = good[i] == 'A' ? 'Q' : 'A';
+        SCOPED_TRACE(changed);
+        EXPECT_EQ(verify(small, changed, "pw"), STS_PASSWORD_MISMATCH);
+    }
+    /* So is the salt. */
+    std::string changed = good;
+    size_t salt_start = good.find('$', 15) + 1;
+    changed[salt_start] = good[salt_start] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(verify(small, changed, "pw"), STS_PASSWORD_MISMATCH);
 }
 
 TEST(Password, MalformedAndForeignHashesAreBadAndCostTheDummy)
