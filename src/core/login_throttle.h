@@ -15,12 +15,18 @@ typedef struct {
 
 typedef struct sts_login_throttle_s sts_login_throttle_t;
 
-/** Creates a throttle with the settings (copied). Returns NULL when out of memory. */
+/**
+ * Creates a throttle with the settings (copied); its memory (about 60 bytes per entry) is allocated here, once.
+ * Returns NULL when out of memory or when a setting is out of range (max_delay_ms must be at least base_delay_ms).
+ */
 sts_login_throttle_t *sts_login_throttle_create(const sts_login_throttle_settings_t *settings);
 
 /**
  * Before checking a password: 0 when username and address may try now, else the milliseconds to wait (the longer of
  * the two counters' delays). Either key may be NULL. Thread-safe.
+ * A counter with n failures in a row delays nothing while n < free_failures, else min(max_delay_ms,
+ * base_delay_ms × 2^(n − free_failures)) from its last failure: with the defaults, the attempt after 5 failures
+ * waits 1 s, after 6 failures 2 s. A clock that went back waits at most the whole delay.
  */
 int64_t sts_login_throttle_wait_ms(sts_login_throttle_t *throttle, const char *username, const char *address,
                                    int64_t now_ms);
@@ -38,6 +44,10 @@ void sts_login_throttle_success(sts_login_throttle_t *throttle, const char *user
 /** Counters held now (for tests of the bound). Thread-safe. */
 size_t sts_login_throttle_size(sts_login_throttle_t *throttle);
 
+/** Frees the throttle and its counters; NULL is ignored. Not thread-safe: no other call may be running. */
 void sts_login_throttle_destroy(sts_login_throttle_t *throttle);
+
+/** SipHash-2-4 of len bytes under a 128-bit key, as the throttle identifies its keys; exported for its test vectors. */
+uint64_t sts__login_throttle_siphash(const uint8_t key[16], const void *data, size_t len);
 
 #endif

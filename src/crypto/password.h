@@ -32,7 +32,7 @@ typedef enum {
 
 /**
  * Checks params: memory 8×parallelism..4194304 KiB, iterations 1..100, parallelism 1..16. Returns 0, or -1 with a
- * message naming the bad parameter.
+ * message naming the bad parameter (error may be NULL).
  */
 int sts_password_params_check(const sts_password_params_t *params, char *error, size_t error_size);
 
@@ -60,5 +60,11 @@ void sts_password_verify_dummy(const sts_password_params_t *current, const char 
 
 /** How many argon2id computations this process has run (for tests that count the work). Thread-safe. */
 uint64_t sts_password_computations(void);
+
+/**
+ * Copies into out the parameters of the calling thread's last argon2id computation (all zero before the first), so
+ * tests can show which parameters a verification spent. Thread-safe (the record is per thread).
+ */
+void sts_password_last_computation(sts_password_params_t *out);
 
 #endif
