@@ -62,9 +62,9 @@ int sts_signing_key_sign(const sts_signing_key_t *key, const char *typ, const ch
                          sts_buf_t *out);
 
 /**
- * Writes the RFC 7638 SHA-256 thumbprint of key's public members (EC P-256, Ed25519 or RSA), base64url without
- * padding and NUL-terminated, into kid: the kid a signing key of that public key has. A public key suffices.
- * Returns 0, or -1 for any other key type. Thread-safe.
+ * Writes the RFC 7638 SHA-256 thumbprint of key's public members (EC P-256, Ed25519, RSA of 2048 bits or more),
+ * base64url without padding and NUL-terminated, into kid: the kid a signing key of that public key has. A public
+ * key suffices. Returns 0, or -1 for any other key type. Thread-safe.
  */
 int sts_signing_thumbprint(const EVP_PKEY *key, char kid[STS_SIGNING_KID_CHARS + 1]);
 
