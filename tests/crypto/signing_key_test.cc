@@ -278,6 +278,27 @@ TEST_P(SigningKey, PublicJwkHasTheMembersInOrderAndNoPrivatePart)
     }
 }
 
+TEST(SigningKeyJwk, Es256CoordinatesKeepTheirLeadingZeroBytes)
+{
+    /* About one P-256 key in 128 has a coordinate below 2^248; JWA wants it written as 32 bytes all the same. */
+    int seen = 0;
+    for (int i = 0; i < 2000 && seen < 2; i++) {
+        Key key = generate(STS_SIGNING_ES256);
+        ASSERT_TRUE(key);
+        auto m = object_members(public_jwk(key.get()));
+        std::string x = b64url_decode(member(m, "x")), y = b64url_decode(member(m, "y"));
+        ASSERT_EQ(x.size(), 32u);
+        ASSERT_EQ(y.size(), 32u);
+        if (x[0] != 0 && y[0] != 0)
+            continue;
+        seen++;
+        std::string why;
+        EXPECT_EQ(verify(jwks({key.get()}), sign(key.get(), claims(time(nullptr))), &why), STS_JWT_OK) << why;
+        EXPECT_EQ(thumbprint_of_jwk(public_jwk(key.get())), sts_signing_key_kid(key.get()));
+    }
+    EXPECT_EQ(seen, 2) << "no key with a leading zero coordinate came up";
+}
+
 TEST_P(SigningKey, RotationOldTokensStillVerifyNewOnesCarryTheNewKid)
 {
     Key old_key = generate(alg), new_key = generate(alg);
