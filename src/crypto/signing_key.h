@@ -2,6 +2,7 @@
 #ifndef STS_CRYPTO_SIGNING_KEY_H
 #define STS_CRYPTO_SIGNING_KEY_H
 #include <stddef.h>
+#include <openssl/types.h>
 #include <stdint.h>
 #include "crypto/aead.h"
 #include "util/buf.h"
@@ -11,6 +12,9 @@ typedef enum { STS_SIGNING_ES256, STS_SIGNING_EDDSA, STS_SIGNING_RS256 } sts_sig
 
 /** Length of a kid: the base64url SHA-256 RFC 7638 thumbprint, unpadded. */
 #define STS_SIGNING_KID_CHARS 43
+
+/** Largest sealed key sts_signing_key_unseal accepts (an RSA 2048 key seals to about 1.3 KiB). */
+#define STS_SIGNING_SEALED_MAX_BYTES 16384
 
 typedef struct sts_signing_key_s sts_signing_key_t;
 
@@ -40,6 +44,7 @@ sts_signing_key_t *sts_signing_key_unseal(sts_signing_alg_t alg, const char *kid
 /** The key's kid (RFC 7638 thumbprint, base64url); lives as long as the key. */
 const char *sts_signing_key_kid(const sts_signing_key_t *key);
 
+/** The key's algorithm. */
 sts_signing_alg_t sts_signing_key_alg(const sts_signing_key_t *key);
 
 /** The public members of a key's JWK (RFC 7517/7518/8037), base64url; "" for members its type does not have. */
@@ -68,6 +73,13 @@ int sts_signing_key_public_jwk(const sts_signing_key_t *key, sts_buf_t *out);
  */
 int sts_signing_key_sign(const sts_signing_key_t *key, const char *typ, const char *payload, size_t len,
                          sts_buf_t *out);
+
+/**
+ * Writes the RFC 7638 SHA-256 thumbprint of key's public members (EC P-256, Ed25519, RSA of 2048 bits or more),
+ * base64url without padding and NUL-terminated, into kid: the kid a signing key of that public key has. A public
+ * key suffices. Returns 0, or -1 for any other key type. Thread-safe.
+ */
+int sts_signing_thumbprint(const EVP_PKEY *key, char kid[STS_SIGNING_KID_CHARS + 1]);
 
 /** Frees the key, wiping its private part. */
 void sts_signing_key_free(sts_signing_key_t *key);
