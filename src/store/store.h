@@ -73,7 +73,8 @@ typedef struct {
     const int *enabled;
     /**
      * Nonzero: in the same transaction, set tokens_not_before to now and revoke every refresh family of the user
-     * (a password change, a disable).
+     * (a password change, a disable). tokens_not_before never moves backwards (a clock stepping back must not
+     * revive revoked tokens).
      */
     int revoke_sessions;
     int64_t now; /**< the update time */
@@ -200,7 +201,8 @@ struct sts_store_s {
 
     /**
      * Adds key as the active key and, in the same transaction, retires the key that was active (retired_time = the
-     * new key's created_time, verify_until = that plus verify_for_us).
+     * new key's created_time, verify_until = that plus verify_for_us). key's retired_time and verify_until are
+     * ignored (stored as 0). STS_STORE_EXISTS when a key with that kid is stored; nothing changes then.
      */
     sts_store_result_t (*key_add)(sts_store_t *self, const sts_key_record_t *key, int64_t verify_for_us, char *error,
                                   size_t error_size);
@@ -223,6 +225,9 @@ struct sts_store_s {
      * - Used longer ago: revokes the whole family, returns STS_STORE_REUSED.
      * In every case but NOT_FOUND the presented token's record is written to old (strings in arena), so the caller
      * can log the user and family. Two rotations of the same token at once: exactly one gets OK.
+     * next supplies id, hmac, created_time and expires_time; the rest (family, user, client, session, the family's
+     * lifetime) is copied from the presented token, which the caller cannot know before this call. A grace_us of 0
+     * turns the grace off: a second use is always STS_STORE_REUSED.
      */
     sts_store_result_t (*refresh_rotate)(sts_store_t *self, const char *id, const uint8_t hmac[32], int64_t now,
                                          int64_t grace_us, const sts_refresh_record_t *next, sts_arena_t *arena,
@@ -230,6 +235,12 @@ struct sts_store_s {
     /** Revokes the family of the token with this id and hmac (logout); NOT_FOUND when none matches. */
     sts_store_result_t (*refresh_revoke)(sts_store_t *self, const char *id, const uint8_t hmac[32], char *error,
                                          size_t error_size);
+    /**
+     * Housekeeping: deletes refresh tokens whose own or family lifetime ended more than a day before now. They are
+     * already useless (refresh_rotate finds no expired token); the day keeps them for inspection a little longer and
+     * tolerates replicas whose clocks differ.
+     */
+    sts_store_result_t (*refresh_prune)(sts_store_t *self, int64_t now, char *error, size_t error_size);
     void (*destroy)(sts_store_t *self);
 };
 

@@ -155,7 +155,8 @@ TEST_F(SqliteStore, SurvivesReopenAndTracksTheSchemaVersion)
     sqlite3_exec(db, "UPDATE schema_version SET version = 99", nullptr, nullptr, nullptr);
     sqlite3_close(db);
     EXPECT_EQ(sts_sqlite_store_open(path.c_str(), error, sizeof(error)), nullptr);
-    EXPECT_STREQ(error, "database: schema version 99 is newer than this stsd (2); upgrade stsd");
+    EXPECT_EQ(std::string(error), "database: schema version 99 is newer than this stsd (" +
+                                      std::to_string(STS_SQLITE_SCHEMA_VERSION) + "); upgrade stsd");
 }
 
 TEST_F(SqliteStore, TheCapAndTheOwnerFilterUseTheWholeIdentity)
