@@ -1,6 +1,7 @@
 /* The public half of a signing key as JWK members: the RFC 7638 thumbprint (the kid) and the JWKS entry. */
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,4 +170,24 @@ int sts_signing_key_public_jwk(const sts_signing_key_t *key, sts_buf_t *out)
     sts_buf_dispose(&jwk.buf);
     members_dispose(&m);
     return result;
+}
+
+int sts_signing_key_public_members(const sts_signing_key_t *key, sts_signing_jwk_t *out)
+{
+    members_t m;
+    memset(out, 0, sizeof(*out));
+    if (members_of(key->pkey, &m) != 0)
+        return -1;
+    int rsa = strcmp(m.kty, "RSA") == 0;
+    size_t first_size = rsa ? sizeof(out->n) : sizeof(out->x);
+    size_t second_size = rsa ? sizeof(out->e) : sizeof(out->y);
+    int fits = strlen(m.first) < first_size && (m.second == NULL || strlen(m.second) < second_size);
+    if (fits) {
+        snprintf(out->kty, sizeof(out->kty), "%s", m.kty);
+        snprintf(out->crv, sizeof(out->crv), "%s", m.crv != NULL ? m.crv : "");
+        snprintf(rsa ? out->n : out->x, first_size, "%s", m.first);
+        snprintf(rsa ? out->e : out->y, second_size, "%s", m.second != NULL ? m.second : "");
+    }
+    members_dispose(&m);
+    return fits ? 0 : -1;
 }
