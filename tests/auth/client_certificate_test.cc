@@ -126,7 +126,7 @@ TEST_F(ClientCertificate, TheChainLetsABearerTokenDecide)
 {
     auth = sts_client_certificate_authenticator_create("cn:robot-admin=admin", error, sizeof(error));
     ASSERT_NE(auth, nullptr) << error;
-    sts_auth_chain_t chain = {nullptr, nullptr, auth};
+    sts_auth_chain_t chain = {nullptr, nullptr, nullptr, auth};
     call.client_certificate_subject = "CN=robot-admin";
     EXPECT_EQ(sts_auth_chain_authenticate(&chain, &call), STS_STATUS_OK);
     EXPECT_EQ(roles(), (std::vector<std::string>{"admin"}));
@@ -142,7 +142,7 @@ TEST_F(ClientCertificate, TheChainLetsABearerTokenDecide)
     sts_call_init(&call, nullptr, nullptr);
     EXPECT_EQ(sts_auth_chain_authenticate(&chain, &call), STS_STATUS_UNAUTHENTICATED); /* neither */
 
-    sts_auth_chain_t without = {nullptr, nullptr, nullptr};
+    sts_auth_chain_t without = {nullptr, nullptr, nullptr, nullptr};
     sts_call_dispose(&call);
     sts_call_init(&call, nullptr, nullptr);
     call.client_certificate_subject = "CN=robot-admin"; /* only trusted when the chain has the authenticator */
