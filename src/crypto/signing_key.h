@@ -68,8 +68,9 @@ int sts_signing_key_public_jwk(const sts_signing_key_t *key, sts_buf_t *out);
 
 /**
  * Appends a JWS compact serialisation: header {"alg":…,"typ":typ,"kid":…}, then the base64url of payload (len
- * bytes of JSON), then the signature (ES256 in the raw R||S form JWS requires). Returns 0, or -1. Thread-safe: a
- * key may sign on many threads at once.
+ * bytes of JSON), then the signature (ES256 in the raw R||S form JWS requires). typ must be 1 to 64 printable ASCII
+ * characters without '"' or '\\'. Returns 0, or -1 (bad typ, out full; out is then unchanged). Thread-safe: a key
+ * may sign on many threads at once.
  */
 int sts_signing_key_sign(const sts_signing_key_t *key, const char *typ, const char *payload, size_t len,
                          sts_buf_t *out);
