@@ -4,6 +4,7 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 #include "auth/jwt_header.h"
+#include "crypto/access_jwt.h"
 #include "util/base64.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -201,12 +202,13 @@ static void extract_identity(yajl_val claims, const sts_jwt_rules_t *rules, long
     identity->expires_at = expires_at;
     yajl_val sid = get(claims, "sid", yajl_t_string);
     identity->session_id = sts_strdup(sid != NULL ? YAJL_GET_STRING(sid) : "");
-    /* check_times has vetted the range; only the fraction, which it rounded away, is read again here. */
+    /* The service's own tokens carry the milliseconds in a private claim; others have only iat, whole seconds. */
     yajl_val iat = get(claims, "iat", yajl_t_any);
-    if (iat != NULL && YAJL_IS_INTEGER(iat))
+    yajl_val issued_ms = get(claims, STS_ACCESS_JWT_ISSUED_MS_CLAIM, yajl_t_any);
+    if (issued_ms != NULL && YAJL_IS_INTEGER(issued_ms))
+        identity->issued_at_ms = YAJL_GET_INTEGER(issued_ms);
+    else if (iat != NULL && YAJL_IS_INTEGER(iat))
         identity->issued_at_ms = YAJL_GET_INTEGER(iat) * 1000;
-    else if (iat != NULL && YAJL_IS_DOUBLE(iat))
-        identity->issued_at_ms = (long long)(YAJL_GET_DOUBLE(iat) * 1000.0 + 0.5);
     for (size_t p = 0; p < rules->role_path_count; p++) {
         const char *path = rules->role_paths[p];
         if (strstr(path, "<audience>") == NULL) {

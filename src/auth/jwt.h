@@ -62,7 +62,7 @@ typedef struct {
     char **roles;
     size_t role_count;
     long long expires_at;   /**< exp, seconds since the epoch, 0..STS_JWT_MAX_NUMERIC_DATE */
-    long long issued_at_ms; /**< iat in milliseconds (its fraction kept); 0 when absent */
+    long long issued_at_ms; /**< sts_issued_ms when present, else iat in milliseconds; 0 when absent */
     char *session_id;       /**< the "sid" claim; "" when absent */
 } sts_jwt_identity_t;
 

@@ -1,5 +1,4 @@
 #include "crypto/access_jwt.h"
-#include <stdio.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
 #include "crypto/random.h"
@@ -14,14 +13,6 @@ static int put_number(yajl_gen gen, const char *key, int64_t value)
 {
     return yajl_gen_string(gen, (const unsigned char *)key, strlen(key)) != yajl_gen_status_ok ||
            yajl_gen_integer(gen, (long long)value) != yajl_gen_status_ok;
-}
-
-static int put_millis(yajl_gen gen, const char *key, int64_t ms)
-{
-    char text[32];
-    int len = snprintf(text, sizeof(text), "%lld.%03lld", (long long)(ms / 1000), (long long)(ms % 1000));
-    return yajl_gen_string(gen, (const unsigned char *)key, strlen(key)) != yajl_gen_status_ok ||
-           yajl_gen_number(gen, text, (size_t)len) != yajl_gen_status_ok;
 }
 
 static int put_roles(yajl_gen gen, const sts_access_jwt_claims_t *claims)
@@ -47,8 +38,9 @@ int sts_access_jwt_payload(const sts_access_jwt_claims_t *claims, sts_buf_t *out
         return -1;
     int failed = yajl_gen_map_open(gen) != yajl_gen_status_ok || put_string(gen, "iss", claims->issuer) ||
                  put_string(gen, "sub", claims->subject) || put_string(gen, "aud", claims->audience) ||
-                 put_number(gen, "exp", claims->expires_at) || put_millis(gen, "iat", claims->issued_at_ms) ||
-                 put_number(gen, "nbf", claims->issued_at_ms / 1000) || put_string(gen, "jti", jti) ||
+                 put_number(gen, "exp", claims->expires_at) || put_number(gen, "iat", claims->issued_at_ms / 1000) ||
+                 put_number(gen, "nbf", claims->issued_at_ms / 1000) ||
+                 put_number(gen, STS_ACCESS_JWT_ISSUED_MS_CLAIM, claims->issued_at_ms) || put_string(gen, "jti", jti) ||
                  (claims->client_id != NULL && put_string(gen, "client_id", claims->client_id)) ||
                  (claims->username != NULL && put_string(gen, "preferred_username", claims->username)) ||
                  (claims->session_id != NULL && put_string(gen, "sid", claims->session_id)) || put_roles(gen, claims) ||

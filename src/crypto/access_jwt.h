@@ -6,7 +6,9 @@
 #include "util/buf.h"
 
 /** The JWS "typ" of an access token (RFC 9068 §2.1). */
-#define STS_ACCESS_JWT_TYPE "at+jwt"
+/** The private claim holding the issue time in milliseconds. */
+#define STS_ACCESS_JWT_ISSUED_MS_CLAIM "sts_issued_ms"
+#define STS_ACCESS_JWT_TYPE            "at+jwt"
 
 /** What an access token says. Strings are borrowed; NULL optional members are left out. */
 typedef struct {
@@ -19,8 +21,9 @@ typedef struct {
     const char *const *roles; /**< realm_access.roles */
     size_t role_count;
     /**
-     * Milliseconds since the epoch. iat carries them as a fraction (RFC 7519 NumericDates may), so a revocation
-     * within the same second tells older tokens from newer; nbf is the whole second.
+     * Milliseconds since the epoch. iat and nbf are the whole second (clients such as PyJWT compare iat with the
+     * whole current second); the private claim sts_issued_ms keeps the milliseconds, so a revocation within the same
+     * second tells older tokens from newer.
      */
     int64_t issued_at_ms;
     int64_t expires_at; /**< exp */

@@ -71,7 +71,8 @@ class Client:
 
 def login_ok(test, client, username, password):
     reply = client.login(username, password)
-    test.assertEqual(reply.status_code, 200, reply.text)
+    if reply.status_code != 200:
+        raise AssertionError("login of %s: %s %s" % (username, reply.status_code, reply.text))
     return reply.json()
 
 
@@ -112,7 +113,7 @@ class Logins(unittest.TestCase):
         self.assertEqual(set(client_token.json()), {"access-token", "token-type", "message"})
         self.assertNotIn("refresh-token", client_token.json())
         revoked = self.anon.call("POST", "/v1/auth/token/revoke", json={"refresh-token": refreshed.json()["refresh-token"]})
-        self.assertEqual((revoked.status_code, revoked.json()), (200, {}))
+        self.assertEqual((revoked.status_code, revoked.text), (200, ""))
 
     def test_access_token_claims_follow_rfc_9068_and_keycloak(self):
         token = self.admin_pair["access-token"]

@@ -136,7 +136,7 @@ struct  Sts__V1__RevokeRequest
 
 
 /*
- * Empty: REST answers 200 with an empty object.
+ * Empty: REST answers 200 with an empty body, as for every empty response.
  */
 struct  Sts__V1__RevokeResponse
 {
