@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <set>
 #include <string>
 
 extern "C" {
@@ -127,8 +128,8 @@ TEST(PluginOutput, PageCursorAnnotationFollowsFieldOrder)
 
 TEST(PluginOutput, ServedTableMarksTheStandardHealthCheckPublic)
 {
-    /* The real table: proto/sts/v1/foreign_methods.proto makes grpc.health.v1.Health/Check answer without credentials,
-     * and nothing else gains that. */
+    /* The real table: proto/sts/v1/foreign_methods.proto makes grpc.health.v1.Health/Check answer without credentials;
+     * besides it only the probes and the logins' own entry points (which take a password or a refresh token) do. */
     const char *path = "/grpc.health.v1.Health/Check";
     const sts_method_t *check = sts_method_find_grpc(&sts_gen_method_table, path, strlen(path));
     ASSERT_NE(check, nullptr);
@@ -137,9 +138,17 @@ TEST(PluginOutput, ServedTableMarksTheStandardHealthCheckPublic)
     for (size_t i = 0; i < sts_gen_method_table.method_count; i++) {
         const sts_method_t *method = &sts_gen_method_table.methods[i];
         bool is_public = (method->flags & STS_METHOD_PUBLIC) != 0;
-        bool expected = std::string(method->name) == "Health" || std::string(method->name) == "Ready" ||
-                        std::string(method->name) == "Check";
-        EXPECT_EQ(is_public, expected) << method->grpc_path;
+        static const std::set<std::string> open = {"/sts.v1.TokenService/Health",  "/sts.v1.TokenService/Ready",
+                                                   "/grpc.health.v1.Health/Check", "/sts.v1.LoginService/Login",
+                                                   "/sts.v1.LoginService/Refresh", "/sts.v1.LoginService/ClientToken",
+                                                   "/sts.v1.LoginService/Revoke",  "/sts.v1.LoginService/GetJwks"};
+        EXPECT_EQ(is_public, open.count(method->grpc_path) == 1) << method->grpc_path;
+        /* argon2id runs only on the password pool: every method that may hash says so. */
+        static const std::set<std::string> hashing = {"/sts.v1.LoginService/Login", "/sts.v1.LoginService/ClientToken",
+                                                      "/sts.v1.UserService/CreateUser",
+                                                      "/sts.v1.UserService/SetPassword"};
+        EXPECT_EQ((method->flags & STS_METHOD_HASHES_PASSWORDS) != 0, hashing.count(method->grpc_path) == 1)
+            << method->grpc_path;
     }
     const sts_field_annotation_t *paging =
         sts_method_field_annotations(&sts_gen_method_table, &sts__v1__paging__descriptor);
