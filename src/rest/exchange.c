@@ -49,7 +49,7 @@ static const char *peer_address(sts_call_t *call, h2o_req_t *req)
         return NULL;
     char text[INET6_ADDRSTRLEN] = "";
     const void *raw = address.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&address)->sin6_addr
-                                                     : (const void *)&((struct sockaddr_in *)&address)->sin_addr;
+                                                    : (const void *)&((struct sockaddr_in *)&address)->sin_addr;
     if (inet_ntop(address.ss_family, raw, text, sizeof(text)) == NULL)
         return NULL;
     return sts_arena_strdup(&call->arena, text);
