@@ -1,6 +1,5 @@
 #include "auth/access_token_authenticator.h"
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 typedef struct {
     char id[STS_ACCESS_TOKEN_ID_CHARS + 1]; /* "" when the slot is free */
     uint8_t hmac[32];
+    char hmac_key_id[STS_STORE_KEY_ID_MAX + 1];
     int enabled;
     int64_t expires_at; /* the effective expiry, lifetime cap included */
     int domain;
@@ -39,7 +39,8 @@ typedef struct {
 
 struct sts_access_token_authenticator_s {
     sts_store_t *store;
-    uint8_t key[32];
+    sts_token_hmac_check_fn hmac_matches;
+    void *hmac_data;
     const sts_access_token_role_rule_t *rules;
     size_t rule_count;
     int64_t cache_ttl_ns, unknown_ttl_ns;
@@ -127,6 +128,7 @@ static void fill_slot(sts_access_token_authenticator_t *auth, const sts_call_t *
     memset(slot, 0, sizeof(*slot));
     memcpy(slot->id, record->id, sizeof(slot->id));
     memcpy(slot->hmac, record->hmac, 32);
+    memcpy(slot->hmac_key_id, record->hmac_key_id, sizeof(slot->hmac_key_id));
     slot->enabled = record->enabled;
     slot->expires_at = sts_service_token_expiry(call->service, record->creation_time, record->expiration_time);
     slot->domain = record->user.domain;
@@ -151,10 +153,17 @@ static void fill_principal(sts_call_t *call, const slot_t *slot)
     p->role_count = slot->role_count;
 }
 
+/* The token as presented, for the HMAC check. */
+typedef struct {
+    const char *text;
+    size_t len;
+} presented_t;
+
 /* Judges a token from what was read about it; fills the principal when it passes. Called with the lock held. */
-static sts_status_t judge(sts_call_t *call, slot_t *slot, const uint8_t hmac[32])
+static sts_status_t judge(const sts_access_token_authenticator_t *auth, sts_call_t *call, slot_t *slot,
+                          const presented_t *token)
 {
-    if (CRYPTO_memcmp(slot->hmac, hmac, 32) != 0)
+    if (!auth->hmac_matches(auth->hmac_data, slot->hmac_key_id, token->text, token->len, slot->hmac))
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "unknown access token");
     if (!slot->enabled)
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "access token %s is disabled", slot->id);
@@ -170,8 +179,8 @@ static sts_status_t judge(sts_call_t *call, slot_t *slot, const uint8_t hmac[32]
 }
 
 /* From the caches alone: 1 when they decided (status set), 0 when the store must be read. Takes the lock. */
-static int from_cache(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *id, const uint8_t hmac[32],
-                      sts_status_t *status, uint64_t *generation)
+static int from_cache(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *id,
+                      const presented_t *token, sts_status_t *status, uint64_t *generation)
 {
     int64_t now_ns = sts_time_monotonic_ns();
     pthread_mutex_lock(&auth->lock);
@@ -180,7 +189,7 @@ static int from_cache(sts_access_token_authenticator_t *auth, sts_call_t *call, 
     unknown_t *unknown = unknown_for(auth, id);
     int decided = 1;
     if (strcmp(slot->id, id) == 0 && now_ns - slot->cached_at_ns < auth->cache_ttl_ns)
-        *status = judge(call, slot, hmac);
+        *status = judge(auth, call, slot, token);
     else if (strcmp(unknown->id, id) == 0 && now_ns < unknown->until_ns)
         *status = sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "unknown access token");
     else
@@ -195,11 +204,10 @@ sts_status_t sts_access_token_authenticate(sts_access_token_authenticator_t *aut
     char id[STS_ACCESS_TOKEN_ID_CHARS + 1];
     if (sts_access_token_parse(token, len, id) != 0)
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "malformed access token");
-    uint8_t hmac[32];
-    sts_access_token_hmac(auth->key, token, len, hmac);
+    const presented_t presented = {token, len};
     sts_status_t status;
     uint64_t generation;
-    if (from_cache(auth, call, id, hmac, &status, &generation))
+    if (from_cache(auth, call, id, &presented, &status, &generation))
         return status;
     if (call->runs_on == STS_WORK_INLINE && call->service->pools[STS_WORK_LOOKUP] != NULL) {
         call->wants = STS_WORK_LOOKUP; /* the store may block: not on an event-loop or completion-queue thread */
@@ -227,9 +235,9 @@ sts_status_t sts_access_token_authenticate(sts_access_token_authenticator_t *aut
         slot_t *slot = slot_for(auth, id);
         clear_slot(slot); /* a colliding token gives way; it is read again when next used */
         *slot = fresh;
-        status = judge(call, slot, hmac);
+        status = judge(auth, call, slot, &presented);
     } else {
-        status = judge(call, &fresh, hmac);
+        status = judge(auth, call, &fresh, &presented);
         clear_slot(&fresh);
     }
     pthread_mutex_unlock(&auth->lock);
@@ -288,7 +296,8 @@ sts_access_token_authenticator_t *sts_access_token_authenticator_create(const st
     if (auth == NULL)
         sts_log_fatal("out of memory");
     auth->store = settings->store;
-    memcpy(auth->key, settings->key, 32);
+    auth->hmac_matches = settings->hmac_matches;
+    auth->hmac_data = settings->hmac_data;
     auth->rules = settings->rules;
     auth->rule_count = settings->rule_count;
     auth->cache_ttl_ns =
@@ -306,7 +315,6 @@ void sts_access_token_authenticator_destroy(sts_access_token_authenticator_t *au
     flush(auth, 1);
     for (size_t i = 0; i < STS_ACCESS_TOKEN_CACHE_SLOTS; i++)
         clear_slot(&auth->slots[i]);
-    OPENSSL_cleanse(auth->key, sizeof(auth->key));
     pthread_mutex_destroy(&auth->lock);
     free(auth);
 }

@@ -27,10 +27,18 @@ typedef struct {
 
 typedef struct sts_access_token_authenticator_s sts_access_token_authenticator_t;
 
-/** What the authenticator needs; the rules must outlive it, the key is copied. */
+/**
+ * True when expected is the HMAC of token (len characters) under the key key_id names ("" for records from before
+ * key rings), compared in constant time. Thread-safe.
+ */
+typedef int (*sts_token_hmac_check_fn)(void *data, const char *key_id, const char *token, size_t len,
+                                       const uint8_t expected[32]);
+
+/** What the authenticator needs; the rules and the HMAC check's data must outlive it. */
 typedef struct {
     sts_store_t *store;
-    const uint8_t *key; /**< the 32-byte HMAC key of access tokens */
+    sts_token_hmac_check_fn hmac_matches; /**< checks a presented token against its record's HMAC */
+    void *hmac_data;
     const sts_access_token_role_rule_t *rules;
     size_t rule_count;
     int cache_ttl_ms;   /**< 0: STS_ACCESS_TOKEN_CACHE_TTL_MS */

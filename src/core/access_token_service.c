@@ -93,7 +93,7 @@ sts_status_t sts_handle_access_token_service_create_access_token(sts_call_t *cal
     }
     char token[STS_ACCESS_TOKEN_CHARS + 1];
     sts_access_token_mint(record.id, token);
-    sts_access_token_hmac(service->token_key, token, strlen(token), record.hmac);
+    sts_secret_ring_hmac(service->token_keys, token, strlen(token), record.hmac, record.hmac_key_id);
     char error[512] = "";
     sts_store_result_t result =
         service->store->create(service->store, &record, service->max_tokens_per_user, error, sizeof(error));

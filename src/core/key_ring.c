@@ -6,41 +6,33 @@
 #include <string.h>
 #include "util/arena.h"
 #include "util/log.h"
+#include "util/ref_slot.h"
 
 /* A view with its reference count: the ring holds one reference, every borrower another. */
 typedef struct {
+    sts_ref_t ref;
     sts_key_ring_view_t view;
     sts_signing_key_t **keys;
     char *jwks;
-    int refs;
 } snapshot_t;
 
 struct sts_key_ring_s {
     sts_key_ring_settings_t settings;
     sts_store_t *store;
     sts_aead_t *kek;
-    pthread_mutex_t lock;        /* guards current and the reference counts */
-    pthread_mutex_t reload_lock; /* one reload or rotation at a time */
-    snapshot_t *current;
+    sts_ref_slot_t current;      /* the snapshot_t in use */
+    pthread_mutex_t reload_lock; /* one reload or rotation at a time; guards generation */
     uint64_t generation;
 };
 
-static void snapshot_free(snapshot_t *snapshot)
+static void snapshot_free(sts_ref_t *ref)
 {
+    snapshot_t *snapshot = (snapshot_t *)ref;
     for (size_t i = 0; i < snapshot->view.count; i++)
         sts_signing_key_free(snapshot->keys[i]);
     free(snapshot->keys);
     free(snapshot->jwks);
     free(snapshot);
-}
-
-static void unref(sts_key_ring_t *ring, snapshot_t *snapshot)
-{
-    pthread_mutex_lock(&ring->lock);
-    int last = --snapshot->refs == 0;
-    pthread_mutex_unlock(&ring->lock);
-    if (last)
-        snapshot_free(snapshot);
 }
 
 /* Builds a snapshot from stored records (newest first); NULL with a message when a key cannot be opened. */
@@ -76,30 +68,26 @@ static snapshot_t *snapshot_build(sts_key_ring_t *ring, const sts_key_record_t *
         if (error[0] == '\0')
             snprintf(error, error_size, "too many signing keys to publish");
         sts_buf_dispose(&jwks);
-        snapshot_free(snapshot);
+        snapshot_free(&snapshot->ref);
         return NULL;
     }
     snapshot->jwks = (char *)jwks.data; /* ownership moves to the snapshot */
     snapshot->view.keys = snapshot->keys;
     snapshot->view.jwks = snapshot->jwks;
     snapshot->view.jwks_len = jwks.len - 1;
-    snapshot->refs = 1;
+    snapshot->ref = (sts_ref_t){1, snapshot_free};
     return snapshot;
 }
 
+/* Called under reload_lock. */
 static void publish(sts_key_ring_t *ring, snapshot_t *snapshot)
 {
-    pthread_mutex_lock(&ring->lock);
-    snapshot_t *old = ring->current;
     snapshot->view.generation = ++ring->generation;
-    snapshot->refs++; /* for the callback below */
-    ring->current = snapshot;
-    pthread_mutex_unlock(&ring->lock);
-    if (old != NULL)
-        unref(ring, old);
+    snapshot->ref.refs++; /* for the callback below */
+    sts_ref_slot_publish(&ring->current, &snapshot->ref);
     if (ring->settings.changed != NULL)
         ring->settings.changed(ring->settings.changed_data, &snapshot->view);
-    unref(ring, snapshot);
+    sts_ref_slot_release(&ring->current, &snapshot->ref);
 }
 
 /* Makes, seals and stores a new active key. Called under reload_lock. */
@@ -114,6 +102,7 @@ static int add_key(sts_key_ring_t *ring, int64_t now, char *error, size_t error_
     if (rc != 0)
         snprintf(error, error_size, "cannot seal a new signing key");
     sts_key_record_t record = {.kid = sts_signing_key_kid(key),
+                               .purpose = STS_KEY_PURPOSE_JWS,
                                .algorithm = sts_signing_alg_name(ring->settings.algorithm),
                                .sealed_private = (const uint8_t *)sealed.data,
                                .sealed_private_len = sealed.len,
@@ -138,8 +127,10 @@ static int load(sts_key_ring_t *ring, int64_t now, int force_rotation, char *err
     sts_arena_init(&arena);
     sts_key_record_t *records = NULL;
     size_t count = 0;
-    int rc =
-        ring->store->key_list(ring->store, now, &arena, &records, &count, error, error_size) == STS_STORE_OK ? 0 : -1;
+    int rc = ring->store->key_list(ring->store, STS_KEY_PURPOSE_JWS, now, &arena, &records, &count, error,
+                                   error_size) == STS_STORE_OK
+                 ? 0
+                 : -1;
     int active = rc == 0 && count > 0 && records[0].retired_time == 0;
     int due =
         active && ring->settings.rotate_after_us > 0 && now - records[0].created_time >= ring->settings.rotate_after_us;
@@ -149,17 +140,16 @@ static int load(sts_key_ring_t *ring, int64_t now, int force_rotation, char *err
             return -1;
         return load(ring, now, 0, error, error_size);
     }
-    uint64_t generation = 0;
+    int same = 0;
     if (rc == 0) {
-        pthread_mutex_lock(&ring->lock);
         /* Same keys as now (the usual case for a periodic reload): nothing to rebuild. */
-        int same = ring->current != NULL && ring->current->view.count == count;
+        snapshot_t *current = (snapshot_t *)sts_ref_slot_acquire(&ring->current);
+        same = current != NULL && current->view.count == count;
         for (size_t i = 0; same && i < count; i++)
-            same = strcmp(sts_signing_key_kid(ring->current->keys[i]), records[i].kid) == 0;
-        generation = same ? ring->generation : 0;
-        pthread_mutex_unlock(&ring->lock);
+            same = strcmp(sts_signing_key_kid(current->keys[i]), records[i].kid) == 0;
+        sts_ref_slot_release(&ring->current, current != NULL ? &current->ref : NULL);
     }
-    if (rc == 0 && generation == 0) {
+    if (rc == 0 && !same) {
         snapshot_t *snapshot = snapshot_build(ring, records, count, error, error_size);
         if (snapshot == NULL)
             rc = -1;
@@ -179,7 +169,7 @@ sts_key_ring_t *sts_key_ring_create(const sts_key_ring_settings_t *settings, sts
     ring->settings = *settings;
     ring->store = store;
     ring->kek = sts_aead_create(settings->kek);
-    pthread_mutex_init(&ring->lock, NULL);
+    sts_ref_slot_init(&ring->current);
     pthread_mutex_init(&ring->reload_lock, NULL);
     if (ring->kek == NULL || sts_key_ring_reload(ring, now, error, error_size) != 0) {
         if (ring->kek == NULL)
@@ -208,16 +198,12 @@ int sts_key_ring_rotate(sts_key_ring_t *ring, int64_t now, char *error, size_t e
 
 const sts_key_ring_view_t *sts_key_ring_acquire(sts_key_ring_t *ring)
 {
-    pthread_mutex_lock(&ring->lock);
-    snapshot_t *snapshot = ring->current;
-    snapshot->refs++;
-    pthread_mutex_unlock(&ring->lock);
-    return &snapshot->view;
+    return &((snapshot_t *)sts_ref_slot_acquire(&ring->current))->view;
 }
 
 void sts_key_ring_release(sts_key_ring_t *ring, const sts_key_ring_view_t *view)
 {
-    unref(ring, (snapshot_t *)((char *)view - offsetof(snapshot_t, view)));
+    sts_ref_slot_release(&ring->current, &((snapshot_t *)((const char *)view - offsetof(snapshot_t, view)))->ref);
 }
 
 int sts_key_ring_sign(sts_key_ring_t *ring, const char *typ, const char *payload, size_t len, sts_buf_t *out)
@@ -232,11 +218,9 @@ void sts_key_ring_destroy(sts_key_ring_t *ring)
 {
     if (ring == NULL)
         return;
-    if (ring->current != NULL)
-        unref(ring, ring->current);
+    sts_ref_slot_dispose(&ring->current);
     sts_aead_destroy(ring->kek);
     OPENSSL_cleanse(ring->settings.kek, sizeof(ring->settings.kek));
-    pthread_mutex_destroy(&ring->lock);
     pthread_mutex_destroy(&ring->reload_lock);
     free(ring);
 }

@@ -7,6 +7,7 @@
 
 #include "core/issuer.h"
 #include "core/login.h"
+#include "core/secret_ring.h"
 #include "core/method.h"
 #include "core/readiness.h"
 #include "store/store.h"
@@ -50,8 +51,8 @@ struct sts_service_s {
     sts_role_list_t issuer_roles;
     /** Access-token records; NULL when the service runs without a store. */
     sts_store_t *store;
-    /** HMAC-SHA256 key for access tokens (their hashes are stored, never the tokens). */
-    uint8_t token_key[32];
+    /** HMAC-SHA256 keys for access tokens (their hashes are stored, never the tokens); NULL without a store. */
+    sts_secret_ring_t *token_keys;
     int max_tokens_per_user; /**< 2 */
     int list_default_limit;  /**< page size when the caller asks for none (100) */
     int list_max_limit;      /**< the most a page may hold (1000) */

@@ -25,7 +25,8 @@ static sts_status_t list_keys(sts_call_t *call, sts_key_record_t **records, size
 {
     char error[256];
     sts_store_t *store = call->service->store;
-    if (store->key_list(store, sts_time_now(), &call->arena, records, count, error, sizeof(error)) != STS_STORE_OK)
+    if (store->key_list(store, STS_KEY_PURPOSE_JWS, sts_time_now(), &call->arena, records, count, error,
+                        sizeof(error)) != STS_STORE_OK)
         return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "%s", error);
     return STS_STATUS_OK;
 }

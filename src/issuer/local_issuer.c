@@ -1,19 +1,28 @@
 #include "issuer/local_issuer.h"
 
 #include <openssl/crypto.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/key_file.h"
 #include "crypto/random.h"
 #include "issuer/session_token.h"
 #include "util/log.h"
 
 typedef struct {
     sts_issuer_t base;
-    sts_session_sealer_t sealer;
+    sts_secret_ring_t *keys;
 } local_issuer_t;
+
+/* The ring's keys as session-token sealers, active first, in the call arena. */
+static sts_session_sealer_t *sealers_of(const sts_secret_view_t *view, sts_arena_t *arena)
+{
+    sts_session_sealer_t *sealers = sts_arena_alloc(arena, (view->count + 1) * sizeof(*sealers));
+    for (size_t i = 0; i < view->count; i++) {
+        sealers[i].aead = view->secrets[i].aead;
+        memcpy(sealers[i].key_id, view->secrets[i].id_bytes, STS_SESSION_KEY_ID_BYTES);
+    }
+    return sealers;
+}
 
 static const char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 static const char secret_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -40,7 +49,9 @@ static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_
         .issued_at = now,
         .expiration = now + (sts_time_us_t)params->duration_seconds * 1000000,
     };
-    char *token = sts_session_token_seal(&issuer->sealer, &record, &call->arena);
+    const sts_secret_view_t *view = sts_secret_ring_acquire(issuer->keys);
+    char *token = sts_session_token_seal(sealers_of(view, &call->arena), &record, &call->arena);
+    sts_secret_ring_release(issuer->keys, view);
     if (token == NULL)
         return sts_call_fail(call, STS_STATUS_INTERNAL, "cannot seal the session token");
     out->access_key_id = access_key_id;
@@ -55,7 +66,10 @@ static sts_status_t verify(sts_issuer_t *self, sts_call_t *call, const char *acc
 {
     local_issuer_t *issuer = (local_issuer_t *)self;
     sts_session_record_t record;
-    out->reason = sts_session_token_open(&issuer->sealer, session_token, &record, &call->arena);
+    const sts_secret_view_t *view = sts_secret_ring_acquire(issuer->keys);
+    out->reason =
+        sts_session_token_open(sealers_of(view, &call->arena), view->count, session_token, &record, &call->arena);
+    sts_secret_ring_release(issuer->keys, view);
     if (out->reason != STS_VERIFY_VALID)
         return STS_STATUS_OK;
     /* The secret is not part of any answer; keep it out of the arena's leftovers. */
@@ -72,46 +86,17 @@ static sts_status_t verify(sts_issuer_t *self, sts_call_t *call, const char *acc
     return STS_STATUS_OK;
 }
 
-/* The configured key file, or <data_dir>/session.key, generated on first start. */
-static int load_sealing_key(const char *key_file, const char *data_dir, uint8_t key[STS_AEAD_KEY_BYTES], char *error,
-                            size_t error_size)
-{
-    if (key_file != NULL)
-        return sts_key_file_load(key_file, 0, "the session key file", key, error, error_size);
-    char path[4096];
-    if (snprintf(path, sizeof(path), "%s/session.key", data_dir) >= (int)sizeof(path)) {
-        snprintf(error, error_size, "the data directory path is too long");
-        return -1;
-    }
-    return sts_key_file_load(path, 1, "the session key file", key, error, error_size);
-}
-
 static void destroy(sts_issuer_t *self)
 {
-    local_issuer_t *issuer = (local_issuer_t *)self;
-    sts_aead_destroy(issuer->sealer.aead);
-    free(issuer);
+    free(self);
 }
 
-sts_issuer_t *sts_local_issuer_create(const char *key_file, const char *data_dir, char *error, size_t error_size)
+sts_issuer_t *sts_local_issuer_create(sts_secret_ring_t *keys)
 {
-    uint8_t key[STS_AEAD_KEY_BYTES];
-    error[0] = '\0';
-    if (load_sealing_key(key_file, data_dir, key, error, error_size) != 0)
-        return NULL;
     local_issuer_t *issuer = calloc(1, sizeof(*issuer));
     if (issuer == NULL)
         sts_log_fatal("out of memory");
     issuer->base = (sts_issuer_t){.name = "local", .issue = issue, .verify = verify, .destroy = destroy};
-    uint8_t digest[32];
-    sts_sha256(key, sizeof(key), digest);
-    memcpy(issuer->sealer.key_id, digest, STS_SESSION_KEY_ID_BYTES);
-    issuer->sealer.aead = sts_aead_create(key);
-    OPENSSL_cleanse(key, sizeof(key));
-    if (issuer->sealer.aead == NULL) {
-        snprintf(error, error_size, "OpenSSL does not provide AES-256-GCM");
-        free(issuer);
-        return NULL;
-    }
+    issuer->keys = keys;
     return &issuer->base;
 }

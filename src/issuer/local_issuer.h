@@ -5,15 +5,13 @@
 #include <stddef.h>
 
 #include "core/issuer.h"
+#include "core/secret_ring.h"
 
 /**
- * Creates the local issuer with the sealing key (32 bytes as 64 hex characters) from key_file, or from
- * <data_dir>/session.key when key_file is NULL, generated with mode 0600 on first start (if another process creates
- * it first, theirs is loaded). The data directory must exist. The key file is read with the secret-file reader: one
- * that others may read is refused unless secret_files_allow_shared is set. Returns NULL with a message naming the
- * file (never its content) in error.
- * The issuer is immutable and thread-safe; release it with its destroy function after all calls have finished.
+ * Creates the local issuer on keys (borrowed; it must outlive the issuer): new session tokens are sealed with the
+ * ring's active key, and tokens sealed with any key still in the ring open. The issuer is thread-safe; release it
+ * with its destroy function after all calls have finished.
  */
-sts_issuer_t *sts_local_issuer_create(const char *key_file, const char *data_dir, char *error, size_t error_size);
+sts_issuer_t *sts_local_issuer_create(sts_secret_ring_t *keys);
 
 #endif

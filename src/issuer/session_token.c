@@ -78,7 +78,7 @@ static const char *get_str(const uint8_t **in, const uint8_t *end, sts_arena_t *
     return out;
 }
 
-sts_verify_reason_t sts_session_token_open(const sts_session_sealer_t *sealer, const char *token,
+sts_verify_reason_t sts_session_token_open(const sts_session_sealer_t *sealers, size_t count, const char *token,
                                            sts_session_record_t *record, sts_arena_t *arena)
 {
     size_t token_len = strlen(token);
@@ -89,7 +89,12 @@ sts_verify_reason_t sts_session_token_open(const sts_session_sealer_t *sealer, c
     long sealed_len = sts_base64_decode(token, token_len, sealed, max, STS_BASE64_STD);
     if (sealed_len < HEADER_BYTES + 16 + 8 + STS_AEAD_TAG_BYTES || sealed[0] != STS_SESSION_TOKEN_VERSION)
         return STS_VERIFY_MALFORMED;
-    if (CRYPTO_memcmp(sealed + 1, sealer->key_id, STS_SESSION_KEY_ID_BYTES) != 0)
+    const sts_session_sealer_t *sealer = NULL;
+    for (size_t i = 0; i < count && sealer == NULL; i++) {
+        if (CRYPTO_memcmp(sealed + 1, sealers[i].key_id, STS_SESSION_KEY_ID_BYTES) == 0)
+            sealer = &sealers[i];
+    }
+    if (sealer == NULL)
         return STS_VERIFY_FOREIGN_KEY;
     size_t plain_len = (size_t)sealed_len - HEADER_BYTES - STS_AEAD_TAG_BYTES;
     uint8_t *plain = sts_arena_alloc(arena, plain_len);

@@ -45,10 +45,11 @@ char *sts_session_token_seal(const sts_session_sealer_t *sealer, const sts_sessi
                              sts_arena_t *arena);
 
 /**
- * Opens token. Returns STS_VERIFY_VALID with record filled (strings in arena) when it opens, whatever its
- * expiration; otherwise MALFORMED, FOREIGN_KEY or TAMPERED. Expiry and access key checks are the caller's.
+ * Opens token with whichever of the count sealers its header names. Returns STS_VERIFY_VALID with record filled
+ * (strings in arena) when it opens, whatever its expiration; otherwise MALFORMED, FOREIGN_KEY (no sealer has its key
+ * id) or TAMPERED. Expiry and access key checks are the caller's.
  */
-sts_verify_reason_t sts_session_token_open(const sts_session_sealer_t *sealer, const char *token,
+sts_verify_reason_t sts_session_token_open(const sts_session_sealer_t *sealers, size_t count, const char *token,
                                            sts_session_record_t *record, sts_arena_t *arena);
 
 #endif

@@ -9,7 +9,7 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 
-int sts_server_bootstrap_admin_token(sts_store_t *store, const uint8_t key[32], const char *data_dir,
+int sts_server_bootstrap_admin_token(sts_store_t *store, sts_secret_ring_t *keys, const char *data_dir,
                                      int64_t lifetime_us, char *error, size_t error_size)
 {
     long long count = store->count(store);
@@ -35,7 +35,7 @@ int sts_server_bootstrap_admin_token(sts_store_t *store, const uint8_t key[32], 
     };
     record.expiration_time = record.creation_time + lifetime_us;
     sts_access_token_mint(record.id, token);
-    sts_access_token_hmac(key, token, STS_ACCESS_TOKEN_CHARS, record.hmac);
+    sts_secret_ring_hmac(keys, token, STS_ACCESS_TOKEN_CHARS, record.hmac, record.hmac_key_id);
     size_t len = strlen(token);
     token[len++] = '\n';
     int rc = -1;

@@ -3,6 +3,7 @@
 #define STS_SERVER_ADMIN_TOKEN_H
 #include <stddef.h>
 #include <stdint.h>
+#include "core/secret_ring.h"
 #include "store/store.h"
 
 /**
@@ -11,7 +12,7 @@
  * <data_dir>/admin.token (mode 0600, never overwritten). Logs only the file's path and the expiry. Returns 0 (also
  * when nothing was needed), or -1 with a message in error.
  */
-int sts_server_bootstrap_admin_token(sts_store_t *store, const uint8_t key[32], const char *data_dir,
+int sts_server_bootstrap_admin_token(sts_store_t *store, sts_secret_ring_t *keys, const char *data_dir,
                                      int64_t lifetime_us, char *error, size_t error_size);
 
 #endif

@@ -134,6 +134,11 @@ static int parse_role_grants(sts_auth_setup_t *setup, const char *text, char *er
     return 0;
 }
 
+static int token_hmac_matches(void *ring, const char *key_id, const char *token, size_t len, const uint8_t expected[32])
+{
+    return sts_secret_ring_hmac_matches(ring, key_id, token, len, expected);
+}
+
 int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, sts_service_t *service,
                          sts_jwt_authenticator_t *own_jwt, char *error, size_t error_size)
 {
@@ -157,7 +162,7 @@ int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, st
         if (parse_role_grants(setup, config->access_token_roles, error, error_size) != 0)
             return -1;
         sts_access_token_settings_t settings = {
-            service->store, service->token_key, setup->role_rules, setup->role_rule_count, 0, 0};
+            service->store, token_hmac_matches, service->token_keys, setup->role_rules, setup->role_rule_count, 0, 0};
         setup->access_token = sts_access_token_authenticator_create(&settings);
         service->token_changed = sts_access_token_forget;
         service->token_changed_data = setup->access_token;

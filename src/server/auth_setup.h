@@ -29,7 +29,7 @@ typedef struct {
 
 /**
  * Sets service->authenticate (NULL for auth none), the admin roles and the token-change hook from config. The
- * access-token authenticator uses service->store and service->token_key, which must be set already. own_jwt (may be
+ * access-token authenticator uses service->store and service->token_keys, which must be set already. own_jwt (may be
  * NULL) verifies the service's own tokens and joins every chain but "none". Returns 0,
  * or -1 with a message in error (for example an unreadable JWKS). Release with sts_auth_setup_dispose, after the
  * service has stopped.

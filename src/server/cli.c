@@ -287,9 +287,11 @@ static int run(const command_t *command, const sts_config_t *config)
         fprintf(stderr, "stsd: %s\n", error);
         return 1;
     }
+    sts_key_setup_t keys;
     sts_login_setup_t login;
-    int rc = 1;
-    if (sts_login_setup_start(&login, config, store, error, sizeof(error)) != 0) {
+    int rc = 1, keys_started = sts_key_setup_start(&keys, config, store, error, sizeof(error)) == 0;
+    int login_started = keys_started && sts_login_setup_start(&login, config, store, &keys, error, sizeof(error)) == 0;
+    if (!login_started) {
         fprintf(stderr, "stsd: %s\n", error);
     } else {
         sts_service_t service;
@@ -306,7 +308,10 @@ static int run(const command_t *command, const sts_config_t *config)
             rc = keys_command(&service, command);
         sts_call_dispose(&scratch);
     }
-    sts_login_setup_dispose(&login);
+    if (login_started)
+        sts_login_setup_dispose(&login);
+    if (keys_started)
+        sts_key_setup_dispose(&keys);
     store->destroy(store);
     return rc;
 }

@@ -90,13 +90,14 @@ void sts_server_apply_secret_file_policy(const sts_config_t *config)
     sts_secret_files_allow_shared(allow);
 }
 
-sts_issuer_t *sts_server_create_issuer(const sts_config_t *config, char *error, size_t error_size)
+sts_issuer_t *sts_server_create_issuer(const sts_config_t *config, sts_secret_ring_t *session_keys, char *error,
+                                       size_t error_size)
 {
     if (strcmp(config->issuer, "sts") == 0)
         return create_upstream(config, error, error_size);
     if (strcmp(config->issuer, "rgw-native") == 0)
         return create_rgw_native(config, error, error_size);
-    return sts_local_issuer_create(config->session_key_file, config->data_dir, error, error_size);
+    return sts_local_issuer_create(session_keys);
 }
 
 struct sts_readiness_checker_s {

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include "core/issuer.h"
 #include "core/readiness.h"
+#include "core/secret_ring.h"
 #include "server/config.h"
 
 /**
@@ -13,8 +14,12 @@
  */
 void sts_server_apply_secret_file_policy(const sts_config_t *config);
 
-/** Creates the issuer config->issuer names. Returns NULL with a message (no secret) in error. */
-sts_issuer_t *sts_server_create_issuer(const sts_config_t *config, char *error, size_t error_size);
+/**
+ * Creates the issuer config->issuer names; the local issuer seals with session_keys (borrowed). Returns NULL with a
+ * message (no secret) in error.
+ */
+sts_issuer_t *sts_server_create_issuer(const sts_config_t *config, sts_secret_ring_t *session_keys, char *error,
+                                       size_t error_size);
 
 typedef struct sts_readiness_checker_s sts_readiness_checker_t;
 

@@ -2,73 +2,25 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
-#include "auth/jwk.h"
-#include "auth/jwks_source.h"
 #include "crypto/key_file.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
-/** How often the keys are read again (another process may have rotated them) and old revocations forgotten. */
+/** How often expired revocations and refresh tokens are forgotten. */
 #define HOUSEKEEPING_MS 60000
-
-/* The ring changed: own_jwt verifies with exactly its public keys from now on. */
-static void keys_changed(void *data, const sts_key_ring_view_t *view)
-{
-    sts_jwks_source_t *source = data;
-    sts_jwk_set_t *set = NULL;
-    char error[256];
-    if (source == NULL)
-        return;
-    if (sts_jwk_set_parse(view->jwks, view->jwks_len, &set, error, sizeof(error)) != 0) {
-        sts_log_error("signing keys: cannot use the new key set: %s", error);
-        return;
-    }
-    sts_jwks_source_replace(source, set);
-}
-
-static int64_t longest_token_us(const sts_config_t *config)
-{
-    long longest = config->access_token_lifetime > config->client_max_lifetime ? config->access_token_lifetime
-                                                                               : config->client_max_lifetime;
-    return (int64_t)longest * 1000000;
-}
-
-static sts_key_ring_t *open_ring(const sts_config_t *config, sts_store_t *store, sts_jwks_source_t *source, char *error,
-                                 size_t error_size)
-{
-    sts_key_ring_settings_t settings = {
-        .algorithm = (sts_signing_alg_t)sts_signing_alg_from_name(config->signing_algorithm),
-        .verify_for_us = longest_token_us(config),
-        .rotate_after_us = (int64_t)config->signing_key_rotation * 1000000,
-        .changed = keys_changed,
-        .changed_data = source,
-    };
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/keys.kek", config->data_dir);
-    if (sts_key_file_load(path, 1, "the signing-key encryption key file", settings.kek, error, error_size) != 0)
-        return NULL;
-    sts_key_ring_t *ring = sts_key_ring_create(&settings, store, sts_time_now(), error, error_size);
-    OPENSSL_cleanse(settings.kek, sizeof(settings.kek));
-    return ring;
-}
-
-sts_key_ring_t *sts_login_open_key_ring(const sts_config_t *config, sts_store_t *store, char *error, size_t error_size)
-{
-    return open_ring(config, store, NULL, error, error_size);
-}
 
 static void housekeeping(void *data)
 {
     sts_login_setup_t *setup = data;
     char error[256];
     int64_t now = sts_time_now();
-    if (sts_key_ring_reload(setup->settings.keys, now, error, sizeof(error)) != 0)
-        sts_log_warn("signing keys: reload failed, the current keys stay in use: %s", error);
+    if (setup->store->refresh_prune(setup->store, now, error, sizeof(error)) != STS_STORE_OK)
+        sts_log_warn("logins: cannot forget expired refresh tokens: %s", error);
     sts_revocations_forget_before(setup->settings.users_not_before,
                                   now - setup->settings.access_token_lifetime_s * 1000000 - 60000000);
 }
 
-static void start_own_jwt(sts_login_setup_t *setup, const sts_config_t *config)
+static void start_own_jwt(sts_login_setup_t *setup, const sts_config_t *config, sts_jwks_source_t *public_keys)
 {
     setup->issuers[0] = config->issuer_url;
     setup->audiences[0] = config->token_audience;
@@ -81,12 +33,12 @@ static void start_own_jwt(sts_login_setup_t *setup, const sts_config_t *config)
                                          .username_claim = "preferred_username",
                                          .role_paths = setup->role_paths,
                                          .role_path_count = 1};
-    setup->own_jwt = sts_jwt_authenticator_create(&setup->own_rules, setup->own_keys);
+    setup->own_jwt = sts_jwt_authenticator_create(&setup->own_rules, public_keys);
     sts_jwt_authenticator_set_check(setup->own_jwt, sts_login_check_token, &setup->settings);
 }
 
-int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, sts_store_t *store, char *error,
-                          size_t error_size)
+int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, sts_store_t *store,
+                          const sts_key_setup_t *keys, char *error, size_t error_size)
 {
     memset(setup, 0, sizeof(*setup));
     sts_login_settings_t *s = &setup->settings;
@@ -94,10 +46,8 @@ int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, 
     snprintf(path, sizeof(path), "%s/refresh.key", config->data_dir);
     if (sts_key_file_load(path, 1, "the refresh-token key file", s->refresh_key, error, error_size) != 0)
         return -1;
-    sts_jwks_settings_t no_files = {0};
-    setup->own_keys = sts_jwks_source_create(&no_files, error, error_size);
-    if (setup->own_keys == NULL || (s->keys = open_ring(config, store, setup->own_keys, error, error_size)) == NULL)
-        return -1;
+    setup->store = store;
+    s->keys = keys->signing;
     s->users_not_before = sts_revocations_create();
     s->clients_valid_since = sts_revocations_create();
     sts_login_throttle_settings_t throttle = {config->login_free_failures, config->login_throttle_delay * 1000,
@@ -117,12 +67,13 @@ int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, 
     s->client_max_lifetime_s = config->client_max_lifetime;
     s->lock_after = config->login_lockout_failures;
     if (s->throttle == NULL ||
-        sts_login_load_revocations(s, store, sts_time_now(), longest_token_us(config), error, error_size) != 0) {
+        sts_login_load_revocations(s, store, sts_time_now(), (int64_t)config->access_token_lifetime * 1000000, error,
+                                   error_size) != 0) {
         if (s->throttle == NULL)
             snprintf(error, error_size, "out of memory for the login throttle");
         return -1;
     }
-    start_own_jwt(setup, config);
+    start_own_jwt(setup, config, keys->public_keys);
     setup->housekeeping = sts_ticker_start(HOUSEKEEPING_MS, 0, housekeeping, setup);
     return 0;
 }
@@ -132,9 +83,6 @@ void sts_login_setup_dispose(sts_login_setup_t *setup)
     sts_ticker_stop(setup->housekeeping);
     if (setup->own_jwt != NULL)
         sts_jwt_authenticator_destroy(setup->own_jwt);
-    sts_key_ring_destroy(setup->settings.keys);
-    if (setup->own_keys != NULL)
-        sts_jwks_source_destroy(setup->own_keys);
     sts_revocations_destroy(setup->settings.users_not_before);
     sts_revocations_destroy(setup->settings.clients_valid_since);
     if (setup->settings.throttle != NULL)

@@ -1,6 +1,5 @@
 /* stsd: wires configuration, issuer, core and both adapters together, then waits for a stop signal. */
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -14,7 +13,6 @@
 #include "grpc/adapter.h"
 #include "aws/http.h"
 #include "rest/server.h"
-#include "crypto/key_file.h"
 #include "crypto/tls_credentials.h"
 #include "crypto/tls_watcher.h"
 #include "server/admin_token.h"
@@ -81,7 +79,8 @@ static int make_data_dir(const char *path)
 /* Everything the service needs besides the adapters, released in reverse order by dispose_runtime. */
 typedef struct {
     sts_store_t *store;
-    uint8_t token_key[32];
+    sts_key_setup_t keys;
+    int keys_started;
     sts_issuer_t *issuer;
     sts_worker_pool_t *pools[STS_WORK_CLASSES];
     sts_readiness_t readiness;
@@ -125,22 +124,22 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
     memset(runtime, 0, sizeof(*runtime));
     sts_readiness_init(&runtime->readiness);
     char path[4096];
-    snprintf(path, sizeof(path), "%s/token.key", config->data_dir);
-    if (sts_key_file_load(path, 1, "the access-token key file", runtime->token_key, error, error_size) != 0)
-        return -1;
     snprintf(path, sizeof(path), "%s/sts.db", config->data_dir);
     runtime->store = sts_sqlite_store_open(path, error, error_size);
     if (runtime->store == NULL)
         return -1;
+    runtime->keys_started = 1;
+    if (sts_key_setup_start(&runtime->keys, config, runtime->store, error, error_size) != 0)
+        return -1;
     if (strstr(config->auth, "access-token") != NULL &&
-        sts_server_bootstrap_admin_token(runtime->store, runtime->token_key, config->data_dir,
+        sts_server_bootstrap_admin_token(runtime->store, runtime->keys.token_keys, config->data_dir,
                                          config->max_access_token_lifetime * 1000000LL, error, error_size) != 0)
         return -1;
     runtime->login_started = 1;
-    if (sts_login_setup_start(&runtime->login, config, runtime->store, error, error_size) != 0 ||
+    if (sts_login_setup_start(&runtime->login, config, runtime->store, &runtime->keys, error, error_size) != 0 ||
         start_tls(runtime, config, error, error_size) != 0)
         return -1;
-    runtime->issuer = sts_server_create_issuer(config, error, error_size);
+    runtime->issuer = sts_server_create_issuer(config, runtime->keys.session_keys, error, error_size);
     if (runtime->issuer == NULL)
         return -1;
     /* Store and upstream calls never run on event-loop or completion-queue threads; each class has its own queue. */
@@ -185,9 +184,10 @@ static void dispose_runtime(runtime_t *runtime)
         runtime->issuer->destroy(runtime->issuer);
     if (runtime->login_started)
         sts_login_setup_dispose(&runtime->login);
+    if (runtime->keys_started)
+        sts_key_setup_dispose(&runtime->keys);
     if (runtime->store != NULL)
         runtime->store->destroy(runtime->store);
-    OPENSSL_cleanse(runtime->token_key, sizeof(runtime->token_key));
     sts_tls_watcher_stop(runtime->tls_watcher);
     sts_tls_source_destroy(runtime->tls);
     sts_readiness_dispose(&runtime->readiness);
@@ -199,7 +199,7 @@ static void build_service(sts_service_t *service, const sts_config_t *config, ru
     service->issuer = runtime->issuer;
     memcpy(service->pools, runtime->pools, sizeof(service->pools));
     service->store = runtime->store;
-    memcpy(service->token_key, runtime->token_key, sizeof(service->token_key));
+    service->token_keys = runtime->keys.token_keys;
     service->max_tokens_per_user = config->max_tokens_per_user;
     service->max_access_token_lifetime_us = config->max_access_token_lifetime * 1000000LL;
     service->self_service_tokens = strcmp(config->self_service_tokens, "true") == 0;

@@ -121,8 +121,8 @@ sts_store_result_t sts__sqlite_client_remove(sts_store_t *self, const char *clie
 
 sts_store_result_t sts__sqlite_key_add(sts_store_t *self, const sts_key_record_t *key, int64_t verify_for_us,
                                        char *error, size_t error_size);
-sts_store_result_t sts__sqlite_key_list(sts_store_t *self, int64_t now, sts_arena_t *arena, sts_key_record_t **out,
-                                        size_t *count, char *error, size_t error_size);
+sts_store_result_t sts__sqlite_key_list(sts_store_t *self, const char *purpose, int64_t now, sts_arena_t *arena,
+                                        sts_key_record_t **out, size_t *count, char *error, size_t error_size);
 sts_store_result_t sts__sqlite_key_prune(sts_store_t *self, int64_t now, char *error, size_t error_size);
 
 sts_store_result_t sts__sqlite_refresh_create(sts_store_t *self, const sts_refresh_record_t *record, char *error,

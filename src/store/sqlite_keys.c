@@ -1,4 +1,4 @@
-/* The service's signing keys in the SQLite store; the private keys arrive sealed and stay opaque here. */
+/* The service's own keys in the SQLite store, one ring per purpose; the keys arrive sealed and stay opaque here. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,14 +9,16 @@ static sts_store_result_t add_with(sqlite3 *db, const sts_key_record_t *key, int
 {
     sqlite3_stmt *retire = NULL, *insert = NULL;
     sts_store_result_t result = STS_STORE_ERROR;
-    if (sqlite3_prepare_v2(db, "UPDATE signing_keys SET retired_time = ?1, verify_until = ?2 WHERE retired_time = 0",
-                           -1, &retire, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(
+            db, "UPDATE service_keys SET retired_time = ?1, verify_until = ?2 WHERE retired_time = 0 AND purpose = ?3",
+            -1, &retire, NULL) == SQLITE_OK &&
         sqlite3_bind_int64(retire, 1, key->created_time) == SQLITE_OK &&
         sqlite3_bind_int64(retire, 2, key->created_time + verify_for_us) == SQLITE_OK &&
+        sqlite3_bind_text(retire, 3, key->purpose, -1, SQLITE_STATIC) == SQLITE_OK &&
         sqlite3_step(retire) == SQLITE_DONE &&
         sqlite3_prepare_v2(db,
-                           "INSERT INTO signing_keys (kid, algorithm, sealed_private, created_time, retired_time,"
-                           " verify_until) VALUES (?1, ?2, ?3, ?4, 0, 0)",
+                           "INSERT INTO service_keys (kid, algorithm, sealed_private, created_time, retired_time,"
+                           " verify_until, purpose) VALUES (?1, ?2, ?3, ?4, 0, 0, ?5)",
                            -1, &insert, NULL) == SQLITE_OK) {
         sqlite3_bind_text(insert, 1, key->kid, -1, SQLITE_STATIC);
         sqlite3_bind_text(insert, 2, key->algorithm, -1, SQLITE_STATIC);
@@ -24,6 +26,7 @@ static sts_store_result_t add_with(sqlite3 *db, const sts_key_record_t *key, int
         sqlite3_bind_blob(insert, 3, key->sealed_private != NULL ? (const void *)key->sealed_private : "",
                           (int)key->sealed_private_len, SQLITE_STATIC);
         sqlite3_bind_int64(insert, 4, key->created_time);
+        sqlite3_bind_text(insert, 5, key->purpose, -1, SQLITE_STATIC);
         if (sqlite3_step(insert) == SQLITE_DONE)
             result = STS_STORE_OK;
         else if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -74,10 +77,11 @@ static void read_key(sqlite3_stmt *stmt, sts_arena_t *arena, sts_key_record_t *o
     out->created_time = sqlite3_column_int64(stmt, 3);
     out->retired_time = sqlite3_column_int64(stmt, 4);
     out->verify_until = sqlite3_column_int64(stmt, 5);
+    out->purpose = sts__sqlite_text(stmt, 6, arena);
 }
 
-sts_store_result_t sts__sqlite_key_list(sts_store_t *self, int64_t now, sts_arena_t *arena, sts_key_record_t **out,
-                                        size_t *count, char *error, size_t error_size)
+sts_store_result_t sts__sqlite_key_list(sts_store_t *self, const char *purpose, int64_t now, sts_arena_t *arena,
+                                        sts_key_record_t **out, size_t *count, char *error, size_t error_size)
 {
     *out = NULL;
     *count = 0;
@@ -90,11 +94,12 @@ sts_store_result_t sts__sqlite_key_list(sts_store_t *self, int64_t now, sts_aren
     /* Few rows (one per rotation period still verifiable): grow the array by doubling, in the arena. */
     size_t capacity = 0;
     if (sqlite3_prepare_v2(db,
-                           "SELECT kid, algorithm, sealed_private, created_time, retired_time, verify_until"
-                           " FROM signing_keys WHERE verify_until = 0 OR verify_until > ?1"
+                           "SELECT kid, algorithm, sealed_private, created_time, retired_time, verify_until, purpose"
+                           " FROM service_keys WHERE purpose = ?2 AND (verify_until = 0 OR verify_until > ?1)"
                            " ORDER BY created_time DESC, kid DESC",
                            -1, &stmt, NULL) == SQLITE_OK &&
-        sqlite3_bind_int64(stmt, 1, now) == SQLITE_OK) {
+        sqlite3_bind_int64(stmt, 1, now) == SQLITE_OK &&
+        sqlite3_bind_text(stmt, 2, purpose, -1, SQLITE_STATIC) == SQLITE_OK) {
         int step;
         while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
             if (*count == capacity) {
@@ -119,6 +124,6 @@ sts_store_result_t sts__sqlite_key_list(sts_store_t *self, int64_t now, sts_aren
 sts_store_result_t sts__sqlite_key_prune(sts_store_t *self, int64_t now, char *error, size_t error_size)
 {
     return sts__sqlite_run((sts__sqlite_store_t *)self,
-                           "DELETE FROM signing_keys WHERE retired_time != 0 AND verify_until <= ?1", now,
+                           "DELETE FROM service_keys WHERE retired_time != 0 AND verify_until <= ?1", now,
                            "pruning signing keys", error, error_size);
 }

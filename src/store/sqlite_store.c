@@ -10,7 +10,7 @@
 
 static const char columns[] = "id, user_domain, user_auth_id, user_uid, user_gid, user_sid, user_name, creator,"
                               " creation_time, expiration_time, last_used_time, enabled, hmac, creator_domain,"
-                              " creator_auth_id, role_ceiling";
+                              " creator_auth_id, role_ceiling, hmac_key_id";
 
 /* The same identity, in the three columns that make it whole; bound by bind_owner. */
 #define OWNER_IS "user_domain = :owner_domain AND user_auth_id = :owner_auth_id AND user_name = :owner_name"
@@ -38,6 +38,8 @@ static void read_record(sqlite3_stmt *stmt, sts_arena_t *arena, sts_token_record
     out->creator.auth_id = sts__sqlite_text(stmt, 14, arena);
     out->creator.sid = "";
     out->role_ceiling = sqlite3_column_type(stmt, 15) == SQLITE_NULL ? NULL : sts__sqlite_text(stmt, 15, arena);
+    const unsigned char *key_id = sqlite3_column_text(stmt, 16);
+    snprintf(out->hmac_key_id, sizeof(out->hmac_key_id), "%s", key_id != NULL ? (const char *)key_id : "");
 }
 
 static void bind_owner(sqlite3_stmt *stmt, const sts_store_identity_t *owner)
@@ -67,12 +69,13 @@ static sts_store_result_t create(sts_store_t *self, const sts_token_record_t *r,
     if (count != NULL && sqlite3_step(count) == SQLITE_ROW) {
         if (sqlite3_column_int(count, 0) >= max_per_user) {
             result = STS_STORE_LIMIT;
-        } else if (sqlite3_prepare_v2(db,
-                                      "INSERT INTO access_tokens (id, user_domain, user_auth_id, user_uid, user_gid,"
-                                      " user_sid, user_name, creator_domain, creator_auth_id, creator, creation_time,"
-                                      " expiration_time, last_used_time, enabled, hmac, role_ceiling) VALUES (?1, ?2,"
-                                      " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-                                      -1, &insert, NULL) == SQLITE_OK) {
+        } else if (sqlite3_prepare_v2(
+                       db,
+                       "INSERT INTO access_tokens (id, user_domain, user_auth_id, user_uid, user_gid,"
+                       " user_sid, user_name, creator_domain, creator_auth_id, creator, creation_time,"
+                       " expiration_time, last_used_time, enabled, hmac, role_ceiling, hmac_key_id) VALUES"
+                       " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                       -1, &insert, NULL) == SQLITE_OK) {
             sqlite3_bind_text(insert, 1, r->id, -1, SQLITE_STATIC);
             sqlite3_bind_int(insert, 2, r->user.domain);
             sqlite3_bind_text(insert, 3, r->user.auth_id, -1, SQLITE_STATIC);
@@ -92,6 +95,7 @@ static sts_store_result_t create(sts_store_t *self, const sts_token_record_t *r,
             sqlite3_bind_blob(insert, 15, r->hmac, sizeof(r->hmac), SQLITE_STATIC);
             if (r->role_ceiling != NULL)
                 sqlite3_bind_text(insert, 16, r->role_ceiling, -1, SQLITE_STATIC);
+            sqlite3_bind_text(insert, 17, r->hmac_key_id, -1, SQLITE_STATIC);
             if (sqlite3_step(insert) == SQLITE_DONE)
                 result = STS_STORE_OK;
         }

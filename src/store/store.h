@@ -11,6 +11,9 @@
 /** Length of an access token id (lower-case hex of 16 random bytes). */
 #define STS_TOKEN_ID_CHARS 32
 
+/** Longest key id the store keeps in a record that names its key. */
+#define STS_STORE_KEY_ID_MAX 64
+
 /** The identity a token belongs to (Qumulo's shape); strings are never NULL. */
 typedef struct {
     int domain; /**< sts.v1.IdentityDomain */
@@ -37,6 +40,8 @@ typedef struct {
     int64_t last_used_time;
     int enabled;
     uint8_t hmac[32]; /**< HMAC-SHA256 of the bearer token under the server key; the token itself is never stored */
+    /** The id of the key (purpose "token-hmac") hmac was made with; "" for tokens from before key rings. */
+    char hmac_key_id[STS_STORE_KEY_ID_MAX + 1];
 } sts_token_record_t;
 
 /** Outcomes of store calls. */
@@ -100,11 +105,20 @@ typedef struct {
     int64_t now;
 } sts_client_change_t;
 
-/** One of the service's signing keys. */
+/** The purposes of the service's own keys (sts_key_record_t.purpose). */
+#define STS_KEY_PURPOSE_JWS          "jws"
+#define STS_KEY_PURPOSE_SESSION_SEAL "session-seal"
+#define STS_KEY_PURPOSE_TOKEN_HMAC   "token-hmac"
+
+/**
+ * One of the service's own keys. Each purpose is a ring of its own: "jws" signs tokens (kid: the RFC 7638
+ * thumbprint), "session-seal" seals the local issuer's session tokens, "token-hmac" hashes access tokens.
+ */
 typedef struct {
-    const char *kid;       /**< RFC 7638 thumbprint */
-    const char *algorithm; /**< JWS name: ES256, EdDSA, RS256 */
-    /** The private key (PKCS#8 DER) sealed with AES-256-GCM under the key-encryption key; opaque to the store. */
+    const char *kid;
+    const char *purpose;
+    const char *algorithm; /**< ES256, EdDSA, RS256 for jws; A256 for the symmetric ones */
+    /** The key (private or secret) sealed with AES-256-GCM under the key-encryption key; opaque to the store. */
     const uint8_t *sealed_private;
     size_t sealed_private_len;
     int64_t created_time;
@@ -200,15 +214,16 @@ struct sts_store_s {
     /* Signing keys. */
 
     /**
-     * Adds key as the active key and, in the same transaction, retires the key that was active (retired_time = the
-     * new key's created_time, verify_until = that plus verify_for_us). key's retired_time and verify_until are
-     * ignored (stored as 0). STS_STORE_EXISTS when a key with that kid is stored; nothing changes then.
+     * Adds key as the active key of its purpose and, in the same transaction, retires the key of that purpose that
+     * was active (retired_time = the new key's created_time, verify_until = that plus verify_for_us). key's
+     * retired_time and verify_until are ignored (stored as 0). STS_STORE_EXISTS when a key with that kid is stored;
+     * nothing changes then.
      */
     sts_store_result_t (*key_add)(sts_store_t *self, const sts_key_record_t *key, int64_t verify_for_us, char *error,
                                   size_t error_size);
-    /** Every key whose verify_until is 0 or later than now, newest first. */
-    sts_store_result_t (*key_list)(sts_store_t *self, int64_t now, sts_arena_t *arena, sts_key_record_t **out,
-                                   size_t *count, char *error, size_t error_size);
+    /** Every key of purpose whose verify_until is 0 or later than now, newest first. */
+    sts_store_result_t (*key_list)(sts_store_t *self, const char *purpose, int64_t now, sts_arena_t *arena,
+                                   sts_key_record_t **out, size_t *count, char *error, size_t error_size);
     /** Deletes retired keys whose verify_until has passed. */
     sts_store_result_t (*key_prune)(sts_store_t *self, int64_t now, char *error, size_t error_size);
 

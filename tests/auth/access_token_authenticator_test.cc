@@ -8,6 +8,7 @@
 
 extern "C" {
 #include "auth/access_token_authenticator.h"
+#include "core/secret_ring.h"
 #include "core/service.h"
 #include "crypto/access_token.h"
 #include "store/sqlite_store.h"
@@ -45,6 +46,11 @@ sts_store_result_t watched_touch(sts_store_t *self, const char *id, int64_t when
     return store->real->touch(store->real, id, when);
 }
 
+int hmac_matches(void *ring, const char *key_id, const char *token, size_t len, const uint8_t expected[32])
+{
+    return sts_secret_ring_hmac_matches(static_cast<sts_secret_ring_t *>(ring), key_id, token, len, expected);
+}
+
 const char *const admin_and_issuer[] = {"admin", "issuer"};
 const char *const viewer[] = {"viewer"};
 const sts_access_token_role_rule_t rules[] = {
@@ -58,7 +64,7 @@ class AccessTokenAuthenticator : public ::testing::Test
     std::string dir;
     sts_store_t *real = nullptr;
     WatchedStore store{};
-    uint8_t key[32] = {7};
+    sts_secret_ring_t *keys = nullptr;
     sts_service_t service;
     sts_access_token_authenticator_t *auth = nullptr;
     sts_call_t call;
@@ -75,6 +81,12 @@ class AccessTokenAuthenticator : public ::testing::Test
         store.base.get = watched_get;
         store.base.touch = watched_touch;
         store.real = real;
+        sts_secret_ring_settings_t ring{};
+        ring.purpose = STS_KEY_PURPOSE_TOKEN_HMAC;
+        ring.verify_for_us = 3600LL * 1000000;
+        ring.rotate_after_us = 60LL * 1000000;
+        keys = sts_secret_ring_create(&ring, real, sts_time_now(), error, sizeof(error));
+        ASSERT_NE(keys, nullptr) << error;
         sts_service_defaults(&service, &sts_gen_method_table);
         start(0, 0);
     }
@@ -83,6 +95,7 @@ class AccessTokenAuthenticator : public ::testing::Test
         if (call_live)
             sts_call_dispose(&call);
         sts_access_token_authenticator_destroy(auth);
+        sts_secret_ring_destroy(keys);
         real->destroy(real);
         for (const char *suffix : {"/sts.db", "/sts.db-wal", "/sts.db-shm"})
             std::remove((dir + suffix).c_str());
@@ -92,7 +105,8 @@ class AccessTokenAuthenticator : public ::testing::Test
     {
         if (auth != nullptr)
             sts_access_token_authenticator_destroy(auth);
-        sts_access_token_settings_t settings = {&store.base, key, rules, 2, cache_ttl_ms, unknown_ttl_ms};
+        sts_access_token_settings_t settings = {&store.base, hmac_matches, keys,          rules,
+                                                2,           cache_ttl_ms, unknown_ttl_ms};
         auth = sts_access_token_authenticator_create(&settings);
     }
     /* Stores a token for the identity and returns the bearer string. */
@@ -102,7 +116,7 @@ class AccessTokenAuthenticator : public ::testing::Test
         sts_token_record_t record{};
         char token[STS_ACCESS_TOKEN_CHARS + 1];
         sts_access_token_mint(record.id, token);
-        sts_access_token_hmac(key, token, strlen(token), record.hmac);
+        sts_secret_ring_hmac(keys, token, strlen(token), record.hmac, record.hmac_key_id);
         record.user = {domain, auth_id, 0, 0, 0, 0, "", name};
         record.creator = {0, "", 0, 0, 0, 0, "", "admin"};
         record.role_ceiling = ceiling;
@@ -240,6 +254,52 @@ TEST_F(AccessTokenAuthenticator, CacheMissesAskForTheLookupPoolOnLoopThreads)
     EXPECT_EQ(store.gets, 1);
     service.pools[STS_WORK_LOOKUP] = nullptr;
     sts_worker_pool_destroy(pool);
+}
+
+/*
+ * The HMAC keys rotate without invalidating anything: tokens hashed under the old key still authenticate, new ones
+ * record the new key, and records from before key rings (no key id) are checked against every key.
+ */
+TEST_F(AccessTokenAuthenticator, KeyRotationKeepsTokensValid)
+{
+    std::string before = mint(0, "", "ops", nullptr);
+    ASSERT_EQ(sts_secret_ring_reload(keys, sts_time_now() + 120LL * 1000000, error, sizeof(error)), 0) << error;
+    std::string after = mint(0, "", "ops", nullptr);
+    sts_token_record_t old_record, new_record;
+    sts_arena_t arena;
+    sts_arena_init(&arena);
+    ASSERT_EQ(real->get(real, id_of(before).c_str(), &arena, &old_record, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_EQ(real->get(real, id_of(after).c_str(), &arena, &new_record, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_STRNE(old_record.hmac_key_id, new_record.hmac_key_id);
+    EXPECT_EQ(strlen(new_record.hmac_key_id), static_cast<size_t>(STS_SECRET_ID_CHARS));
+    sts_arena_dispose(&arena);
+    EXPECT_EQ(authenticate(before), STS_STATUS_OK);
+    EXPECT_EQ(authenticate(after), STS_STATUS_OK);
+
+    /* A legacy record: hashed under a key of the ring, with no key id. */
+    sts_token_record_t legacy{};
+    char token[STS_ACCESS_TOKEN_CHARS + 1];
+    sts_access_token_mint(legacy.id, token);
+    char unused[STS_SECRET_ID_CHARS + 1];
+    sts_secret_ring_hmac(keys, token, strlen(token), legacy.hmac, unused);
+    legacy.user = {0, "", 0, 0, 0, 0, "", "ops"};
+    legacy.creator = {0, "", 0, 0, 0, 0, "", "admin"};
+    legacy.creation_time = sts_time_now();
+    legacy.enabled = 1;
+    ASSERT_EQ(real->create(real, &legacy, 100, error, sizeof(error)), STS_STORE_OK) << error;
+    EXPECT_EQ(authenticate(token), STS_STATUS_OK);
+
+    /* A record naming a key the ring does not hold never matches, even with the right HMAC under another key. */
+    sts_token_record_t stray{};
+    sts_access_token_mint(stray.id, token);
+    sts_secret_ring_hmac(keys, token, strlen(token), stray.hmac, unused);
+    snprintf(stray.hmac_key_id, sizeof(stray.hmac_key_id), "%s", "0000000000000000");
+    stray.user = legacy.user;
+    stray.creator = legacy.creator;
+    stray.creation_time = sts_time_now();
+    stray.enabled = 1;
+    ASSERT_EQ(real->create(real, &stray, 100, error, sizeof(error)), STS_STORE_OK) << error;
+    EXPECT_EQ(authenticate(token), STS_STATUS_UNAUTHENTICATED);
 }
 
 } // namespace

@@ -1,9 +1,12 @@
 """stsd as a process: flags, configuration errors, port conflicts, the sealing key, and draining on SIGTERM."""
+import base64
+import hashlib
 import json
 import os
 import re
 import signal
 import stat
+import struct
 import subprocess
 import tempfile
 import threading
@@ -12,6 +15,7 @@ import unittest
 
 import grpc
 import requests
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from stsd import STSD, Stsd, curl, stubs
 
@@ -100,31 +104,63 @@ class PortConflict(unittest.TestCase):
         first.assert_clean(self)
 
 
-class SealingKey(unittest.TestCase):
-    def test_generated_0600_and_reused_across_restarts(self):
+def legacy_session_token(key, access_key_id, seconds):
+    """A session token as stsd sealed them before key rings: version 1, key id, nonce, AES-256-GCM (header as aad)."""
+    now = int(time.time() * 1000000)
+    fields = b"".join(struct.pack("<H", len(v)) + v for v in (access_key_id.encode(), b"s" * 40, b"old", b""))
+    plain = struct.pack("<qq", now, now + seconds * 1000000) + fields
+    header = bytes([1]) + hashlib.sha256(key).digest()[:8] + os.urandom(12)
+    return base64.b64encode(header + AESGCM(key).encrypt(header[9:], plain, header)).decode()
+
+
+class SealingKeys(unittest.TestCase):
+    def verify(self, stsd, credentials):
+        status, _, body = curl("-X", "POST", stsd.rest + "/v1/credentials/verify", data=json.dumps(
+            {"AccessKeyId": credentials["AccessKeyId"], "SessionToken": credentials["SessionToken"]}))
+        self.assertEqual(status, 200, body)
+        return json.loads(body)
+
+    def test_keys_live_in_the_store_and_survive_restarts_without_key_files(self):
         stsd = Stsd().start()
         try:
             status, _, body = curl("-X", "PUT", stsd.rest + "/token")
             self.assertEqual(status, 201)
         finally:
             self.assertEqual(stsd.stop(), 0)
-        key_path = os.path.join(stsd.data_dir, "session.key")
-        mode = stat.S_IMODE(os.stat(key_path).st_mode)
-        self.assertEqual(mode, 0o600)
-        with open(key_path) as f:
-            key = f.read()
-        self.assertNotIn(key.strip(), stsd.log())
+        self.assertFalse(os.path.exists(os.path.join(stsd.data_dir, "session.key")))
+        self.assertFalse(os.path.exists(os.path.join(stsd.data_dir, "token.key")))
+        kek = os.path.join(stsd.data_dir, "keys.kek")
+        self.assertEqual(stat.S_IMODE(os.stat(kek).st_mode), 0o600)
+        with open(kek) as f:
+            self.assertNotIn(f.read().strip(), stsd.log())
         credentials = json.loads(body)["Credentials"]
         again = Stsd(data_dir=stsd.data_dir).start()
         try:
-            status, _, body = curl("-X", "POST", again.rest + "/v1/credentials/verify", data=json.dumps(
-                {"AccessKeyId": credentials["AccessKeyId"], "SessionToken": credentials["SessionToken"]}))
-            self.assertEqual(status, 200)
-            self.assertTrue(json.loads(body)["Valid"])
+            self.assertTrue(self.verify(again, credentials)["Valid"])
         finally:
             self.assertEqual(again.stop(), 0)
-        with open(key_path) as f:
-            self.assertEqual(f.read(), key)
+        again.assert_clean(self)
+
+    def test_an_old_session_key_file_is_imported_so_its_credentials_stay_valid(self):
+        data_dir = tempfile.mkdtemp(prefix="sts-e2e-")
+        key = os.urandom(32)
+        path = os.path.join(data_dir, "session.key")
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write(key.hex() + "\n")
+        old = {"AccessKeyId": "ASIAOLDKEYOLDKEYOLDK", "SessionToken": legacy_session_token(key, "ASIAOLDKEYOLDKEYOLDK", 600)}
+        stsd = Stsd(data_dir=data_dir).start()
+        try:
+            self.assertTrue(self.verify(stsd, old)["Valid"], "a credential sealed by the old key file")
+            foreign = dict(old, SessionToken=legacy_session_token(os.urandom(32), old["AccessKeyId"], 600))
+            self.assertFalse(self.verify(stsd, foreign)["Valid"])
+        finally:
+            self.assertEqual(stsd.stop(), 0)
+        os.remove(path)  # imported once: the store has it now
+        again = Stsd(data_dir=data_dir).start()
+        try:
+            self.assertTrue(self.verify(again, old)["Valid"])
+        finally:
+            self.assertEqual(again.stop(), 0)
         again.assert_clean(self)
 
 

@@ -11,113 +11,49 @@ extern "C" {
 #include "core/call.h"
 #include "core/service.h"
 #include "issuer/local_issuer.h"
+#include "store/sqlite_store.h"
+#include "util/timefmt.h"
 }
 
 namespace
 {
 
-class TempDir
+/* A ring of sealing keys on its own store, as stsd keeps them. */
+class Keys
 {
   public:
     std::string path;
-    TempDir()
+    sts_store_t *store = nullptr;
+    sts_secret_ring_t *ring = nullptr;
+    Keys()
     {
         char tmpl[] = "/tmp/sts-issuer-test-XXXXXX";
         path = mkdtemp(tmpl);
+        char error[256];
+        store = sts_sqlite_store_open((path + "/sts.db").c_str(), error, sizeof(error));
+        EXPECT_NE(store, nullptr) << error;
+        sts_secret_ring_settings_t settings{};
+        settings.purpose = STS_KEY_PURPOSE_SESSION_SEAL;
+        settings.verify_for_us = 3600LL * 1000000;
+        settings.rotate_after_us = 60LL * 1000000;
+        ring = sts_secret_ring_create(&settings, store, sts_time_now(), error, sizeof(error));
+        EXPECT_NE(ring, nullptr) << error;
     }
-    ~TempDir()
+    ~Keys()
     {
-        std::remove((path + "/session.key").c_str());
-        std::remove((path + "/my.key").c_str());
+        sts_secret_ring_destroy(ring);
+        store->destroy(store);
+        for (const char *file : {"/sts.db", "/sts.db-wal", "/sts.db-shm"})
+            std::remove((path + file).c_str());
         rmdir(path.c_str());
     }
 };
 
-std::string read_file(const std::string &path)
-{
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-/* Issues with one issuer and verifies with the other: VALID exactly when both hold the same sealing key. */
-sts_verify_reason_t cross_verify(sts_issuer_t *from, sts_issuer_t *to)
-{
-    sts_service_t service;
-    sts_service_defaults(&service, nullptr);
-    sts_method_t method{};
-    method.name = "Test";
-    sts_call_t call;
-    sts_call_init(&call, &service, &method);
-    sts_issue_params_t params{nullptr, 900, nullptr};
-    sts_issued_credentials_t issued{};
-    EXPECT_EQ(from->issue(from, &call, &params, &issued), STS_STATUS_OK);
-    sts_verify_result_t result{};
-    EXPECT_EQ(to->verify(to, &call, issued.access_key_id, issued.session_token, &result), STS_STATUS_OK);
-    sts_call_dispose(&call);
-    return result.reason;
-}
-
-TEST(SealingKey, GeneratedWithMode0600AndReused)
-{
-    TempDir dir;
-    char error[512];
-    sts_issuer_t *first = sts_local_issuer_create(nullptr, dir.path.c_str(), error, sizeof(error));
-    ASSERT_NE(first, nullptr) << error;
-    struct stat st;
-    ASSERT_EQ(stat((dir.path + "/session.key").c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0600u);
-    std::string text = read_file(dir.path + "/session.key");
-    EXPECT_TRUE(std::regex_match(text, std::regex("[0-9a-f]{64}\\s*"))) << text;
-    sts_issuer_t *second = sts_local_issuer_create(nullptr, dir.path.c_str(), error, sizeof(error));
-    ASSERT_NE(second, nullptr) << error;
-    EXPECT_EQ(cross_verify(first, second), STS_VERIFY_VALID);
-    EXPECT_EQ(read_file(dir.path + "/session.key"), text);
-    first->destroy(first);
-    second->destroy(second);
-}
-
-TEST(SealingKey, BadFilesAreErrorsThatNameTheFileNotTheContent)
-{
-    TempDir dir;
-    std::string path = dir.path + "/my.key";
-    char error[512];
-    for (const char *content : {"abc\n", "zz00000000000000000000000000000000000000000000000000000000000000",
-                                "0000000000000000000000000000000000000000000000000000000000000000ff"}) {
-        std::ofstream(path) << content;
-        chmod(path.c_str(), 0600);
-        EXPECT_EQ(sts_local_issuer_create(path.c_str(), dir.path.c_str(), error, sizeof(error)), nullptr) << content;
-        EXPECT_NE(std::string(error).find(path), std::string::npos) << error;
-        EXPECT_EQ(std::string(error).find(content), std::string::npos) << error;
-    }
-    EXPECT_EQ(sts_local_issuer_create((dir.path + "/missing.key").c_str(), dir.path.c_str(), error, sizeof(error)),
-              nullptr);
-    std::ofstream(path) << "  00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF \n";
-    sts_issuer_t *issuer = sts_local_issuer_create(path.c_str(), dir.path.c_str(), error, sizeof(error));
-    ASSERT_NE(issuer, nullptr) << error;
-    issuer->destroy(issuer);
-}
-
-TEST(SealingKey, AKeyFileOthersMayReadIsRefused)
-{
-    TempDir dir;
-    std::string path = dir.path + "/my.key";
-    std::ofstream(path) << "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
-    chmod(path.c_str(), 0644);
-    char error[512];
-    EXPECT_EQ(sts_local_issuer_create(path.c_str(), dir.path.c_str(), error, sizeof(error)), nullptr);
-    EXPECT_NE(std::string(error).find("the session key file " + path + " must be private"), std::string::npos) << error;
-    EXPECT_EQ(std::string(error).find("00112233"), std::string::npos) << error;
-    chmod(path.c_str(), 0600);
-    sts_issuer_t *issuer = sts_local_issuer_create(path.c_str(), dir.path.c_str(), error, sizeof(error));
-    ASSERT_NE(issuer, nullptr) << error;
-    issuer->destroy(issuer);
-}
-
 class LocalIssuer : public ::testing::Test
 {
   protected:
-    TempDir dir;
-    TempDir other_dir;
+    Keys keys;
+    Keys other_keys;
     sts_issuer_t *issuer = nullptr;
     sts_issuer_t *other = nullptr;
     sts_service_t service;
@@ -126,11 +62,8 @@ class LocalIssuer : public ::testing::Test
 
     void SetUp() override
     {
-        char error[256];
-        issuer = sts_local_issuer_create(nullptr, dir.path.c_str(), error, sizeof(error));
-        ASSERT_NE(issuer, nullptr) << error;
-        other = sts_local_issuer_create(nullptr, other_dir.path.c_str(), error, sizeof(error));
-        ASSERT_NE(other, nullptr) << error;
+        issuer = sts_local_issuer_create(keys.ring);
+        other = sts_local_issuer_create(other_keys.ring);
         sts_service_defaults(&service, nullptr);
         method.name = "Test";
         sts_call_init(&call, &service, &method);
@@ -188,6 +121,27 @@ TEST_F(LocalIssuer, ExplainsInvalidCredentials)
     std::string tampered = a.session_token;
     tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
     EXPECT_EQ(verify(a.access_key_id, tampered.c_str()).reason, STS_VERIFY_TAMPERED);
+}
+
+/* After a rotation new tokens carry the new key, and those sealed before still open until their key is dropped. */
+TEST_F(LocalIssuer, RotationKeepsOutstandingCredentialsValid)
+{
+    sts_issued_credentials_t before = issue(issuer, 3600, "alice");
+    char error[256];
+    int64_t later = sts_time_now() + 120LL * 1000000; /* past rotate_after */
+    ASSERT_EQ(sts_secret_ring_reload(keys.ring, later, error, sizeof(error)), 0) << error;
+    const sts_secret_view_t *view = sts_secret_ring_acquire(keys.ring);
+    ASSERT_EQ(view->count, 2u);
+    sts_secret_ring_release(keys.ring, view);
+    sts_issued_credentials_t after = issue(issuer, 3600, "bob");
+    EXPECT_EQ(verify(before.access_key_id, before.session_token).reason, STS_VERIFY_VALID);
+    EXPECT_EQ(verify(after.access_key_id, after.session_token).reason, STS_VERIFY_VALID);
+    EXPECT_NE(std::string(before.session_token).substr(0, 12), std::string(after.session_token).substr(0, 12))
+        << "the header names another key";
+    /* Once the old key's verify_until has passed, what it sealed no longer opens. */
+    ASSERT_EQ(keys.store->key_prune(keys.store, later + 3601LL * 1000000, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_EQ(sts_secret_ring_reload(keys.ring, later + 3601LL * 1000000, error, sizeof(error)), 0) << error;
+    EXPECT_EQ(verify(before.access_key_id, before.session_token).reason, STS_VERIFY_FOREIGN_KEY);
 }
 
 TEST_F(LocalIssuer, ExpiredCredentials)

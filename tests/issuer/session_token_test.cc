@@ -51,7 +51,7 @@ class SessionToken : public ::testing::Test
     sts_verify_reason_t open(const sts_session_sealer_t &with, const std::string &token)
     {
         sts_session_record_t out{};
-        return sts_session_token_open(&with, token.c_str(), &out, &arena);
+        return sts_session_token_open(&with, 1, token.c_str(), &out, &arena);
     }
 };
 
@@ -61,7 +61,7 @@ TEST_F(SessionToken, SealThenOpenGivesTheRecord)
     ASSERT_NE(token, nullptr);
     EXPECT_EQ(std::string(token).find(record.secret_access_key), std::string::npos);
     sts_session_record_t out{};
-    ASSERT_EQ(sts_session_token_open(&sealer, token, &out, &arena), STS_VERIFY_VALID);
+    ASSERT_EQ(sts_session_token_open(&sealer, 1, token, &out, &arena), STS_VERIFY_VALID);
     EXPECT_STREQ(out.access_key_id, record.access_key_id);
     EXPECT_STREQ(out.secret_access_key, record.secret_access_key);
     EXPECT_STREQ(out.subject, "alice");

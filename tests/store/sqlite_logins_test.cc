@@ -38,17 +38,20 @@ class SqliteLogins : public StoreFixture
         sts_client_record_t client{client_id, "XCO", "admin,viewer", max_lifetime, 1, 10, 10};
         return store->client_create(store, &client, error, sizeof(error));
     }
-    sts_store_result_t add_key(const char *kid, int64_t created, int64_t verify_for)
+    sts_store_result_t add_key(const char *kid, int64_t created, int64_t verify_for,
+                               const char *purpose = STS_KEY_PURPOSE_JWS)
     {
         static const uint8_t sealed[] = {0, 1, 2, 0xfe, 0xff, 0};
-        sts_key_record_t key{kid, "ES256", sealed, sizeof(sealed), created, 77, 88};
+        sts_key_record_t key{kid, purpose, "ES256", sealed, sizeof(sealed), created, 77, 88};
         return store->key_add(store, &key, verify_for, error, sizeof(error));
     }
-    std::vector<std::string> kids(int64_t now, std::vector<sts_key_record_t> *records = nullptr)
+    std::vector<std::string> kids(int64_t now, std::vector<sts_key_record_t> *records = nullptr,
+                                  const char *purpose = STS_KEY_PURPOSE_JWS)
     {
         sts_key_record_t *keys = nullptr;
         size_t count = 0;
-        EXPECT_EQ(store->key_list(store, now, &arena, &keys, &count, error, sizeof(error)), STS_STORE_OK) << error;
+        EXPECT_EQ(store->key_list(store, purpose, now, &arena, &keys, &count, error, sizeof(error)), STS_STORE_OK)
+            << error;
         std::vector<std::string> out;
         for (size_t i = 0; i < count; i++) {
             out.push_back(keys[i].kid);
@@ -323,21 +326,37 @@ TEST_F(SqliteLogins, KeysRotateRetireAndPrune)
     ASSERT_EQ(keys[0].sealed_private_len, 6u);
     const uint8_t sealed[] = {0, 1, 2, 0xfe, 0xff, 0};
     EXPECT_EQ(memcmp(keys[0].sealed_private, sealed, sizeof(sealed)), 0);
-    EXPECT_EQ(scalar("SELECT count(*) FROM signing_keys WHERE retired_time = 0"), 1);
+    EXPECT_EQ(scalar("SELECT count(*) FROM service_keys WHERE retired_time = 0"), 1);
     EXPECT_EQ(kids(250), (std::vector<std::string>{"k3", "k2"})); /* verify_until itself is over */
     EXPECT_EQ(kids(1000), (std::vector<std::string>{"k3"}));      /* the active key always */
 
     /* The same kid again changes nothing: k3 stays active. */
     EXPECT_EQ(add_key("k3", 400, 50), STS_STORE_EXISTS);
-    EXPECT_EQ(scalar("SELECT retired_time FROM signing_keys WHERE kid = 'k3'"), 0);
+    EXPECT_EQ(scalar("SELECT retired_time FROM service_keys WHERE kid = 'k3'"), 0);
 
     ASSERT_EQ(store->key_prune(store, 249, error, sizeof(error)), STS_STORE_OK);
-    EXPECT_EQ(scalar("SELECT count(*) FROM signing_keys"), 3);
+    EXPECT_EQ(scalar("SELECT count(*) FROM service_keys"), 3);
     ASSERT_EQ(store->key_prune(store, 250, error, sizeof(error)), STS_STORE_OK);
-    EXPECT_EQ(scalar("SELECT count(*) FROM signing_keys"), 2);
+    EXPECT_EQ(scalar("SELECT count(*) FROM service_keys"), 2);
     EXPECT_EQ(kids(0), (std::vector<std::string>{"k3", "k2"}));
     ASSERT_EQ(store->key_prune(store, 1000000, error, sizeof(error)), STS_STORE_OK);
     EXPECT_EQ(kids(0), (std::vector<std::string>{"k3"}));
+}
+
+/* Each purpose is a ring of its own: a new sealing key retires no signing key, and listings keep them apart. */
+TEST_F(SqliteLogins, KeyPurposesAreSeparateRings)
+{
+    ASSERT_EQ(add_key("sig1", 100, 50), STS_STORE_OK) << error;
+    ASSERT_EQ(add_key("seal1", 200, 50, STS_KEY_PURPOSE_SESSION_SEAL), STS_STORE_OK) << error;
+    ASSERT_EQ(add_key("hmac1", 300, 50, STS_KEY_PURPOSE_TOKEN_HMAC), STS_STORE_OK) << error;
+    std::vector<sts_key_record_t> keys;
+    EXPECT_EQ(kids(1000, &keys), (std::vector<std::string>{"sig1"}));
+    EXPECT_EQ(keys[0].retired_time, 0);
+    EXPECT_STREQ(keys[0].purpose, STS_KEY_PURPOSE_JWS);
+    EXPECT_EQ(kids(1000, nullptr, STS_KEY_PURPOSE_SESSION_SEAL), (std::vector<std::string>{"seal1"}));
+    ASSERT_EQ(add_key("seal2", 400, 50, STS_KEY_PURPOSE_SESSION_SEAL), STS_STORE_OK) << error;
+    EXPECT_EQ(kids(420, nullptr, STS_KEY_PURPOSE_SESSION_SEAL), (std::vector<std::string>{"seal2", "seal1"}));
+    EXPECT_EQ(scalar("SELECT count(*) FROM service_keys WHERE retired_time = 0"), 3);
 }
 
 /* A database left by the previous release (schema 2, access tokens only) gains the login tables and keeps its tokens.
