@@ -9,9 +9,9 @@
 
 /*
  * Counters live in a fixed pool of max_entries slots, found through a chained hash table and ordered in a list by
- * the time of their last failure. When the pool is full, the counter that failed least recently is forgotten: exact
- * LRU, so an attacker cannot keep a victim's counter from being kept by failing on other keys, only push it out by
- * failing on max_entries other keys, which the per-address counter slows down in turn.
+ * the time of their last failure. When the pool is full, the counter that failed least recently is forgotten (exact
+ * LRU, not a probe window): to push a victim's counter out, an attacker must fail on max_entries other keys after the
+ * victim's last failure, and their own address's counter slows them down while they do.
  *
  * Keys are never copied: each is identified by two 64-bit SipHash values under random keys made at creation, so a
  * key of any length takes the same room, and nobody who does not know those keys can aim two keys at one bucket or

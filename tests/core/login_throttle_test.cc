@@ -330,4 +330,19 @@ TEST_F(Throttle, ConcurrentCallsKeepConsistentCounts)
     EXPECT_LE(sts_login_throttle_size(throttle), 8u);
 }
 
+TEST_F(Throttle, ConcurrentFailuresOnOneKeyAreAllCounted)
+{
+    const int threads_count = 4, rounds = 20000;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < threads_count; t++)
+        threads.emplace_back([&] {
+            for (int i = 0; i < rounds; i++)
+                fail("shared", "10.3.0.1", i);
+        });
+    for (std::thread &thread : threads)
+        thread.join();
+    EXPECT_EQ(fail("shared", "10.3.0.1", 0), threads_count * rounds + 1);
+    EXPECT_EQ(sts_login_throttle_size(throttle), 2u);
+}
+
 } // namespace
