@@ -26,7 +26,7 @@ const char *sts_login_check_token(void *data, const char *subject, long long iss
     return NULL;
 }
 
-static int load_users(const sts_login_settings_t *login, sts_store_t *store, int64_t cutoff, char *error,
+static int load_users(sts_revocations_t *users_not_before, sts_store_t *store, int64_t cutoff, char *error,
                       size_t error_size)
 {
     char after[256] = "";
@@ -41,7 +41,7 @@ static int load_users(const sts_login_settings_t *login, sts_store_t *store, int
         }
         for (size_t i = 0; i < count; i++) {
             if (users[i].tokens_not_before >= cutoff)
-                sts_revocations_put(login->users_not_before, users[i].id, users[i].tokens_not_before);
+                sts_revocations_put(users_not_before, users[i].id, users[i].tokens_not_before);
         }
         if (count > 0)
             snprintf(after, sizeof(after), "%s", users[count - 1].username);
@@ -51,7 +51,7 @@ static int load_users(const sts_login_settings_t *login, sts_store_t *store, int
     return 0;
 }
 
-static int load_clients(const sts_login_settings_t *login, sts_store_t *store, char *error, size_t error_size)
+static int load_clients(sts_revocations_t *clients_valid_since, sts_store_t *store, char *error, size_t error_size)
 {
     char after[256] = "";
     for (int more = 1; more;) {
@@ -66,7 +66,7 @@ static int load_clients(const sts_login_settings_t *login, sts_store_t *store, c
         }
         for (size_t i = 0; i < count; i++) {
             if (clients[i].enabled)
-                sts_revocations_put(login->clients_valid_since, clients[i].client_id, clients[i].updated_time);
+                sts_revocations_put(clients_valid_since, clients[i].client_id, clients[i].updated_time);
         }
         if (count > 0)
             snprintf(after, sizeof(after), "%s", clients[count - 1].client_id);
@@ -79,7 +79,19 @@ static int load_clients(const sts_login_settings_t *login, sts_store_t *store, c
 int sts_login_load_revocations(const sts_login_settings_t *login, sts_store_t *store, int64_t now,
                                int64_t max_lifetime_us, char *error, size_t error_size)
 {
-    if (load_users(login, store, now - max_lifetime_us, error, error_size) != 0)
-        return -1;
-    return load_clients(login, store, error, error_size);
+    sts_revocations_t *users = sts_revocations_create(), *clients = sts_revocations_create();
+    uint64_t user_changes = sts_revocations_changes(login->users_not_before);
+    uint64_t client_changes = sts_revocations_changes(login->clients_valid_since);
+    int rc = load_users(users, store, now - max_lifetime_us, error, error_size) == 0 &&
+                     load_clients(clients, store, error, error_size) == 0
+                 ? 0
+                 : -1;
+    /* A change made here meanwhile may be missing from what was read: keep the maps, the next reload catches up. */
+    if (rc == 0) {
+        sts_revocations_swap(login->users_not_before, users, user_changes);
+        sts_revocations_swap(login->clients_valid_since, clients, client_changes);
+    }
+    sts_revocations_destroy(users);
+    sts_revocations_destroy(clients);
+    return rc;
 }

@@ -14,6 +14,7 @@ struct sts_revocations_s {
     pthread_rwlock_t lock;
     entry_t *entries;
     size_t count, capacity;
+    uint64_t changes;
 };
 
 sts_revocations_t *sts_revocations_create(void)
@@ -68,6 +69,7 @@ void sts_revocations_put(sts_revocations_t *r, const char *key, int64_t time_us)
         r->count++;
     }
     r->entries[at].time_us = time_us;
+    r->changes++;
     pthread_rwlock_unlock(&r->lock);
 }
 
@@ -91,19 +93,37 @@ void sts_revocations_remove(sts_revocations_t *r, const char *key)
         memmove(&r->entries[at], &r->entries[at + 1], (r->count - at - 1) * sizeof(entry_t));
         r->count--;
     }
+    r->changes++;
     pthread_rwlock_unlock(&r->lock);
 }
 
-void sts_revocations_forget_before(sts_revocations_t *r, int64_t cutoff_us)
+uint64_t sts_revocations_changes(sts_revocations_t *r)
+{
+    pthread_rwlock_rdlock(&r->lock);
+    uint64_t changes = r->changes;
+    pthread_rwlock_unlock(&r->lock);
+    return changes;
+}
+
+int sts_revocations_swap(sts_revocations_t *r, sts_revocations_t *fresh, uint64_t changes)
 {
     pthread_rwlock_wrlock(&r->lock);
-    size_t kept = 0;
-    for (size_t i = 0; i < r->count; i++) {
-        if (r->entries[i].time_us >= cutoff_us)
-            r->entries[kept++] = r->entries[i];
+    if (r->changes != changes) {
+        pthread_rwlock_unlock(&r->lock);
+        return 0;
     }
-    r->count = kept;
+    pthread_rwlock_wrlock(&fresh->lock);
+    entry_t *entries = r->entries;
+    size_t count = r->count, capacity = r->capacity;
+    r->entries = fresh->entries;
+    r->count = fresh->count;
+    r->capacity = fresh->capacity;
+    fresh->entries = entries;
+    fresh->count = count;
+    fresh->capacity = capacity;
+    pthread_rwlock_unlock(&fresh->lock);
     pthread_rwlock_unlock(&r->lock);
+    return 1;
 }
 
 void sts_revocations_destroy(sts_revocations_t *r)

@@ -23,8 +23,15 @@ int sts_revocations_get(sts_revocations_t *revocations, const char *key, int64_t
 /** Forgets key. Thread-safe. */
 void sts_revocations_remove(sts_revocations_t *revocations, const char *key);
 
-/** Forgets entries with a time before cutoff_us: every token they could void has expired. Thread-safe. */
-void sts_revocations_forget_before(sts_revocations_t *revocations, int64_t cutoff_us);
+/** How many puts and removes the map has seen: a rebuild that started at another count must not be swapped in. */
+uint64_t sts_revocations_changes(sts_revocations_t *revocations);
+
+/**
+ * Gives revocations the entries of fresh (a map just built from the store) and fresh the old ones, unless the map
+ * changed since sts_revocations_changes returned changes (a put the store read may have missed). Returns 1 when
+ * swapped. Thread-safe.
+ */
+int sts_revocations_swap(sts_revocations_t *revocations, sts_revocations_t *fresh, uint64_t changes);
 
 void sts_revocations_destroy(sts_revocations_t *revocations);
 

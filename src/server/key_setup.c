@@ -44,17 +44,22 @@ static int legacy_key(const char *path, int required, const char *what, uint8_t 
     return sts_key_file_load(path, 0, what, key, error, error_size) == 0 ? 1 : -1;
 }
 
+/* The key file a ring starts from when the store has none of its keys; path NULL for none. */
+typedef struct {
+    const char *path;
+    int required;
+    const char *what;
+} legacy_file_t;
+
 static sts_secret_ring_t *open_secret_ring(const char *purpose, const uint8_t kek[STS_AEAD_KEY_BYTES],
-                                           int64_t verify_for_us, const sts_config_t *config, sts_store_t *store,
-                                           const char *legacy_path, int legacy_required, const char *what, char *error,
-                                           size_t error_size)
+                                           int64_t verify_for_us, int64_t rotate_after_us, sts_store_t *store,
+                                           const legacy_file_t *file, char *error, size_t error_size)
 {
-    sts_secret_ring_settings_t settings = {.purpose = purpose,
-                                           .verify_for_us = verify_for_us,
-                                           .rotate_after_us = (int64_t)config->signing_key_rotation * 1000000};
+    sts_secret_ring_settings_t settings = {
+        .purpose = purpose, .verify_for_us = verify_for_us, .rotate_after_us = rotate_after_us};
     memcpy(settings.kek, kek, STS_AEAD_KEY_BYTES);
     uint8_t legacy[STS_AEAD_KEY_BYTES];
-    int found = legacy_key(legacy_path, legacy_required, what, legacy, error, error_size);
+    int found = file->path != NULL ? legacy_key(file->path, file->required, file->what, legacy, error, error_size) : 0;
     sts_secret_ring_t *ring = NULL;
     if (found >= 0) {
         settings.legacy = found ? legacy : NULL;
@@ -68,7 +73,7 @@ static sts_secret_ring_t *open_secret_ring(const char *purpose, const uint8_t ke
         if (sts_secret_view_find(view, id) == NULL)
             sts_log_warn("keys: %s %s is not used: the %s keys live in the store now (stsd keys list); remove the "
                          "file",
-                         what, legacy_path, purpose);
+                         file->what, file->path, purpose);
         sts_secret_ring_release(ring, view);
     }
     OPENSSL_cleanse(legacy, sizeof(legacy));
@@ -83,7 +88,8 @@ static void reload(void *data)
     int64_t now = sts_time_now();
     if (sts_key_ring_reload(setup->signing, now, error, sizeof(error)) != 0 ||
         sts_secret_ring_reload(setup->session_keys, now, error, sizeof(error)) != 0 ||
-        sts_secret_ring_reload(setup->token_keys, now, error, sizeof(error)) != 0)
+        sts_secret_ring_reload(setup->token_keys, now, error, sizeof(error)) != 0 ||
+        sts_secret_ring_reload(setup->refresh_keys, now, error, sizeof(error)) != 0)
         sts_log_warn("keys: reload failed, the current keys stay in use: %s", error);
 }
 
@@ -111,19 +117,21 @@ int sts_key_setup_start(sts_key_setup_t *setup, const sts_config_t *config, sts_
     OPENSSL_cleanse(signing.kek, sizeof(signing.kek));
     if (setup->signing == NULL)
         goto out;
+    int64_t rotate_after_us = (int64_t)config->signing_key_rotation * 1000000;
     int configured = config->session_key_file != NULL;
-    if (!configured)
-        snprintf(path, sizeof(path), "%s/session.key", config->data_dir);
-    setup->session_keys = open_secret_ring(
-        STS_KEY_PURPOSE_SESSION_SEAL, kek, (int64_t)config->max_duration_seconds * 1000000, config, store,
-        configured ? config->session_key_file : path, configured, "the session key file", error, error_size);
-    if (setup->session_keys == NULL)
-        goto out;
-    snprintf(path, sizeof(path), "%s/token.key", config->data_dir);
-    setup->token_keys =
-        open_secret_ring(STS_KEY_PURPOSE_TOKEN_HMAC, kek, (int64_t)config->max_access_token_lifetime * 1000000, config,
-                         store, path, 0, "the access-token key file", error, error_size);
-    if (setup->token_keys == NULL)
+    char token_path[4096];
+    snprintf(path, sizeof(path), "%s/session.key", config->data_dir);
+    snprintf(token_path, sizeof(token_path), "%s/token.key", config->data_dir);
+    legacy_file_t session_file = {configured ? config->session_key_file : path, configured, "the session key file"};
+    legacy_file_t token_file = {token_path, 0, "the access-token key file"}, none = {0};
+    if ((setup->session_keys =
+             open_secret_ring(STS_KEY_PURPOSE_SESSION_SEAL, kek, (int64_t)config->max_duration_seconds * 1000000,
+                              rotate_after_us, store, &session_file, error, error_size)) == NULL ||
+        (setup->token_keys =
+             open_secret_ring(STS_KEY_PURPOSE_TOKEN_HMAC, kek, (int64_t)config->max_access_token_lifetime * 1000000,
+                              rotate_after_us, store, &token_file, error, error_size)) == NULL ||
+        (setup->refresh_keys =
+             open_secret_ring(STS_KEY_PURPOSE_REFRESH_HMAC, kek, 0, 0, store, &none, error, error_size)) == NULL)
         goto out;
     setup->reloader = sts_ticker_start(RELOAD_MS, 0, reload, setup);
     rc = 0;
@@ -135,6 +143,7 @@ out:
 void sts_key_setup_dispose(sts_key_setup_t *setup)
 {
     sts_ticker_stop(setup->reloader);
+    sts_secret_ring_destroy(setup->refresh_keys);
     sts_secret_ring_destroy(setup->token_keys);
     sts_secret_ring_destroy(setup->session_keys);
     sts_key_ring_destroy(setup->signing);

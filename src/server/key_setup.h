@@ -17,12 +17,13 @@ typedef struct {
     sts_key_ring_t *signing;
     sts_secret_ring_t *session_keys; /**< the local issuer's sealing keys */
     sts_secret_ring_t *token_keys;   /**< the access-token HMAC keys */
+    sts_secret_ring_t *refresh_keys; /**< the refresh-token key (one, never rotated) */
     sts_jwks_source_t *public_keys;  /**< the signing ring's public keys, kept in step, for verifying own JWTs */
     sts_ticker_t *reloader;          /**< picks up rotations by other processes and rotates when due */
 } sts_key_setup_t;
 
 /**
- * Reads or makes <data_dir>/keys.kek and opens the three rings on store. The first start after an upgrade imports
+ * Reads or makes <data_dir>/keys.kek and opens the rings on store. The first start after an upgrade imports
  * the old key files (session_key_file or <data_dir>/session.key, <data_dir>/token.key) as the first keys of their
  * rings, so credentials and access tokens made with them stay valid. Returns 0, or -1 with a message. Release with
  * sts_key_setup_dispose after the service has stopped.

@@ -2,7 +2,6 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
-#include "crypto/key_file.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -16,8 +15,10 @@ static void housekeeping(void *data)
     int64_t now = sts_time_now();
     if (setup->store->refresh_prune(setup->store, now, error, sizeof(error)) != STS_STORE_OK)
         sts_log_warn("logins: cannot forget expired refresh tokens: %s", error);
-    sts_revocations_forget_before(setup->settings.users_not_before,
-                                  now - setup->settings.access_token_lifetime_s * 1000000 - 60000000);
+    /* Rebuilt from the store: changes the command line made while stsd runs arrive within one tick. */
+    if (sts_login_load_revocations(&setup->settings, setup->store, now,
+                                   setup->settings.access_token_lifetime_s * 1000000, error, sizeof(error)) != 0)
+        sts_log_warn("logins: cannot reload user and client changes: %s", error);
 }
 
 static void start_own_jwt(sts_login_setup_t *setup, const sts_config_t *config, sts_jwks_source_t *public_keys)
@@ -42,10 +43,9 @@ int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, 
 {
     memset(setup, 0, sizeof(*setup));
     sts_login_settings_t *s = &setup->settings;
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/refresh.key", config->data_dir);
-    if (sts_key_file_load(path, 1, "the refresh-token key file", s->refresh_key, error, error_size) != 0)
-        return -1;
+    const sts_secret_view_t *refresh = sts_secret_ring_acquire(keys->refresh_keys);
+    memcpy(s->refresh_key, refresh->secrets[0].key, sizeof(s->refresh_key));
+    sts_secret_ring_release(keys->refresh_keys, refresh);
     setup->store = store;
     s->keys = keys->signing;
     s->users_not_before = sts_revocations_create();

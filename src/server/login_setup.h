@@ -20,8 +20,8 @@ typedef struct {
 } sts_login_setup_t;
 
 /**
- * Reads or makes the refresh-token key (refresh.key) in the data directory, loads the revocations from store and
- * starts housekeeping; tokens are signed with keys->signing and verified with keys->public_keys (both borrowed).
+ * Loads the revocations from store and starts housekeeping; tokens are signed with keys->signing and verified with
+ * keys->public_keys (both borrowed), refresh tokens hashed with the key of keys->refresh_keys.
  * Returns 0, or -1 with a message. Release with sts_login_setup_dispose after the service has stopped.
  */
 int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, sts_store_t *store,

@@ -109,10 +109,12 @@ typedef struct {
 #define STS_KEY_PURPOSE_JWS          "jws"
 #define STS_KEY_PURPOSE_SESSION_SEAL "session-seal"
 #define STS_KEY_PURPOSE_TOKEN_HMAC   "token-hmac"
+#define STS_KEY_PURPOSE_REFRESH_HMAC "refresh-hmac"
 
 /**
  * One of the service's own keys. Each purpose is a ring of its own: "jws" signs tokens (kid: the RFC 7638
- * thumbprint), "session-seal" seals the local issuer's session tokens, "token-hmac" hashes access tokens.
+ * thumbprint), "session-seal" seals the local issuer's session tokens, "token-hmac" hashes access tokens,
+ * "refresh-hmac" hashes and derives refresh tokens (one key, never rotated: refresh tokens live days, not months).
  */
 typedef struct {
     const char *kid;
