@@ -9,20 +9,28 @@ static int64_t millis_up(int64_t us)
     return (us + 999) / 1000;
 }
 
-const char *sts_login_check_token(void *data, const char *subject, long long issued_at_ms)
+static const char *check_client(const sts_login_settings_t *login, const char *client_id, long long issued_at_ms)
+{
+    int64_t time_us = 0;
+    if (!sts_revocations_get(login->clients_valid_since, client_id, &time_us))
+        return "the token's client has been deleted or disabled";
+    if (issued_at_ms < millis_up(time_us))
+        return "the token's client has changed since the token was issued; ask for a new token";
+    return NULL;
+}
+
+const char *sts_login_check_token(void *data, const char *subject, const char *client_id, long long issued_at_ms)
 {
     const sts_login_settings_t *login = data;
     int64_t time_us = 0;
     size_t prefix = sizeof(STS_CLIENT_SUBJECT_PREFIX) - 1;
-    if (strncmp(subject, STS_CLIENT_SUBJECT_PREFIX, prefix) == 0) {
-        if (!sts_revocations_get(login->clients_valid_since, subject + prefix, &time_us))
-            return "the token's client has been deleted or disabled";
-        if (issued_at_ms < millis_up(time_us))
-            return "the token's client has changed since the token was issued; ask for a new token";
-        return NULL;
-    }
+    if (strncmp(subject, STS_CLIENT_SUBJECT_PREFIX, prefix) == 0)
+        return check_client(login, subject + prefix, issued_at_ms);
     if (sts_revocations_get(login->users_not_before, subject, &time_us) && issued_at_ms < millis_up(time_us))
         return "the token has been revoked (its user was disabled, deleted or changed password); log in again";
+    /* A user's token issued through a client carries that client's roles, so it cannot outlive the client's terms. */
+    if (client_id != NULL && client_id[0] != '\0')
+        return check_client(login, client_id, issued_at_ms);
     return NULL;
 }
 

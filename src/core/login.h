@@ -40,9 +40,10 @@ typedef struct {
 /**
  * The check run on every authentication of one of the service's own tokens (an sts_jwt_check_fn over the
  * settings): NULL when the token still stands, else why not. A user's token dies with a later "tokens not before";
- * a client's with its client's deletion, disabling or change. Thread-safe.
+ * a client's (sub "client:<id>") and a user's issued through a client (client_id, "" or NULL for none) with that
+ * client's deletion, disabling or change. Thread-safe.
  */
-const char *sts_login_check_token(void *login, const char *subject, long long issued_at_ms);
+const char *sts_login_check_token(void *login, const char *subject, const char *client_id, long long issued_at_ms);
 
 /**
  * Fills the two maps from the store at startup: every user's "tokens not before" within the last max_lifetime_us,
