@@ -59,6 +59,33 @@ static int load_users(const sts_login_settings_t *login, sts_store_t *store, int
     return 0;
 }
 
+/* A deleted user is in no list of users; only the store's record of the deletion still voids their tokens. */
+static int load_removed_users(const sts_login_settings_t *login, sts_store_t *store, int64_t cutoff, char *error,
+                              size_t error_size)
+{
+    char after[STS_STORE_ID_CHARS + 1] = "";
+    for (int more = 1; more;) {
+        sts_arena_t arena;
+        sts_arena_init(&arena);
+        sts_user_removal_t *removals = NULL;
+        size_t count = 0;
+        if (store->user_removals(store, after, 1000, &arena, &removals, &count, &more, error, error_size) !=
+            STS_STORE_OK) {
+            sts_arena_dispose(&arena);
+            return -1;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (removals[i].removed_time >= cutoff)
+                sts_revocations_put(login->users_not_before, removals[i].id, removals[i].removed_time);
+        }
+        if (count > 0)
+            snprintf(after, sizeof(after), "%s", removals[count - 1].id);
+        sts_arena_dispose(&arena);
+        more = more && count > 0;
+    }
+    return 0;
+}
+
 static int load_clients(const sts_login_settings_t *login, sts_store_t *store, char *error, size_t error_size)
 {
     char after[256] = "";
@@ -87,7 +114,8 @@ static int load_clients(const sts_login_settings_t *login, sts_store_t *store, c
 int sts_login_load_revocations(const sts_login_settings_t *login, sts_store_t *store, int64_t now,
                                int64_t max_lifetime_us, char *error, size_t error_size)
 {
-    if (load_users(login, store, now - max_lifetime_us, error, error_size) != 0)
+    if (load_users(login, store, now - max_lifetime_us, error, error_size) != 0 ||
+        load_removed_users(login, store, now - max_lifetime_us, error, error_size) != 0)
         return -1;
     return load_clients(login, store, error, error_size);
 }

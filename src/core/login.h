@@ -46,8 +46,8 @@ typedef struct {
 const char *sts_login_check_token(void *login, const char *subject, const char *client_id, long long issued_at_ms);
 
 /**
- * Fills the two maps from the store at startup: every user's "tokens not before" within the last max_lifetime_us,
- * and every enabled client's last change. Returns 0, or -1 with a message. Blocks on the store.
+ * Fills the two maps from the store at startup: every user's "tokens not before" and every user deletion within the
+ * last max_lifetime_us, and every enabled client's last change. Returns 0, or -1 with a message. Blocks on the store.
  */
 int sts_login_load_revocations(const sts_login_settings_t *login, sts_store_t *store, int64_t now,
                                int64_t max_lifetime_us, char *error, size_t error_size);
