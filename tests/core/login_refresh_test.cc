@@ -4,6 +4,9 @@
  */
 #include "core/login_fixture.h"
 
+#include <chrono>
+#include <thread>
+
 extern "C" {
 #include "crypto/access_token.h"
 }
