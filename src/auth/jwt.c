@@ -202,6 +202,8 @@ static void extract_identity(yajl_val claims, const sts_jwt_rules_t *rules, long
     identity->expires_at = expires_at;
     yajl_val sid = get(claims, "sid", yajl_t_string);
     identity->session_id = sts_strdup(sid != NULL ? YAJL_GET_STRING(sid) : "");
+    yajl_val client_id = get(claims, "client_id", yajl_t_string);
+    identity->client_id = sts_strdup(client_id != NULL ? YAJL_GET_STRING(client_id) : "");
     /* The service's own tokens carry the milliseconds in a private claim; others have only iat, whole seconds. */
     yajl_val iat = get(claims, "iat", yajl_t_any);
     yajl_val issued_ms = get(claims, STS_ACCESS_JWT_ISSUED_MS_CLAIM, yajl_t_any);
@@ -281,6 +283,7 @@ void sts_jwt_identity_dispose(sts_jwt_identity_t *identity)
     free(identity->issuer);
     free(identity->username);
     free(identity->session_id);
+    free(identity->client_id);
     for (size_t i = 0; i < identity->role_count; i++)
         free(identity->roles[i]);
     free(identity->roles);

@@ -64,6 +64,7 @@ typedef struct {
     long long expires_at;   /**< exp, seconds since the epoch, 0..STS_JWT_MAX_NUMERIC_DATE */
     long long issued_at_ms; /**< sts_issued_ms when present, else iat in milliseconds; 0 when absent */
     char *session_id;       /**< the "sid" claim; "" when absent */
+    char *client_id;        /**< the "client_id" claim (RFC 9068); "" when absent */
 } sts_jwt_identity_t;
 
 /**

@@ -88,7 +88,8 @@ static int from_cache(sts_jwt_authenticator_t *auth, sts_call_t *call, const uns
         hit = 0;
     }
     if (hit && auth->check != NULL)
-        *refused = auth->check(auth->check_data, entry->identity.subject, entry->identity.issued_at_ms);
+        *refused = auth->check(auth->check_data, entry->identity.subject, entry->identity.client_id,
+                               entry->identity.issued_at_ms);
     if (hit && *refused == NULL)
         fill_principal(call, &entry->identity);
     pthread_mutex_unlock(&auth->cache_lock);
@@ -131,7 +132,9 @@ sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *auth, sts_call_t *cal
         sts_jwt_identity_dispose(&identity);
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "the token has no sub claim to identify its caller");
     }
-    refused = auth->check != NULL ? auth->check(auth->check_data, identity.subject, identity.issued_at_ms) : NULL;
+    refused = auth->check != NULL
+                  ? auth->check(auth->check_data, identity.subject, identity.client_id, identity.issued_at_ms)
+                  : NULL;
     if (refused != NULL) {
         sts_jwt_identity_dispose(&identity);
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "%s", refused);

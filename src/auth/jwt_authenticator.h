@@ -28,10 +28,10 @@ sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *authenticator, sts_ca
 
 /**
  * A check run on every authentication of a verified token, cache hits included: NULL accepts, anything else is why
- * the token is refused (a static string without secrets). subject is the token's sub, issued_at_ms its iat in
- * milliseconds. Thread-safe.
+ * the token is refused (a static string without secrets). subject is the token's sub, client_id its client_id claim
+ * ("" when absent), issued_at_ms its iat in milliseconds. Thread-safe.
  */
-typedef const char *(*sts_jwt_check_fn)(void *data, const char *subject, long long issued_at_ms);
+typedef const char *(*sts_jwt_check_fn)(void *data, const char *subject, const char *client_id, long long issued_at_ms);
 
 /** Installs check before the authenticator serves its first call. */
 void sts_jwt_authenticator_set_check(sts_jwt_authenticator_t *authenticator, sts_jwt_check_fn check, void *data);

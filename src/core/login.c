@@ -9,20 +9,28 @@ static int64_t millis_up(int64_t us)
     return (us + 999) / 1000;
 }
 
-const char *sts_login_check_token(void *data, const char *subject, long long issued_at_ms)
+static const char *check_client(const sts_login_settings_t *login, const char *client_id, long long issued_at_ms)
+{
+    int64_t time_us = 0;
+    if (!sts_revocations_get(login->clients_valid_since, client_id, &time_us))
+        return "the token's client has been deleted or disabled";
+    if (issued_at_ms < millis_up(time_us))
+        return "the token's client has changed since the token was issued; ask for a new token";
+    return NULL;
+}
+
+const char *sts_login_check_token(void *data, const char *subject, const char *client_id, long long issued_at_ms)
 {
     const sts_login_settings_t *login = data;
     int64_t time_us = 0;
     size_t prefix = sizeof(STS_CLIENT_SUBJECT_PREFIX) - 1;
-    if (strncmp(subject, STS_CLIENT_SUBJECT_PREFIX, prefix) == 0) {
-        if (!sts_revocations_get(login->clients_valid_since, subject + prefix, &time_us))
-            return "the token's client has been deleted or disabled";
-        if (issued_at_ms < millis_up(time_us))
-            return "the token's client has changed since the token was issued; ask for a new token";
-        return NULL;
-    }
+    if (strncmp(subject, STS_CLIENT_SUBJECT_PREFIX, prefix) == 0)
+        return check_client(login, subject + prefix, issued_at_ms);
     if (sts_revocations_get(login->users_not_before, subject, &time_us) && issued_at_ms < millis_up(time_us))
         return "the token has been revoked (its user was disabled, deleted or changed password); log in again";
+    /* A user's token issued through a client carries that client's roles, so it cannot outlive the client's terms. */
+    if (client_id != NULL && client_id[0] != '\0')
+        return check_client(login, client_id, issued_at_ms);
     return NULL;
 }
 
@@ -45,6 +53,33 @@ static int load_users(sts_revocations_t *users_not_before, sts_store_t *store, i
         }
         if (count > 0)
             snprintf(after, sizeof(after), "%s", users[count - 1].username);
+        sts_arena_dispose(&arena);
+        more = more && count > 0;
+    }
+    return 0;
+}
+
+/* A deleted user is in no list of users; only the store's record of the deletion still voids their tokens. */
+static int load_removed_users(sts_revocations_t *users_not_before, sts_store_t *store, int64_t cutoff, char *error,
+                              size_t error_size)
+{
+    char after[STS_STORE_ID_CHARS + 1] = "";
+    for (int more = 1; more;) {
+        sts_arena_t arena;
+        sts_arena_init(&arena);
+        sts_user_removal_t *removals = NULL;
+        size_t count = 0;
+        if (store->user_removals(store, after, 1000, &arena, &removals, &count, &more, error, error_size) !=
+            STS_STORE_OK) {
+            sts_arena_dispose(&arena);
+            return -1;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (removals[i].removed_time >= cutoff)
+                sts_revocations_put(users_not_before, removals[i].id, removals[i].removed_time);
+        }
+        if (count > 0)
+            snprintf(after, sizeof(after), "%s", removals[count - 1].id);
         sts_arena_dispose(&arena);
         more = more && count > 0;
     }
@@ -83,6 +118,7 @@ int sts_login_load_revocations(const sts_login_settings_t *login, sts_store_t *s
     uint64_t user_changes = sts_revocations_changes(login->users_not_before);
     uint64_t client_changes = sts_revocations_changes(login->clients_valid_since);
     int rc = load_users(users, store, now - max_lifetime_us, error, error_size) == 0 &&
+                     load_removed_users(users, store, now - max_lifetime_us, error, error_size) == 0 &&
                      load_clients(clients, store, error, error_size) == 0
                  ? 0
                  : -1;

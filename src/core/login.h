@@ -40,15 +40,16 @@ typedef struct {
 /**
  * The check run on every authentication of one of the service's own tokens (an sts_jwt_check_fn over the
  * settings): NULL when the token still stands, else why not. A user's token dies with a later "tokens not before";
- * a client's with its client's deletion, disabling or change. Thread-safe.
+ * a client's (sub "client:<id>") and a user's issued through a client (client_id, "" or NULL for none) with that
+ * client's deletion, disabling or change. Thread-safe.
  */
-const char *sts_login_check_token(void *login, const char *subject, long long issued_at_ms);
+const char *sts_login_check_token(void *login, const char *subject, const char *client_id, long long issued_at_ms);
 
 /**
- * Fills the two maps from the store: every user's "tokens not before" within the last max_lifetime_us, and every
- * enabled client's last change. At startup, and again periodically so that changes made by the command line (or
- * another process) arrive: the maps are rebuilt aside and swapped in whole. Returns 0, or -1 with a message (the
- * maps are then unchanged). Blocks on the store.
+ * Fills the two maps from the store: every user's "tokens not before" and every user deletion within the last
+ * max_lifetime_us, and every enabled client's last change. At startup, and again periodically so that changes made
+ * by the command line (or another process) arrive: the maps are rebuilt aside and swapped in whole. Returns 0, or -1
+ * with a message (the maps are then unchanged). Blocks on the store.
  */
 int sts_login_load_revocations(const sts_login_settings_t *login, sts_store_t *store, int64_t now,
                                int64_t max_lifetime_us, char *error, size_t error_size);

@@ -2,6 +2,7 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "core/service.h"
 #include "crypto/random.h"
 #include "util/buf.h"
@@ -10,11 +11,31 @@
 _Static_assert(STS_ACCESS_TOKEN_ID_CHARS == STS_STORE_ID_CHARS, "refresh-token ids are the store's keys");
 _Static_assert(sizeof(STS_REFRESH_TOKEN_PREFIX) == sizeof(STS_ACCESS_TOKEN_PREFIX), "one opaque-token shape");
 
+/*
+ * The issue time of a new token, in milliseconds. A change voids tokens issued in its own millisecond (login.c), so a
+ * token minted in the millisecond of a change made just before it (an extended token asked for right after its
+ * client was registered) would be void at birth: then the next millisecond is awaited, once. A token that would stay
+ * void anyway (its client was deleted meanwhile, or the clock went back) is not waited for.
+ */
+static int64_t issue_time_ms(const sts_login_settings_t *login, const sts_access_jwt_claims_t *claims)
+{
+    int64_t now_us = sts_time_now();
+    int64_t now_ms = now_us / 1000;
+    void *settings = (void *)login;
+    if (sts_login_check_token(settings, claims->subject, claims->client_id, now_ms) != NULL &&
+        sts_login_check_token(settings, claims->subject, claims->client_id, now_ms + 1) == NULL) {
+        struct timespec pause = {0, (long)(1000 - now_us % 1000) * 1000};
+        nanosleep(&pause, NULL);
+        now_ms = sts_time_now() / 1000;
+    }
+    return now_ms;
+}
+
 sts_status_t sts__mint_access_token(sts_call_t *call, sts_access_jwt_claims_t *claims, int64_t lifetime_s,
                                     const char **token)
 {
     const sts_login_settings_t *login = call->service->login;
-    int64_t now_ms = sts_time_now() / 1000;
+    int64_t now_ms = issue_time_ms(login, claims);
     claims->issuer = login->issuer_url;
     claims->audience = login->audience;
     claims->issued_at_ms = now_ms;

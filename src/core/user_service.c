@@ -210,10 +210,11 @@ sts_status_t sts_handle_user_service_delete_user(sts_call_t *call, const Protobu
         return status;
     char error[256];
     sts_store_t *store = call->service->store;
-    sts_store_result_t result = store->user_remove(store, in->id, error, sizeof(error));
+    int64_t now = sts_time_now();
+    sts_store_result_t result = store->user_remove(store, in->id, now, error, sizeof(error));
     if (result != STS_STORE_OK)
         return sts__login_store_failed(call, result, "user with id", in->id, error);
-    sts_revocations_put(login->users_not_before, in->id, sts_time_now());
+    sts_revocations_put(login->users_not_before, in->id, now);
     sts_log_info("users: %s deleted user %s", call->principal.name != NULL ? call->principal.name : "-", in->id);
     return STS_STATUS_OK;
 }

@@ -105,7 +105,11 @@ sts_store_result_t sts__sqlite_user_list(sts_store_t *self, const char *after, i
                                          size_t error_size);
 sts_store_result_t sts__sqlite_user_update(sts_store_t *self, const char *id, const sts_user_change_t *change,
                                            sts_arena_t *arena, sts_user_record_t *out, char *error, size_t error_size);
-sts_store_result_t sts__sqlite_user_remove(sts_store_t *self, const char *id, char *error, size_t error_size);
+sts_store_result_t sts__sqlite_user_remove(sts_store_t *self, const char *id, int64_t now, char *error,
+                                           size_t error_size);
+sts_store_result_t sts__sqlite_user_removals(sts_store_t *self, const char *after, int limit, sts_arena_t *arena,
+                                             sts_user_removal_t **out, size_t *count, int *more, char *error,
+                                             size_t error_size);
 
 sts_store_result_t sts__sqlite_client_create(sts_store_t *self, const sts_client_record_t *record, char *error,
                                              size_t error_size);

@@ -49,6 +49,8 @@ static const char *const migrations[] = {
     " family_expires_time INTEGER NOT NULL, used_time INTEGER NOT NULL, revoked INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX refresh_tokens_by_family ON refresh_tokens(family_id);"
     "CREATE INDEX refresh_tokens_by_user ON refresh_tokens(user_id);",
+    /* Deleted users, so that their access tokens stay void after a restart (user_remove). */
+    "CREATE TABLE user_removals (id TEXT PRIMARY KEY, removed_time INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STS_SQLITE_SCHEMA_VERSION,

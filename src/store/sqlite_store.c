@@ -299,6 +299,7 @@ sts_store_t *sts_sqlite_store_open(const char *path, char *error, size_t error_s
                                 .user_list = sts__sqlite_user_list,
                                 .user_update = sts__sqlite_user_update,
                                 .user_remove = sts__sqlite_user_remove,
+                                .user_removals = sts__sqlite_user_removals,
                                 .client_create = sts__sqlite_client_create,
                                 .client_get = sts__sqlite_client_get,
                                 .client_list = sts__sqlite_client_list,

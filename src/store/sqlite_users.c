@@ -149,9 +149,62 @@ sts_store_result_t sts__sqlite_user_update(sts_store_t *self, const char *id, co
     return result;
 }
 
-sts_store_result_t sts__sqlite_user_remove(sts_store_t *self, const char *id, char *error, size_t error_size)
+/* The delete and its record, inside the transaction user_remove opened. */
+static sts_store_result_t remove_with(sqlite3 *db, const char *id, int64_t now)
 {
+    sqlite3_stmt *remove = NULL, *record = NULL;
+    sts_store_result_t result = STS_STORE_ERROR;
     /* The user's refresh tokens go with it: ON DELETE CASCADE, with foreign keys on in every connection. */
-    return sts__sqlite_change_one((sts__sqlite_store_t *)self, "DELETE FROM users WHERE id = ?1", id, NULL,
-                                  "deleting a user", error, error_size);
+    if (sqlite3_prepare_v2(db, "DELETE FROM users WHERE id = ?1", -1, &remove, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(remove, 1, id, -1, SQLITE_STATIC) == SQLITE_OK && sqlite3_step(remove) == SQLITE_DONE)
+        result = sqlite3_changes(db) == 1 ? STS_STORE_OK : STS_STORE_NOT_FOUND;
+    if (result == STS_STORE_OK &&
+        (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO user_removals (id, removed_time) VALUES (?1, ?2)", -1, &record,
+                            NULL) != SQLITE_OK ||
+         sqlite3_bind_text(record, 1, id, -1, SQLITE_STATIC) != SQLITE_OK ||
+         sqlite3_bind_int64(record, 2, now) != SQLITE_OK || sqlite3_step(record) != SQLITE_DONE))
+        result = STS_STORE_ERROR;
+    sqlite3_finalize(remove);
+    sqlite3_finalize(record);
+    return result;
+}
+
+sts_store_result_t sts__sqlite_user_remove(sts_store_t *self, const char *id, int64_t now, char *error,
+                                           size_t error_size)
+{
+    sts__sqlite_store_t *store = (sts__sqlite_store_t *)self;
+    sqlite3 *db = sts__sqlite_borrow(store, error, error_size);
+    if (db == NULL)
+        return STS_STORE_ERROR;
+    if (sts__sqlite_begin(db, "deleting a user", error, error_size) != 0) {
+        sts__sqlite_give_back(store, db);
+        return STS_STORE_ERROR;
+    }
+    sts_store_result_t result = remove_with(db, id, now);
+    if (result == STS_STORE_ERROR)
+        sts__sqlite_fail(db, "deleting a user", error, error_size);
+    result = sts__sqlite_finish(db, result == STS_STORE_OK, result, "deleting a user", error, error_size);
+    sts__sqlite_give_back(store, db);
+    return result;
+}
+
+static void read_removal(sqlite3_stmt *stmt, sts_arena_t *arena, void *record)
+{
+    (void)arena;
+    sts_user_removal_t *out = record;
+    snprintf(out->id, sizeof(out->id), "%s", (const char *)sqlite3_column_text(stmt, 0));
+    out->removed_time = sqlite3_column_int64(stmt, 1);
+}
+
+sts_store_result_t sts__sqlite_user_removals(sts_store_t *self, const char *after, int limit, sts_arena_t *arena,
+                                             sts_user_removal_t **out, size_t *count, int *more, char *error,
+                                             size_t error_size)
+{
+    void *records = NULL;
+    sts_store_result_t result = sts__sqlite_list_after(
+        (sts__sqlite_store_t *)self, "SELECT id, removed_time FROM user_removals WHERE id > ?1 ORDER BY id LIMIT ?2",
+        after, limit, read_removal, sizeof(sts_user_removal_t), arena, &records, count, more, "listing deleted users",
+        error, error_size);
+    *out = records;
+    return result;
 }

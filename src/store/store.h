@@ -71,6 +71,12 @@ typedef struct {
     int64_t tokens_not_before;
 } sts_user_record_t;
 
+/** A deleted user: its id and when it was deleted (microseconds since the epoch). */
+typedef struct {
+    char id[STS_STORE_ID_CHARS + 1];
+    int64_t removed_time;
+} sts_user_removal_t;
+
 /** What a user update changes; NULL members are left alone. */
 typedef struct {
     const char *password_hash;
@@ -195,8 +201,16 @@ struct sts_store_s {
     /** Applies change to the user with this id; the new record is written to out (when not NULL). */
     sts_store_result_t (*user_update)(sts_store_t *self, const char *id, const sts_user_change_t *change,
                                       sts_arena_t *arena, sts_user_record_t *out, char *error, size_t error_size);
-    /** Deletes the user and every refresh token of theirs. */
-    sts_store_result_t (*user_remove)(sts_store_t *self, const char *id, char *error, size_t error_size);
+    /**
+     * Deletes the user and every refresh token of theirs and, in the same transaction, records the deletion at now
+     * (see user_removals): the access tokens issued to them must stay void after a restart, when nothing else
+     * remembers the user. The records are kept (one small row per deleted user).
+     */
+    sts_store_result_t (*user_remove)(sts_store_t *self, const char *id, int64_t now, char *error, size_t error_size);
+    /** Up to limit recorded deletions with id > after ("" for the start), in id order; *more as for list. */
+    sts_store_result_t (*user_removals)(sts_store_t *self, const char *after, int limit, sts_arena_t *arena,
+                                        sts_user_removal_t **out, size_t *count, int *more, char *error,
+                                        size_t error_size);
 
     /* Registered clients. */
 

@@ -116,9 +116,18 @@ TEST_F(Jwt, IdentityComesFromConfiguredClaims)
     EXPECT_STREQ(identity.roles[1], "offline_access");
     EXPECT_STREQ(identity.roles[2], "issuer");
     EXPECT_EQ(identity.expires_at, now + 300);
+    EXPECT_STREQ(identity.client_id, "") << "absent";
     rules.username_claim = "email"; /* absent: the subject stands in */
     ASSERT_EQ(verify(sign("RS256", rsa, header("RS256", "rsa"), claims())), STS_JWT_OK) << why;
     EXPECT_STREQ(identity.username, "u-123");
+    /* client_id (RFC 9068) is passed on for the check of the service's own tokens; a non-string is absent. */
+    ASSERT_EQ(verify(sign("RS256", rsa, header("RS256", "rsa"), claims(now + 300, ",\"client_id\":\"xco\""))),
+              STS_JWT_OK)
+        << why;
+    EXPECT_STREQ(identity.client_id, "xco");
+    ASSERT_EQ(verify(sign("RS256", rsa, header("RS256", "rsa"), claims(now + 300, ",\"client_id\":7"))), STS_JWT_OK)
+        << why;
+    EXPECT_STREQ(identity.client_id, "");
 }
 
 TEST_F(Jwt, AlgorithmConfusionIsRefused)

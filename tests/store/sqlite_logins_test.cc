@@ -222,14 +222,37 @@ TEST_F(SqliteLogins, UserRemoveTakesTheirRefreshTokensWithIt)
     ASSERT_EQ(add_refresh(11, 101, 1), STS_STORE_OK);
     ASSERT_EQ(add_refresh(12, 102, 1), STS_STORE_OK);
     ASSERT_EQ(add_refresh(21, 201, 2), STS_STORE_OK);
-    ASSERT_EQ(store->user_remove(store, id(1).c_str(), error, sizeof(error)), STS_STORE_OK) << error;
+    ASSERT_EQ(store->user_remove(store, id(1).c_str(), 7000, error, sizeof(error)), STS_STORE_OK) << error;
     EXPECT_EQ(scalar("SELECT count(*) FROM refresh_tokens WHERE user_id = '" + id(1) + "'"), 0);
     EXPECT_EQ(scalar("SELECT count(*) FROM refresh_tokens"), 1);
     sts_user_record_t got{};
     EXPECT_EQ(store->user_get(store, nullptr, "alice", &arena, &got, error, sizeof(error)), STS_STORE_NOT_FOUND);
-    EXPECT_EQ(store->user_remove(store, id(1).c_str(), error, sizeof(error)), STS_STORE_NOT_FOUND);
+    EXPECT_EQ(store->user_remove(store, id(1).c_str(), 8000, error, sizeof(error)), STS_STORE_NOT_FOUND);
+    /* The deletion is recorded (once, at its time), so a restart can still void the user's access tokens. */
+    sts_user_removal_t *removals = nullptr;
+    size_t count = 0;
+    int more = 1;
+    ASSERT_EQ(store->user_removals(store, "", 10, &arena, &removals, &count, &more, error, sizeof(error)), STS_STORE_OK)
+        << error;
+    ASSERT_EQ(count, 1u);
+    EXPECT_EQ(more, 0);
+    EXPECT_EQ(removals[0].id, id(1));
+    EXPECT_EQ(removals[0].removed_time, 7000);
     /* The name is free again, for a new user with a new id. */
     EXPECT_EQ(add_user(3, "alice"), STS_STORE_OK);
+    /* Deletions page in id order. */
+    ASSERT_EQ(store->user_remove(store, id(3).c_str(), 9000, error, sizeof(error)), STS_STORE_OK) << error;
+    ASSERT_EQ(store->user_remove(store, id(2).c_str(), 9500, error, sizeof(error)), STS_STORE_OK) << error;
+    ASSERT_EQ(store->user_removals(store, "", 2, &arena, &removals, &count, &more, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_EQ(count, 2u);
+    EXPECT_EQ(more, 1);
+    EXPECT_EQ(removals[1].id, id(2));
+    EXPECT_EQ(removals[1].removed_time, 9500);
+    ASSERT_EQ(store->user_removals(store, id(2).c_str(), 2, &arena, &removals, &count, &more, error, sizeof(error)),
+              STS_STORE_OK);
+    ASSERT_EQ(count, 1u);
+    EXPECT_EQ(more, 0);
+    EXPECT_EQ(removals[0].id, id(3));
     /* A refresh token needs a user. */
     EXPECT_EQ(add_refresh(13, 103, 1), STS_STORE_ERROR);
     EXPECT_NE(std::string(error).find("database: inserting a refresh token: "), std::string::npos) << error;
@@ -384,7 +407,7 @@ TEST_F(SqliteLogins, MigratesAVersionTwoDatabase)
     ASSERT_EQ(sqlite3_exec(db, v2, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     sqlite3_close(db);
     open();
-    EXPECT_EQ(scalar("SELECT version FROM schema_version"), 3);
+    EXPECT_EQ(scalar("SELECT version FROM schema_version"), STS_SQLITE_SCHEMA_VERSION);
     EXPECT_EQ(store->count(store), 1);
     sts_token_record_t token{};
     ASSERT_EQ(store->get(store, "00000000000000000000000000000001", &arena, &token, error, sizeof(error)),
