@@ -12,6 +12,7 @@ import grpc
 import jwt
 import requests
 
+from idp import IdentityProvider
 from stsd import STSD, Stsd, stubs
 
 token_pb2, token_pb2_grpc, _, _ = stubs()
@@ -334,6 +335,97 @@ class Logins(unittest.TestCase):
         self.assertEqual(self.admin.call("DELETE", "/v1/auth/users/" + user["id"]).status_code, 200)
         self.assertEqual(self.admin.call("GET", "/v1/auth/users/" + user["id"]).status_code, 404)
         self.assertEqual(Client(self.stsd, token).call("PUT", "/token").status_code, 401)
+
+
+class Impersonation(unittest.TestCase):
+    """A non-admin trying to act on another user through every field it controls, over both protocols, with an
+    external identity provider also trusted (whose tokens may carry any sub)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.idp = IdentityProvider("https://idp.test/realms/other")
+        cls.stsd = start("--login-free-failures", "1000", env=dict(cls.idp.env(), STS_AUTH="access-token,jwt"))
+        cls.anon = Client(cls.stsd)
+        cls.admin = Client(cls.stsd, login_ok(cls, cls.anon, "admin", ADMIN_PASSWORD)["access-token"])
+        cls.alice = cls.admin.call("POST", "/v1/auth/users", json={"username": "alice", "password": "alice-pw"}).json()
+        cls.bob = cls.admin.call("POST", "/v1/auth/users", json={"username": "bob", "password": "bob-pw"}).json()
+        cls.as_alice = Client(cls.stsd, login_ok(cls, cls.anon, "alice", "alice-pw")["access-token"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stsd.stop_clean()
+
+    def bob_still_logs_in(self):
+        login_ok(self, self.anon, "bob", "bob-pw")
+
+    def test_the_path_id_cannot_be_replaced_by_the_query_or_the_body(self):
+        path = "/v1/auth/users/%s/password" % self.alice["id"]
+        body = {"password": "taken", "old_password": "alice-pw"}
+        for reply in (self.as_alice.call("POST", path, json=dict(body, id=self.bob["id"])),
+                      self.as_alice.call("POST", path + "?id=" + self.bob["id"], json=body),
+                      self.admin.call("PATCH", "/v1/auth/users/" + self.alice["id"],
+                                      json={"id": self.bob["id"], "enabled": False}),
+                      self.admin.call("PATCH", "/v1/auth/users/%s?id=%s" % (self.alice["id"], self.bob["id"]),
+                                      json={"enabled": False})):
+            self.assertEqual(reply.status_code, 400, reply.text)
+        self.bob_still_logs_in()
+        login_ok(self, self.anon, "alice", "alice-pw")
+
+    def test_every_spelling_of_another_user_is_refused(self):
+        bob_id = self.bob["id"]
+        for target in (bob_id, bob_id.upper(), "bob", "BOB", "b\u043eb", bob_id + "%20", bob_id[:-1] + "\u0430",
+                       "%2e%2e%2f" + bob_id, self.alice["id"] + "%00" + bob_id):
+            reply = self.as_alice.call("POST", "/v1/auth/users/%s/password" % target,
+                                       json={"password": "taken", "old_password": "alice-pw"})
+            self.assertIn(reply.status_code, (400, 403, 404), (target, reply.text))
+            self.assertNotEqual(reply.status_code, 200, target)
+        self.bob_still_logs_in()
+
+    def test_an_external_token_with_the_same_sub_is_not_that_user(self):
+        for sub in (self.bob["id"], "https://idp.test/realms/other#" + self.bob["id"]):
+            forged = Client(self.stsd, self.idp.mint(sub, "bob", roles=["viewer"]))
+            reply = forged.call("POST", "/v1/auth/users/%s/password" % self.bob["id"],
+                                json={"password": "taken", "old_password": "whatever"})
+            self.assertEqual(reply.status_code, 403, reply.text)
+        admin_elsewhere = Client(self.stsd, self.idp.mint(self.alice["id"], "admin", roles=["viewer"]))
+        self.assertEqual(admin_elsewhere.call("GET", "/v1/auth/users").status_code, 403)
+        self.bob_still_logs_in()
+
+    def test_a_non_admin_gets_403_on_every_admin_method_over_both_protocols(self):
+        denied_rest = [("GET", "/v1/auth/users", None), ("GET", "/v1/auth/users/" + self.bob["id"], None),
+                       ("PATCH", "/v1/auth/users/" + self.bob["id"], {"enabled": False}),
+                       ("PUT", "/v1/auth/users/%s/roles" % self.alice["id"], {"roles": ["admin"]}),
+                       ("DELETE", "/v1/auth/users/" + self.bob["id"], None),
+                       ("POST", "/v1/auth/users", {"username": "mallory", "password": "p", "roles": ["admin"]}),
+                       ("POST", "/v1/auth/clients", {"client_id": "evil", "allowed_roles": ["admin"]}),
+                       ("GET", "/v1/auth/clients", None), ("POST", "/v1/auth/keys/rotate", {}),
+                       ("GET", "/v1/auth/keys", None),
+                       ("POST", "/v1/auth/token/extended", {"clientId": "evil", "expiry": 60})]
+        for method, path, body in denied_rest:
+            reply = self.as_alice.call(method, path, json=body)
+            self.assertEqual(reply.status_code, 403, (method, path, reply.text))
+        metadata = (("authorization", "Bearer " + self.as_alice.session.headers["Authorization"][7:]),)
+        with grpc.insecure_channel(self.stsd.grpc) as channel:
+            users = users_grpc.UserServiceStub(channel)
+            calls = [lambda: users.ListUsers(users_pb2.ListUsersRequest(), metadata=metadata, timeout=30),
+                     lambda: users.SetUserRoles(users_pb2.SetUserRolesRequest(id=self.alice["id"], roles=["admin"]),
+                                                metadata=metadata, timeout=30),
+                     lambda: users.UpdateUser(users_pb2.UpdateUserRequest(id=self.bob["id"], enabled=False),
+                                              metadata=metadata, timeout=30),
+                     lambda: users.SetPassword(users_pb2.SetPasswordRequest(id=self.bob["id"], password="x",
+                                                                            old_password="alice-pw"),
+                                               metadata=metadata, timeout=30),
+                     lambda: users_grpc.ClientServiceStub(channel).CreateClient(
+                         users_pb2.CreateClientRequest(client_id="evil"), metadata=metadata, timeout=30),
+                     lambda: users_grpc.SigningKeyServiceStub(channel).RotateSigningKey(
+                         users_pb2.RotateSigningKeyRequest(), metadata=metadata, timeout=30)]
+            for call in calls:
+                with self.assertRaises(grpc.RpcError) as raised:
+                    call()
+                self.assertEqual(raised.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+        self.bob_still_logs_in()
+        self.assertNotIn("admin", claims(login_ok(self, self.anon, "alice", "alice-pw")["access-token"])
+                         ["realm_access"]["roles"])
 
 
 class LoginsOverGrpc(unittest.TestCase):

@@ -599,4 +599,65 @@ TEST_F(ConfigTest, EachClassOfBlockingWorkHasItsOwnPool)
     EXPECT_EQ(config.worker_threads, 16);
 }
 
+/* The login options: OWASP's argon2id parameters, EFA's one-hour tokens, ES256, and a derived issuer URL. */
+TEST_F(ConfigTest, LoginDefaultsAndTheirChecks)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_EQ(config.password_hash_memory_kib, 19456);
+    EXPECT_EQ(config.password_hash_iterations, 2);
+    EXPECT_EQ(config.password_hash_parallelism, 1);
+    EXPECT_EQ(config.password_worker_threads, 2);
+    EXPECT_EQ(config.access_token_lifetime, 3600);
+    EXPECT_EQ(config.refresh_token_lifetime, 86400);
+    EXPECT_EQ(config.refresh_family_lifetime, 7 * 86400);
+    EXPECT_EQ(config.refresh_reuse_grace, 0);
+    EXPECT_EQ(config.client_max_lifetime, 30 * 86400);
+    EXPECT_EQ(config.signing_key_rotation, 30 * 86400);
+    EXPECT_STREQ(config.signing_algorithm, "ES256");
+    EXPECT_STREQ(config.token_audience, "sts");
+    EXPECT_STREQ(config.issuer_url, "http://127.0.0.1:9090");
+    EXPECT_STREQ(config.login_notice, "");
+    EXPECT_EQ(config.login_free_failures, 5);
+    EXPECT_EQ(config.login_throttle_delay, 1);
+    EXPECT_EQ(config.login_throttle_max_delay, 900);
+    EXPECT_EQ(config.login_lockout_failures, 100);
+
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load({"--issuer-url", "https://sts.example", "--signing-algorithm", "EdDSA", "--refresh-reuse-grace",
+                    "10s"},
+                   {"STS_PASSWORD_HASH_MEMORY_KIB=7168", "STS_PASSWORD_HASH_ITERATIONS=5"}),
+              0)
+        << error;
+    EXPECT_STREQ(config.issuer_url, "https://sts.example");
+    EXPECT_STREQ(config.signing_algorithm, "EdDSA");
+    EXPECT_EQ(config.refresh_reuse_grace, 10);
+    EXPECT_EQ(config.password_hash_memory_kib, 7168);
+
+    const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+        {{"--signing-algorithm", "HS256"}, "'ES256', 'EdDSA' or 'RS256'"},
+        {{"--signing-algorithm", "es256"}, "'ES256', 'EdDSA' or 'RS256'"},
+        {{"--password-hash-memory-kib", "4"}, "password-hash-memory-kib"},
+        {{"--password-hash-parallelism", "4", "--password-hash-memory-kib", "16"}, "password_hash_memory_kib"},
+        {{"--refresh-token-lifetime", "8d"}, "refresh_token_lifetime (691200s) must not exceed"},
+        {{"--login-throttle-delay", "1h", "--login-throttle-max-delay", "1m"}, "login_throttle_delay"},
+        {{"--refresh-reuse-grace", "10m"}, "refresh-reuse-grace"},
+        {{"--access-token-lifetime", "2d"}, "access-token-lifetime"},
+    };
+    for (const auto &[args, expected] : refused) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load(args), -1) << args[0];
+        EXPECT_NE(std::string(error).find(expected), std::string::npos) << error;
+    }
+}
+
+/* With TLS the derived issuer URL is https. */
+TEST_F(ConfigTest, IssuerUrlFollowsTheRestListener)
+{
+    ASSERT_EQ(load({"--rest-listen", "127.0.0.1:8443", "--tls-cert-file", "/x.crt", "--tls-key-file", "/x.key"}), 0)
+        << error;
+    EXPECT_STREQ(config.issuer_url, "https://127.0.0.1:8443");
+}
+
 } // namespace
