@@ -78,12 +78,9 @@ sts_status_t sts_handle_client_service_list_clients(sts_call_t *call, const Prot
 {
     const Sts__V1__ListClientsRequest *in = (const Sts__V1__ListClientsRequest *)request;
     Sts__V1__ListClientsResponse *out = (Sts__V1__ListClientsResponse *)response;
-    const sts_login_settings_t *login;
     int limit = 0;
-    sts_status_t status = sts__need_logins(call, &login);
-    if (status == STS_STATUS_OK)
-        status = sts__page_limit(call, in->limit_value_case == STS__V1__LIST_CLIENTS_REQUEST__LIMIT_VALUE_LIMIT,
-                                 in->limit, &limit);
+    sts_status_t status = sts__listing_limit(
+        call, in->limit_value_case == STS__V1__LIST_CLIENTS_REQUEST__LIMIT_VALUE_LIMIT, in->limit, &limit);
     if (status != STS_STATUS_OK)
         return status;
     sts_client_record_t *records = NULL;
@@ -98,8 +95,7 @@ sts_status_t sts_handle_client_service_list_clients(sts_call_t *call, const Prot
     for (size_t i = 0; i < count; i++)
         out->entries[i] = sts__client_message(call, &records[i]);
     out->n_entries = count;
-    out->paging = (Sts__V1__Paging *)sts_call_new_message(call, &sts__v1__paging__descriptor);
-    out->paging->next = more && count > 0 ? (char *)records[count - 1].client_id : "";
+    out->paging = sts__paging(call, more, count, count > 0 ? records[count - 1].client_id : "");
     return STS_STATUS_OK;
 }
 

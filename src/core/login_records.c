@@ -134,9 +134,13 @@ const char *sts__login_message(sts_call_t *call)
     return sts_arena_printf(&call->arena, "%s%s%s", configured, configured[0] && notice[0] ? " " : "", notice);
 }
 
-sts_status_t sts__page_limit(sts_call_t *call, int has_limit, int32_t limit, int *out)
+sts_status_t sts__listing_limit(sts_call_t *call, int has_limit, int32_t limit, int *out)
 {
     const sts_service_t *service = call->service;
+    const sts_login_settings_t *login;
+    sts_status_t status = sts__need_logins(call, &login);
+    if (status != STS_STATUS_OK)
+        return status;
     *out = service->list_default_limit;
     if (!has_limit)
         return STS_STATUS_OK;
@@ -145,6 +149,13 @@ sts_status_t sts__page_limit(sts_call_t *call, int has_limit, int32_t limit, int
                              service->list_max_limit, limit);
     *out = limit;
     return STS_STATUS_OK;
+}
+
+Sts__V1__Paging *sts__paging(sts_call_t *call, int more, size_t count, const char *last_key)
+{
+    Sts__V1__Paging *paging = (Sts__V1__Paging *)sts_call_new_message(call, &sts__v1__paging__descriptor);
+    paging->next = more && count > 0 ? (char *)last_key : "";
+    return paging;
 }
 
 void sts__random_id(char out[STS_STORE_ID_CHARS + 1])

@@ -5,6 +5,7 @@
 #include "core/call.h"
 #include "core/login.h"
 #include "store/store.h"
+#include "sts/v1/access_tokens.pb-c.h"
 #include "sts/v1/users.pb-c.h"
 
 /** Longest username or client id, in bytes. */
@@ -49,8 +50,14 @@ Sts__V1__Client *sts__client_message(sts_call_t *call, const sts_client_record_t
 /** The message of every token response: the operator's login_notice and readiness notices, "" when none. */
 const char *sts__login_message(sts_call_t *call);
 
-/** Clamps a page size request: unset gives the default, outside 1..max is INVALID_ARGUMENT. */
-sts_status_t sts__page_limit(sts_call_t *call, int has_limit, int32_t limit, int *out);
+/**
+ * Starts a listing of users or clients: the logins must be on, and the page size request is clamped (unset gives
+ * the default, outside 1..max is INVALID_ARGUMENT). OK with *out set, or the failure.
+ */
+sts_status_t sts__listing_limit(sts_call_t *call, int has_limit, int32_t limit, int *out);
+
+/** The paging of a page: next is last_key when more pages exist (and the page is not empty), else "". */
+Sts__V1__Paging *sts__paging(sts_call_t *call, int more, size_t count, const char *last_key);
 
 /** A fresh random id: 32 lower-case hex characters. */
 void sts__random_id(char out[STS_STORE_ID_CHARS + 1]);

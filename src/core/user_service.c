@@ -77,12 +77,9 @@ sts_status_t sts_handle_user_service_list_users(sts_call_t *call, const Protobuf
 {
     const Sts__V1__ListUsersRequest *in = (const Sts__V1__ListUsersRequest *)request;
     Sts__V1__ListUsersResponse *out = (Sts__V1__ListUsersResponse *)response;
-    const sts_login_settings_t *login;
     int limit = 0;
-    sts_status_t status = sts__need_logins(call, &login);
-    if (status == STS_STATUS_OK)
-        status = sts__page_limit(call, in->limit_value_case == STS__V1__LIST_USERS_REQUEST__LIMIT_VALUE_LIMIT,
-                                 in->limit, &limit);
+    sts_status_t status = sts__listing_limit(
+        call, in->limit_value_case == STS__V1__LIST_USERS_REQUEST__LIMIT_VALUE_LIMIT, in->limit, &limit);
     if (status != STS_STATUS_OK)
         return status;
     sts_user_record_t *records = NULL;
@@ -97,8 +94,7 @@ sts_status_t sts_handle_user_service_list_users(sts_call_t *call, const Protobuf
     for (size_t i = 0; i < count; i++)
         out->entries[i] = sts__user_message(call, &records[i]);
     out->n_entries = count;
-    out->paging = (Sts__V1__Paging *)sts_call_new_message(call, &sts__v1__paging__descriptor);
-    out->paging->next = more && count > 0 ? (char *)records[count - 1].username : "";
+    out->paging = sts__paging(call, more, count, count > 0 ? records[count - 1].username : "");
     return STS_STATUS_OK;
 }
 
