@@ -493,6 +493,19 @@ class ExpiryNotice(TlsCase):
             self.assertEqual(token_pb2_grpc.TokenServiceStub(channel).Ready(token_pb2.ReadyRequest(),
                                                                             timeout=10).message, values["Message"])
 
+    def test_login_responses_carry_the_notice_in_their_message(self):
+        made = subprocess.run([STSD, "user", "add", "reader", "--data-dir", self.stsd.data_dir,
+                               "--password-hash-memory-kib", "1024", "--password-hash-iterations", "1"],
+                              input="reader-pw\n", capture_output=True, text=True, timeout=60)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        status, _, body = curl_version("--cacert", self.pki.ca_file, "-X", "POST",
+                                       self.stsd.https + "/v1/auth/token/access-token",
+                                       data=json.dumps({"username": "reader", "password": "reader-pw"}))
+        self.assertEqual(status, 200, body)
+        expires = self.server_cert.not_valid_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.assertEqual(json.loads(body)["message"], "the TLS certificate (subject CN=localhost, serial %s) expires "
+                                                      "at %s, please renew" % (serial_hex(self.server_cert), expires))
+
     def test_the_log_warns_once_not_at_every_check(self):
         time.sleep(3)  # three reload checks at one second
         self.assertEqual(len(re.findall(r" warn tls: the TLS certificate .* expires at .*, please renew",
