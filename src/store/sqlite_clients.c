@@ -92,7 +92,7 @@ sts_store_result_t sts__sqlite_client_update(sts_store_t *self, const char *clie
     if (db == NULL)
         return STS_STORE_ERROR;
     /* A transaction, so out is the record this update wrote, not one a concurrent update wrote after it. */
-    if (sts__sqlite_begin(db, "updating a client", error, error_size) != 0) {
+    if (sts__sqlite_begin(store, db, "updating a client", error, error_size) != 0) {
         sts__sqlite_give_back(store, db);
         return STS_STORE_ERROR;
     }
@@ -123,7 +123,7 @@ sts_store_result_t sts__sqlite_client_update(sts_store_t *self, const char *clie
     sqlite3_finalize(stmt);
     if (result == STS_STORE_OK && out != NULL)
         result = get_with(db, client_id, arena, out, error, error_size);
-    result = sts__sqlite_finish(db, result == STS_STORE_OK, result, "updating a client", error, error_size);
+    result = sts__sqlite_finish(store, db, result == STS_STORE_OK, result, "updating a client", error, error_size);
     sts__sqlite_give_back(store, db);
     return result;
 }

@@ -14,6 +14,11 @@ typedef struct {
     sts_store_t base;
     char *path;
     pthread_mutex_t lock; /**< guards idle and idle_count */
+    /**
+     * Held from BEGIN IMMEDIATE to COMMIT: this process's writers queue here and are woken at once, instead of
+     * polling SQLite's write lock with sleeps.
+     */
+    pthread_mutex_t writer;
     sqlite3 *idle[STS__SQLITE_MAX_IDLE_CONNECTIONS];
     int idle_count;
 } sts__sqlite_store_t;
@@ -46,14 +51,14 @@ const char *sts__sqlite_text(sqlite3_stmt *stmt, int column, sts_arena_t *arena)
  * Starts a write transaction with BEGIN IMMEDIATE: it takes the write lock first, so what the transaction reads
  * stays true until it commits. Returns 0, or -1 with a message naming what.
  */
-int sts__sqlite_begin(sqlite3 *db, const char *what, char *error, size_t error_size);
+int sts__sqlite_begin(sts__sqlite_store_t *store, sqlite3 *db, const char *what, char *error, size_t error_size);
 
 /**
  * Ends the transaction sts__sqlite_begin started: commits when commit is nonzero, else rolls back. Returns result,
  * or STS_STORE_ERROR (with a message naming what) when the commit fails.
  */
-sts_store_result_t sts__sqlite_finish(sqlite3 *db, int commit, sts_store_result_t result, const char *what, char *error,
-                                      size_t error_size);
+sts_store_result_t sts__sqlite_finish(sts__sqlite_store_t *store, sqlite3 *db, int commit, sts_store_result_t result,
+                                      const char *what, char *error, size_t error_size);
 
 /** NULL as "": the columns of the login tables are NOT NULL, and a record may leave a string out. */
 static inline const char *sts__sqlite_or_empty(const char *text)

@@ -49,7 +49,7 @@ sts_store_result_t sts__sqlite_key_add(sts_store_t *self, const sts_key_record_t
     sqlite3 *db = sts__sqlite_borrow(store, error, error_size);
     if (db == NULL)
         return STS_STORE_ERROR;
-    if (sts__sqlite_begin(db, "adding a signing key", error, error_size) != 0) {
+    if (sts__sqlite_begin(store, db, "adding a signing key", error, error_size) != 0) {
         sts__sqlite_give_back(store, db);
         return STS_STORE_ERROR;
     }
@@ -58,7 +58,7 @@ sts_store_result_t sts__sqlite_key_add(sts_store_t *self, const sts_key_record_t
         snprintf(error, error_size, "a signing key with kid %s is already stored", key->kid);
     else if (result == STS_STORE_ERROR)
         sts__sqlite_fail(db, "adding a signing key", error, error_size);
-    result = sts__sqlite_finish(db, result == STS_STORE_OK, result, "adding a signing key", error, error_size);
+    result = sts__sqlite_finish(store, db, result == STS_STORE_OK, result, "adding a signing key", error, error_size);
     sts__sqlite_give_back(store, db);
     return result;
 }

@@ -171,7 +171,7 @@ sts_store_result_t sts__sqlite_refresh_rotate(sts_store_t *self, const char *id,
     if (db == NULL)
         return STS_STORE_ERROR;
     /* The write lock from the start: concurrent rotations of one token run one after the other. */
-    if (sts__sqlite_begin(db, "rotating a refresh token", error, error_size) != 0) {
+    if (sts__sqlite_begin(store, db, "rotating a refresh token", error, error_size) != 0) {
         sts__sqlite_give_back(store, db);
         return STS_STORE_ERROR;
     }
@@ -192,7 +192,7 @@ sts_store_result_t sts__sqlite_refresh_rotate(sts_store_t *self, const char *id,
             result = STS_STORE_ERROR;
         }
     }
-    result = sts__sqlite_finish(db, commit, result, "rotating a refresh token", error, error_size);
+    result = sts__sqlite_finish(store, db, commit, result, "rotating a refresh token", error, error_size);
     if (result == STS_STORE_ERROR || result == STS_STORE_NOT_FOUND)
         memset(old, 0, sizeof(*old));
     sts__sqlite_give_back(store, db);
@@ -206,7 +206,7 @@ sts_store_result_t sts__sqlite_refresh_revoke(sts_store_t *self, const char *id,
     sqlite3 *db = sts__sqlite_borrow(store, error, error_size);
     if (db == NULL)
         return STS_STORE_ERROR;
-    if (sts__sqlite_begin(db, "revoking a refresh family", error, error_size) != 0) {
+    if (sts__sqlite_begin(store, db, "revoking a refresh family", error, error_size) != 0) {
         sts__sqlite_give_back(store, db);
         return STS_STORE_ERROR;
     }
@@ -219,7 +219,8 @@ sts_store_result_t sts__sqlite_refresh_revoke(sts_store_t *self, const char *id,
         result = STS_STORE_ERROR;
     }
     sts_arena_dispose(&arena);
-    result = sts__sqlite_finish(db, result == STS_STORE_OK, result, "revoking a refresh family", error, error_size);
+    result =
+        sts__sqlite_finish(store, db, result == STS_STORE_OK, result, "revoking a refresh family", error, error_size);
     sts__sqlite_give_back(store, db);
     return result;
 }

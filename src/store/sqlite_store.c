@@ -59,8 +59,7 @@ static sts_store_result_t create(sts_store_t *self, const sts_token_record_t *r,
     sts_store_result_t result = STS_STORE_ERROR;
     sqlite3_stmt *count = NULL, *insert = NULL;
     /* IMMEDIATE takes the write lock first, so two creates cannot both see room for one more token. */
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        sts__sqlite_fail(db, "starting a transaction", error, error_size);
+    if (sts__sqlite_begin(store, db, "starting a transaction", error, error_size) != 0) {
         sts__sqlite_give_back(store, db);
         return STS_STORE_ERROR;
     }
@@ -104,12 +103,8 @@ static sts_store_result_t create(sts_store_t *self, const sts_token_record_t *r,
         sts__sqlite_fail(db, "creating an access token", error, error_size);
     sqlite3_finalize(count);
     sqlite3_finalize(insert);
-    if (result == STS_STORE_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        sts__sqlite_fail(db, "committing an access token", error, error_size);
-        result = STS_STORE_ERROR;
-    }
-    if (result != STS_STORE_OK)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    result =
+        sts__sqlite_finish(store, db, result == STS_STORE_OK, result, "committing an access token", error, error_size);
     sts__sqlite_give_back(store, db);
     return result;
 }
@@ -265,6 +260,7 @@ static void destroy(sts_store_t *self)
     for (int i = 0; i < store->idle_count; i++)
         sqlite3_close(store->idle[i]);
     pthread_mutex_destroy(&store->lock);
+    pthread_mutex_destroy(&store->writer);
     free(store->path);
     free(store);
 }
@@ -286,6 +282,7 @@ sts_store_t *sts_sqlite_store_open(const char *path, char *error, size_t error_s
     if (store == NULL || (store->path = strdup(path)) == NULL)
         sts_log_fatal("out of memory");
     pthread_mutex_init(&store->lock, NULL);
+    pthread_mutex_init(&store->writer, NULL);
     store->idle[store->idle_count++] = db;
     store->base = (sts_store_t){.create = create,
                                 .get = get,

@@ -137,14 +137,14 @@ sts_store_result_t sts__sqlite_user_update(sts_store_t *self, const char *id, co
     sqlite3 *db = sts__sqlite_borrow(store, error, error_size);
     if (db == NULL)
         return STS_STORE_ERROR;
-    if (sts__sqlite_begin(db, "updating a user", error, error_size) != 0) {
+    if (sts__sqlite_begin(store, db, "updating a user", error, error_size) != 0) {
         sts__sqlite_give_back(store, db);
         return STS_STORE_ERROR;
     }
     sts_store_result_t result = update_with(db, id, change, error, error_size);
     if (result == STS_STORE_OK && out != NULL)
         result = get_with(db, id, NULL, arena, out, error, error_size);
-    result = sts__sqlite_finish(db, result == STS_STORE_OK, result, "updating a user", error, error_size);
+    result = sts__sqlite_finish(store, db, result == STS_STORE_OK, result, "updating a user", error, error_size);
     sts__sqlite_give_back(store, db);
     return result;
 }
@@ -176,14 +176,14 @@ sts_store_result_t sts__sqlite_user_remove(sts_store_t *self, const char *id, in
     sqlite3 *db = sts__sqlite_borrow(store, error, error_size);
     if (db == NULL)
         return STS_STORE_ERROR;
-    if (sts__sqlite_begin(db, "deleting a user", error, error_size) != 0) {
+    if (sts__sqlite_begin(store, db, "deleting a user", error, error_size) != 0) {
         sts__sqlite_give_back(store, db);
         return STS_STORE_ERROR;
     }
     sts_store_result_t result = remove_with(db, id, now);
     if (result == STS_STORE_ERROR)
         sts__sqlite_fail(db, "deleting a user", error, error_size);
-    result = sts__sqlite_finish(db, result == STS_STORE_OK, result, "deleting a user", error, error_size);
+    result = sts__sqlite_finish(store, db, result == STS_STORE_OK, result, "deleting a user", error, error_size);
     sts__sqlite_give_back(store, db);
     return result;
 }
