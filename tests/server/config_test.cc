@@ -624,10 +624,10 @@ TEST_F(ConfigTest, LoginDefaultsAndTheirChecks)
 
     sts_config_dispose(&config);
     sts_config_init(&config);
-    ASSERT_EQ(load({"--issuer-url", "https://sts.example", "--signing-algorithm", "EdDSA", "--refresh-reuse-grace",
-                    "10s"},
-                   {"STS_PASSWORD_HASH_MEMORY_KIB=7168", "STS_PASSWORD_HASH_ITERATIONS=5"}),
-              0)
+    ASSERT_EQ(
+        load({"--issuer-url", "https://sts.example", "--signing-algorithm", "EdDSA", "--refresh-reuse-grace", "10s"},
+             {"STS_PASSWORD_HASH_MEMORY_KIB=7168", "STS_PASSWORD_HASH_ITERATIONS=5"}),
+        0)
         << error;
     EXPECT_STREQ(config.issuer_url, "https://sts.example");
     EXPECT_STREQ(config.signing_algorithm, "EdDSA");
