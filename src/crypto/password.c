@@ -46,7 +46,7 @@ static const sts_password_params_t default_params = {STS_PASSWORD_DEFAULT_MEMORY
 
 int sts_password_params_check(const sts_password_params_t *params, char *error, size_t error_size)
 {
-    char ignored[1];
+    char ignored[128];
     if (error == NULL) {
         error = ignored;
         error_size = sizeof(ignored);
