@@ -6,6 +6,7 @@
 #include "core/service.h"
 #include "crypto/random.h"
 #include "util/buf.h"
+#include "util/text.h"
 #include "util/timefmt.h"
 
 _Static_assert(STS_ACCESS_TOKEN_ID_CHARS == STS_STORE_ID_CHARS, "refresh-token ids are the store's keys");
@@ -70,10 +71,7 @@ void sts__refresh_token_make(const sts_login_settings_t *login, const char *prev
     } else {
         uint8_t raw_id[32];
         derive(login, "sts-rt-id:", previous, raw_id);
-        for (size_t i = 0; i < STS_STORE_ID_CHARS / 2; i++) {
-            id[2 * i] = "0123456789abcdef"[raw_id[i] >> 4];
-            id[2 * i + 1] = "0123456789abcdef"[raw_id[i] & 15];
-        }
+        sts_hex_encode(raw_id, STS_STORE_ID_CHARS / 2, id);
         derive(login, "sts-rt-secret:", previous, secret);
     }
     id[STS_STORE_ID_CHARS] = '\0';

@@ -10,6 +10,7 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/ref_slot.h"
+#include "util/text.h"
 
 /* Sealed record: nonce || AES-256-GCM(key) || tag, with "<purpose>:<id>" as additional data. */
 #define SEALED_BYTES (STS_AEAD_NONCE_BYTES + STS_AEAD_KEY_BYTES + STS_AEAD_TAG_BYTES)
@@ -36,11 +37,7 @@ void sts_secret_id(const uint8_t key[STS_AEAD_KEY_BYTES], char id[STS_SECRET_ID_
     uint8_t digest[32];
     sts_sha256(key, STS_AEAD_KEY_BYTES, digest);
     memcpy(id_bytes, digest, STS_SECRET_ID_BYTES);
-    for (size_t i = 0; i < STS_SECRET_ID_BYTES; i++) {
-        id[2 * i] = "0123456789abcdef"[digest[i] >> 4];
-        id[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
-    }
-    id[STS_SECRET_ID_CHARS] = '\0';
+    sts_hex_encode(digest, STS_SECRET_ID_BYTES, id);
 }
 
 static void snapshot_free(sts_ref_t *ref)

@@ -47,11 +47,8 @@ static int create_key(const char *path, const char *what, uint8_t *key, char *er
         return errno == EEXIST ? read_key(path, what, key, error, error_size) : -1;
     sts_random_bytes(key, STS_AEAD_KEY_BYTES);
     char text[HEX_CHARS + 1];
-    for (size_t i = 0; i < STS_AEAD_KEY_BYTES; i++) {
-        text[2 * i] = "0123456789abcdef"[key[i] >> 4];
-        text[2 * i + 1] = "0123456789abcdef"[key[i] & 15];
-    }
-    text[HEX_CHARS] = '\n';
+    sts_hex_encode(key, STS_AEAD_KEY_BYTES, text);
+    text[HEX_CHARS] = '\n'; /* in place of the NUL: the file is one line */
     int ok = write(fd, text, sizeof(text)) == (ssize_t)sizeof(text) && fsync(fd) == 0;
     int saved = errno;
     OPENSSL_cleanse(text, sizeof(text));

@@ -64,6 +64,16 @@ char *sts_url_redact(const char *url, char *out, size_t out_size)
     return out;
 }
 
+void sts_hex_encode(const uint8_t *bytes, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    out[2 * len] = '\0';
+}
+
 int sts_hex_value(char c)
 {
     if (c >= '0' && c <= '9')

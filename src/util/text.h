@@ -2,12 +2,16 @@
 #ifndef STS_UTIL_TEXT_H
 #define STS_UTIL_TEXT_H
 #include <stddef.h>
+#include <stdint.h>
 
 /** A malloc'd copy of text (free it), or NULL when text is NULL. Exits through sts_log_fatal when memory is out. */
 char *sts_strdup(const char *text);
 
 /** A malloc'd copy of at most len bytes of text, NUL-terminated; NULL when text is NULL. Fatal when out of memory. */
 char *sts_strndup(const char *text, size_t len);
+
+/** Writes len bytes as 2 × len lower-case hex digits into out, then a NUL (out holds 2 × len + 1). */
+void sts_hex_encode(const uint8_t *bytes, size_t len, char *out);
 
 /** The value of one hexadecimal digit (either case), or -1 when c is not one. */
 int sts_hex_value(char c);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 extern "C" {
@@ -53,6 +54,18 @@ TEST(UrlRedact, UserInformationIsDropped)
     EXPECT_EQ(redact("/path://user:pass@x"), "/path://user:pass@x");
     char small[8];
     EXPECT_STREQ(sts_url_redact("https://u:p@host/", small, sizeof(small)), "https:/");
+}
+
+TEST(HexEncode, LowerCaseDigitsThenNul)
+{
+    const uint8_t bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+    char out[2 * sizeof(bytes) + 2];
+    memset(out, 'x', sizeof(out));
+    sts_hex_encode(bytes, sizeof(bytes), out);
+    EXPECT_STREQ(out, "000fa5ff");
+    EXPECT_EQ(out[sizeof(out) - 1], 'x') << "nothing written past the NUL";
+    sts_hex_encode(bytes, 0, out);
+    EXPECT_STREQ(out, "");
 }
 
 } // namespace
