@@ -57,8 +57,8 @@ static size_t aad_of(const sts_secret_ring_t *ring, const char *id, char *aad, s
 }
 
 /* Seals key and stores it as the active key of the purpose. Called under reload_lock. */
-static int add_key(sts_secret_ring_t *ring, const uint8_t key[STS_AEAD_KEY_BYTES], int64_t now, char *error,
-                   size_t error_size)
+static int add_key(sts_secret_ring_t *ring, const uint8_t key[STS_AEAD_KEY_BYTES], int imported, int64_t now,
+                   char *error, size_t error_size)
 {
     char id[STS_SECRET_ID_CHARS + 1], aad[96];
     uint8_t id_bytes[STS_SECRET_ID_BYTES], sealed[SEALED_BYTES];
@@ -78,7 +78,8 @@ static int add_key(sts_secret_ring_t *ring, const uint8_t key[STS_AEAD_KEY_BYTES
                                .created_time = now};
     if (ring->store->key_add(ring->store, &record, ring->settings.verify_for_us, error, error_size) != STS_STORE_OK)
         return -1;
-    sts_log_info("keys: new active %s key %s", ring->settings.purpose, id);
+    sts_log_info("keys: %s %s key %s", imported ? "imported the old key file as the active" : "new active",
+                 ring->settings.purpose, id);
     return 0;
 }
 
@@ -128,7 +129,7 @@ static int load(sts_secret_ring_t *ring, int64_t now, char *error, size_t error_
             memcpy(key, ring->legacy, sizeof(key)); /* what the old key file made stays valid */
         else
             sts_random_bytes(key, sizeof(key));
-        rc = add_key(ring, key, now, error, error_size);
+        rc = add_key(ring, key, first, now, error, error_size);
         OPENSSL_cleanse(key, sizeof(key));
         sts_arena_dispose(&arena);
         return rc == 0 ? load(ring, now, error, error_size) : -1;

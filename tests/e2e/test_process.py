@@ -151,6 +151,8 @@ class SealingKeys(unittest.TestCase):
         stsd = Stsd(data_dir=data_dir).start()
         try:
             self.assertTrue(self.verify(stsd, old)["Valid"], "a credential sealed by the old key file")
+            self.assertIn("imported the old key file as the active session-seal key", stsd.log())
+            self.assertNotIn(key.hex(), stsd.log())
             foreign = dict(old, SessionToken=legacy_session_token(os.urandom(32), old["AccessKeyId"], 600))
             self.assertFalse(self.verify(stsd, foreign)["Valid"])
         finally:
