@@ -2,128 +2,128 @@
 #include "sts_methods.h"
 
 static const sts_http_binding_t http_access_token_service_create_access_token[] = {
-    {STS_HTTP_POST, "/v1/auth/access-tokens/", "*", "", 200},
-    {STS_HTTP_POST, "/v1/auth/access-tokens", "*", "", 200},
+    {STS_HTTP_POST, "/v1/auth/access-tokens/", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/access-tokens", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_access_token_service_list_access_tokens[] = {
-    {STS_HTTP_GET, "/v1/auth/access-tokens/", "", "", 200},
-    {STS_HTTP_GET, "/v1/auth/access-tokens", "", "", 200},
+    {STS_HTTP_GET, "/v1/auth/access-tokens/", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/access-tokens", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_access_token_service_get_access_token[] = {
-    {STS_HTTP_GET, "/v1/auth/access-tokens/{id}", "", "", 200},
+    {STS_HTTP_GET, "/v1/auth/access-tokens/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_access_token_service_update_access_token[] = {
-    {STS_HTTP_PATCH, "/v1/auth/access-tokens/{id}", "*", "", 200},
+    {STS_HTTP_PATCH, "/v1/auth/access-tokens/{id}", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_access_token_service_delete_access_token[] = {
-    {STS_HTTP_DELETE, "/v1/auth/access-tokens/{id}", "", "", 200},
+    {STS_HTTP_DELETE, "/v1/auth/access-tokens/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_login_service_login[] = {
-    {STS_HTTP_POST, "/v1/auth/token/access-token", "*", "", 200},
+    {STS_HTTP_POST, "/v1/auth/token/access-token", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_login_service_refresh[] = {
-    {STS_HTTP_POST, "/v1/auth/token/refresh", "*", "", 200},
+    {STS_HTTP_POST, "/v1/auth/token/refresh", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_login_service_extended_token[] = {
-    {STS_HTTP_POST, "/v1/auth/token/extended", "*", "", 200},
+    {STS_HTTP_POST, "/v1/auth/token/extended", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_login_service_client_token[] = {
-    {STS_HTTP_POST, "/v1/auth/token/client", "*", "", 200},
+    {STS_HTTP_POST, "/v1/auth/token/client", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_login_service_revoke[] = {
-    {STS_HTTP_POST, "/v1/auth/token/revoke", "*", "", 200},
+    {STS_HTTP_POST, "/v1/auth/token/revoke", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_login_service_get_jwks[] = {
-    {STS_HTTP_GET, "/.well-known/jwks.json", "", "", 200},
+    {STS_HTTP_GET, "/.well-known/jwks.json", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_token_service_issue_token[] = {
-    {STS_HTTP_PUT, "/token", "*", "", 201},
-    {STS_HTTP_PUT, "/apis/sts/token", "*", "", 201},
+    {STS_HTTP_PUT, "/token", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_PUT, "/apis/sts/token", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_token_service_health[] = {
-    {STS_HTTP_GET, "/healthz", "", "", 200},
-    {STS_HTTP_GET, "/apis/sts/healthz", "", "", 200},
+    {STS_HTTP_GET, "/healthz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/apis/sts/healthz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_token_service_ready[] = {
-    {STS_HTTP_GET, "/readyz", "", "", 200},
-    {STS_HTTP_GET, "/apis/sts/readyz", "", "", 200},
+    {STS_HTTP_GET, "/readyz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/apis/sts/readyz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_token_service_verify_credentials[] = {
-    {STS_HTTP_POST, "/v1/credentials/verify", "*", "", 200},
+    {STS_HTTP_POST, "/v1/credentials/verify", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_user_service_create_user[] = {
-    {STS_HTTP_POST, "/v1/auth/users", "*", "", 201},
+    {STS_HTTP_POST, "/v1/auth/users", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_user_service_list_users[] = {
-    {STS_HTTP_GET, "/v1/auth/users", "", "", 200},
+    {STS_HTTP_GET, "/v1/auth/users", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_user_service_get_user[] = {
-    {STS_HTTP_GET, "/v1/auth/users/{id}", "", "", 200},
+    {STS_HTTP_GET, "/v1/auth/users/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_user_service_update_user[] = {
-    {STS_HTTP_PATCH, "/v1/auth/users/{id}", "*", "", 200},
+    {STS_HTTP_PATCH, "/v1/auth/users/{id}", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_user_service_set_user_roles[] = {
-    {STS_HTTP_PUT, "/v1/auth/users/{id}/roles", "*", "", 200},
+    {STS_HTTP_PUT, "/v1/auth/users/{id}/roles", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_user_service_set_password[] = {
-    {STS_HTTP_POST, "/v1/auth/users/{id}/password", "*", "", 200},
+    {STS_HTTP_POST, "/v1/auth/users/{id}/password", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_user_service_delete_user[] = {
-    {STS_HTTP_DELETE, "/v1/auth/users/{id}", "", "", 200},
+    {STS_HTTP_DELETE, "/v1/auth/users/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_client_service_create_client[] = {
-    {STS_HTTP_POST, "/v1/auth/clients", "*", "", 201},
+    {STS_HTTP_POST, "/v1/auth/clients", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_client_service_list_clients[] = {
-    {STS_HTTP_GET, "/v1/auth/clients", "", "", 200},
+    {STS_HTTP_GET, "/v1/auth/clients", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_client_service_get_client[] = {
-    {STS_HTTP_GET, "/v1/auth/clients/{client_id}", "", "", 200},
+    {STS_HTTP_GET, "/v1/auth/clients/{client_id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_client_service_update_client[] = {
-    {STS_HTTP_PATCH, "/v1/auth/clients/{client_id}", "*", "", 200},
+    {STS_HTTP_PATCH, "/v1/auth/clients/{client_id}", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_client_service_set_client_roles[] = {
-    {STS_HTTP_PUT, "/v1/auth/clients/{client_id}/roles", "*", "", 200},
+    {STS_HTTP_PUT, "/v1/auth/clients/{client_id}/roles", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_client_service_delete_client[] = {
-    {STS_HTTP_DELETE, "/v1/auth/clients/{client_id}", "", "", 200},
+    {STS_HTTP_DELETE, "/v1/auth/clients/{client_id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_signing_key_service_list_signing_keys[] = {
-    {STS_HTTP_GET, "/v1/auth/keys", "", "", 200},
+    {STS_HTTP_GET, "/v1/auth/keys", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 static const sts_http_binding_t http_signing_key_service_rotate_signing_key[] = {
-    {STS_HTTP_POST, "/v1/auth/keys/rotate", "*", "", 200},
+    {STS_HTTP_POST, "/v1/auth/keys/rotate", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
 };
 
 /* Health.Watch is streaming: not served. */

@@ -171,8 +171,14 @@ static int emit_binding(plugin_context_t *ctx, const char *where, const Sts__V1_
     if (rule->response_body[0] != '\0' &&
         plugin_find_field(response->proto, rule->response_body, strlen(rule->response_body)) == NULL)
         return plugin_fail(ctx, where, "response_body '%s' is not a field of the response", rule->response_body);
-    plugin_printf(&ctx->output->source, "    {%s, \"%s\", \"%s\", \"%s\", %d},\n", verb, path, rule->body,
-                  rule->response_body, rule->success_status != 0 ? rule->success_status : 200);
+    int oauth2 = strcmp(rule->error_style, "oauth2") == 0;
+    if (!oauth2 && rule->error_style[0] != '\0')
+        return plugin_fail(ctx, where, "error_style '%s' is not \"\" or \"oauth2\"", rule->error_style);
+    if (rule->form_body && strcmp(rule->body, "*") != 0)
+        return plugin_fail(ctx, where, "%sform_body needs body: \"*\"", "");
+    plugin_printf(&ctx->output->source, "    {%s, \"%s\", \"%s\", \"%s\", %d, %d, %s},\n", verb, path, rule->body,
+                  rule->response_body, rule->success_status != 0 ? rule->success_status : 200, rule->form_body ? 1 : 0,
+                  oauth2 ? "STS_ERROR_STYLE_OAUTH2" : "STS_ERROR_STYLE_STANDARD");
     return 0;
 }
 

@@ -32,6 +32,7 @@ void sts_call_move(sts_call_t *call)
     call->runs_on = call->wants;
     call->wants = STS_WORK_INLINE;
     call->error_message = NULL;
+    call->error_reason = NULL;
 }
 
 int sts_principal_is(const sts_principal_t *principal, int domain, const char *auth_id, const char *name)
@@ -45,20 +46,35 @@ void sts_call_dispose(sts_call_t *call)
     sts_arena_dispose(&call->arena);
 }
 
-sts_status_t sts_call_fail(sts_call_t *call, sts_status_t status, const char *fmt, ...)
+static void record(sts_call_t *call, const char *fmt, va_list args)
 {
-    va_list args;
-    va_start(args, fmt);
     va_list again;
     va_copy(again, args);
     int len = vsnprintf(NULL, 0, fmt, args);
-    va_end(args);
     if (len >= 0) {
         char *message = sts_arena_alloc(&call->arena, (size_t)len + 1);
         vsnprintf(message, (size_t)len + 1, fmt, again);
         call->error_message = message;
     }
     va_end(again);
+}
+
+sts_status_t sts_call_fail(sts_call_t *call, sts_status_t status, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    record(call, fmt, args);
+    va_end(args);
+    return status;
+}
+
+sts_status_t sts_call_fail_reason(sts_call_t *call, sts_status_t status, const char *reason, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    record(call, fmt, args);
+    va_end(args);
+    call->error_reason = reason;
     return status;
 }
 

@@ -66,6 +66,11 @@ struct sts_call_s {
     int retry_after_seconds;
     /** Message set by sts_call_fail; NULL until then. Never contains a secret. */
     const char *error_message;
+    /**
+     * A machine-readable reason for the failure that a wire contract names, such as OAuth 2.0's "invalid_grant" (a
+     * static string, set by sts_call_fail_reason); NULL when none. Adapters whose error style has such codes send it.
+     */
+    const char *error_reason;
     /** The class of thread the call runs on now; set by the adapter (STS_WORK_INLINE on loop and CQ threads). */
     sts_work_class_t runs_on;
     /**
@@ -96,6 +101,10 @@ void sts_call_dispose(sts_call_t *call);
 /** Records a failure message (printf-style, into the arena) and returns status, for `return sts_call_fail(...)`. */
 sts_status_t sts_call_fail(sts_call_t *call, sts_status_t status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/** sts_call_fail that also records reason (a static string) as call->error_reason. */
+sts_status_t sts_call_fail_reason(sts_call_t *call, sts_status_t status, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /** The recorded message, or the status map's default message for status. Never NULL. */
 const char *sts_call_error_message(const sts_call_t *call, sts_status_t status);

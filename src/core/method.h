@@ -12,6 +12,12 @@ typedef struct sts_call_s sts_call_t;
 /** HTTP verbs a binding can use. */
 typedef enum { STS_HTTP_GET, STS_HTTP_PUT, STS_HTTP_POST, STS_HTTP_DELETE, STS_HTTP_PATCH } sts_http_verb_t;
 
+/** How a REST binding renders errors. */
+typedef enum {
+    STS_ERROR_STYLE_STANDARD, /**< {"code","status","message"} */
+    STS_ERROR_STYLE_OAUTH2,   /**< RFC 6749 5.2: {"error","error_description"}, error from the call's reason */
+} sts_error_style_t;
+
 /** One REST binding of an RPC (the main one or an additional_binding). */
 typedef struct {
     sts_http_verb_t verb;
@@ -23,6 +29,9 @@ typedef struct {
     const char *response_body;
     /** HTTP status on success (200 unless the contract fixes another, e.g. 201). */
     int success_status;
+    /** Nonzero: the body may be application/x-www-form-urlencoded too (unknown names ignored, none repeated). */
+    int form_body;
+    sts_error_style_t error_style;
 } sts_http_binding_t;
 
 /**

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "core/dispatch.h"
 #include "rest/json.h"
 #include "rest/reply.h"
@@ -105,7 +106,10 @@ static void reply(exchange_t *x)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
                        h2o_strdup(&req->pool, seconds, (size_t)len).base, (size_t)len);
     }
-    sts_rest_send_error(req, http_status, x->status, message);
+    if (x->binding->error_style == STS_ERROR_STYLE_OAUTH2)
+        sts_rest_send_oauth2_error(req, x->status, x->call.error_reason, message);
+    else
+        sts_rest_send_error(req, http_status, x->status, message);
 }
 
 static void dispose(exchange_t *x)
@@ -181,6 +185,8 @@ void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_
     x->call.authorization = header_value(&x->call, req, H2O_TOKEN_AUTHORIZATION);
     x->call.peer = peer_address(&x->call, req);
     sts_rest_input_t input = {.body = req->entity.base, .body_len = req->entity.len};
+    const char *content_type = header_value(&x->call, req, H2O_TOKEN_CONTENT_TYPE);
+    input.form = content_type != NULL && strncasecmp(content_type, "application/x-www-form-urlencoded", 33) == 0;
     if (req->query_at != SIZE_MAX) {
         input.query = req->path.base + req->query_at + 1;
         input.query_len = req->path.len - req->query_at - 1;

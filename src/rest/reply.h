@@ -15,4 +15,11 @@ void sts_rest_send_json(h2o_req_t *req, int http_status, const char *body, size_
  */
 void sts_rest_send_error(h2o_req_t *req, int http_status, sts_status_t status, const char *message);
 
+/**
+ * Sends an error in RFC 6749 5.2's shape, {"error","error_description"}: error is reason (the handler's OAuth code)
+ * or one derived from status. HTTP 400, or 401 with WWW-Authenticate: Basic for invalid_client; statuses the RFC
+ * does not cover (404, 429, 5xx) keep their own. The message must not contain secrets.
+ */
+void sts_rest_send_oauth2_error(h2o_req_t *req, sts_status_t status, const char *reason, const char *message);
+
 #endif

@@ -105,6 +105,61 @@ static int decode_query(sts_call_t *call, ProtobufCMessage *message, const bound
     return 0;
 }
 
+/*
+ * One name=value pair of a form body (RFC 6749 3.2, HTML's urlencoded): names the request does not have are ignored,
+ * a field named twice (by either of its names) is refused, a path-bound field is refused.
+ */
+static int set_form_field(sts_call_t *call, ProtobufCMessage *message, const bound_t *bound, unsigned char *seen,
+                          const char *pair, size_t len)
+{
+    const char *equals = memchr(pair, '=', len);
+    size_t name_len = equals != NULL ? (size_t)(equals - pair) : len;
+    size_t value_len = equals != NULL ? len - name_len - 1 : 0;
+    char *name = sts_arena_alloc(&call->arena, name_len + 1);
+    char *value = sts_arena_alloc(&call->arena, value_len + 1);
+    long n = sts_rest_percent_decode(pair, name_len, name, 1);
+    long v = equals != NULL ? sts_rest_percent_decode(equals + 1, value_len, value, 1) : 0;
+    if (n < 0 || v < 0) {
+        sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "malformed percent-encoding in the form body");
+        return -1;
+    }
+    value[v] = '\0';
+    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
+    const ProtobufCFieldDescriptor *field = sts__json_find_field(call->service->methods, descriptor, name, (size_t)n);
+    if (field == NULL)
+        return 0;
+    for (size_t i = 0; i < bound->count; i++) {
+        if (bound->fields[i] == field)
+            return refuse_bound(call, message, field);
+    }
+    if (seen[field - descriptor->fields]++ && field->label != PROTOBUF_C_LABEL_REPEATED) {
+        sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "%.*s is given more than once", (int)(n > 64 ? 64 : n), name);
+        return -1;
+    }
+    return set_text(call, message, name, (size_t)n, value, (size_t)v);
+}
+
+static int decode_form(sts_call_t *call, ProtobufCMessage *message, const bound_t *bound, const char *body, size_t len)
+{
+    unsigned char *seen = sts_arena_calloc(&call->arena, message->descriptor->n_fields + 1);
+    size_t fields = 0, start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && body[i] != '&')
+            continue;
+        if (i > start) {
+            if (++fields > STS_REST_MAX_FORM_FIELDS) {
+                sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "more than %d fields in the form body",
+                              STS_REST_MAX_FORM_FIELDS);
+                return -1;
+            }
+            if (set_form_field(call, message, bound, seen, body + start, i - start) != 0)
+                return -1;
+        }
+        start = i + 1;
+    }
+    return 0;
+}
+
 static int is_blank(const char *text, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
@@ -114,8 +169,8 @@ static int is_blank(const char *text, size_t len)
     return 1;
 }
 
-static int decode_body(sts_call_t *call, ProtobufCMessage *message, const bound_t *bound, const char *body_field,
-                       const char *body, size_t len)
+static int decode_json_body(sts_call_t *call, ProtobufCMessage *message, const bound_t *bound, const char *body_field,
+                            const char *body, size_t len)
 {
     if (body == NULL || is_blank(body, len))
         return 0;
@@ -165,7 +220,18 @@ ProtobufCMessage *sts_rest_decode_request(sts_call_t *call, const sts_route_matc
         const char *name = sts_arena_strndup(&call->arena, capture->field, capture->field_len);
         bound.fields[bound.count++] = protobuf_c_message_descriptor_get_field_by_name(message->descriptor, name);
     }
-    if (decode_body(call, message, &bound, match->binding->body_field, input->body, input->body_len) != 0)
+    /*
+     * curl -d labels every body a form, JSON included, so only bindings that take forms read one, and a body that
+     * opens a JSON object stays JSON there too (no form field name starts with '{').
+     */
+    size_t lead = 0;
+    while (lead < input->body_len && strchr(" \t\r\n", input->body[lead]) != NULL && input->body[lead] != '\0')
+        lead++;
+    int form = input->form && match->binding->form_body && !(lead < input->body_len && input->body[lead] == '{');
+    int failed =
+        form ? decode_form(call, message, &bound, input->body, input->body_len)
+             : decode_json_body(call, message, &bound, match->binding->body_field, input->body, input->body_len);
+    if (failed != 0)
         return NULL;
     for (size_t i = 0; i < match->capture_count; i++) {
         const sts_route_capture_t *capture = &match->captures[i];

@@ -78,7 +78,8 @@ class DecodeRequest : public ::testing::Test
         sts_router_destroy(router);
     }
     /* path is what h2o's path_normalized holds (already percent-decoded); query and body are raw. */
-    ProtobufCMessage *decode(const char *verb, const std::string &path, const char *query, const std::string &body = "")
+    ProtobufCMessage *decode(const char *verb, const std::string &path, const char *query, const std::string &body = "",
+                             bool form = false)
     {
         if (call_live)
             sts_call_dispose(&call);
@@ -90,7 +91,7 @@ class DecodeRequest : public ::testing::Test
         sts_call_init(&call, &service, match.method);
         call_live = true;
         sts_rest_input_t input = {body.empty() ? nullptr : body.data(), body.size(), query,
-                                  query != nullptr ? strlen(query) : 0};
+                                  query != nullptr ? strlen(query) : 0, form ? 1 : 0};
         return sts_rest_decode_request(&call, &match, &input);
     }
     std::string failure()
@@ -185,6 +186,50 @@ TEST_F(DecodeRequest, DecodedCaptureIsStillValidated)
     EXPECT_EQ(failure(), "text is not valid UTF-8");
     EXPECT_EQ(decode("PUT", "/v1/inner/12x", nullptr), nullptr);
     EXPECT_EQ(failure(), "i32 must be an integer from -2147483648 to 2147483647");
+}
+
+/* Form bodies (RFC 6749's token requests): names by either name, percent-decoding with '+' as a space, unknown names
+ * ignored, nothing given twice, path-bound fields refused, bounded. */
+TEST_F(DecodeRequest, FormBodiesMapOntoTheRequest)
+{
+    auto *list = reinterpret_cast<Sts__Test__V1__ListRequest *>(
+        decode("POST", "/v1/groups/g1/search", nullptr, "startAfter=a+b%2Fc%3D&limit=5&scope=openid&client_id=", true));
+    ASSERT_NE(list, nullptr) << failure();
+    EXPECT_STREQ(list->group, "g1");
+    EXPECT_STREQ(list->after, "a b/c=");
+    EXPECT_EQ(list->limit, 5);
+    list = reinterpret_cast<Sts__Test__V1__ListRequest *>(
+        decode("POST", "/v1/groups/g1/search", nullptr, "after=&&limit=7&", true));
+    ASSERT_NE(list, nullptr) << failure();
+    EXPECT_STREQ(list->after, "");
+    EXPECT_EQ(list->limit, 7);
+
+    EXPECT_EQ(decode("POST", "/v1/groups/g1/search", nullptr, "limit=1&limit=2", true), nullptr);
+    EXPECT_EQ(failure(), "limit is given more than once");
+    EXPECT_EQ(decode("POST", "/v1/groups/g1/search", nullptr, "after=x&startAfter=y", true), nullptr);
+    EXPECT_EQ(failure(), "startAfter is given more than once");
+    EXPECT_EQ(decode("POST", "/v1/groups/g1/search", nullptr, "groupId=g2", true), nullptr);
+    EXPECT_EQ(failure(), bound_group);
+    EXPECT_EQ(decode("POST", "/v1/groups/g1/search", nullptr, "limit=%zz", true), nullptr);
+    EXPECT_EQ(failure(), "malformed percent-encoding in the form body");
+    EXPECT_EQ(decode("POST", "/v1/groups/g1/search", nullptr, "limit=abc", true), nullptr);
+    EXPECT_EQ(failure(), "limit must be an integer from -2147483648 to 2147483647");
+    std::string many;
+    for (int i = 0; i < STS_REST_MAX_FORM_FIELDS + 1; i++)
+        many += "x" + std::to_string(i) + "=1&";
+    EXPECT_EQ(decode("POST", "/v1/groups/g1/search", nullptr, many, true), nullptr);
+    EXPECT_EQ(failure(), "more than 64 fields in the form body");
+    /* A binding without form_body reads JSON whatever the Content-Type (curl -d labels JSON a form), and so does one
+     * with form_body when the body is a JSON object. */
+    auto *thing =
+        reinterpret_cast<Sts__Test__V1__Everything *>(decode("POST", "/v1/things", nullptr, R"({"text":"x"})", true));
+    ASSERT_NE(thing, nullptr) << failure();
+    EXPECT_STREQ(thing->text, "x");
+    EXPECT_EQ(decode("POST", "/v1/things", nullptr, "text=x", true), nullptr);
+    list = reinterpret_cast<Sts__Test__V1__ListRequest *>(
+        decode("POST", "/v1/groups/g1/search", nullptr, R"( {"limit":4})", true));
+    ASSERT_NE(list, nullptr) << failure();
+    EXPECT_EQ(list->limit, 4);
 }
 
 } // namespace

@@ -142,7 +142,7 @@ void   sts__v1__foreign_method_policy__free_unpacked
   assert(message->base.descriptor == &sts__v1__foreign_method_policy__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sts__v1__http_rule__field_descriptors[9] =
+static const ProtobufCFieldDescriptor sts__v1__http_rule__field_descriptors[11] =
 {
   {
     "get",
@@ -252,11 +252,37 @@ static const ProtobufCFieldDescriptor sts__v1__http_rule__field_descriptors[9] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "form_body",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__HttpRule, form_body),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "error_style",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__HttpRule, error_style),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__http_rule__field_indices_by_name[] = {
   6,   /* field[6] = additional_bindings */
   5,   /* field[5] = body */
   3,   /* field[3] = delete */
+  10,   /* field[10] = error_style */
+  9,   /* field[9] = form_body */
   0,   /* field[0] = get */
   4,   /* field[4] = patch */
   2,   /* field[2] = post */
@@ -269,7 +295,7 @@ static const ProtobufCIntRange sts__v1__http_rule__number_ranges[3 + 1] =
   { 2, 0 },
   { 11, 6 },
   { 20, 8 },
-  { 0, 9 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor sts__v1__http_rule__descriptor =
 {
@@ -279,7 +305,7 @@ const ProtobufCMessageDescriptor sts__v1__http_rule__descriptor =
   "Sts__V1__HttpRule",
   "sts.v1",
   sizeof(Sts__V1__HttpRule),
-  9,
+  11,
   sts__v1__http_rule__field_descriptors,
   sts__v1__http_rule__field_indices_by_name,
   3,  sts__v1__http_rule__number_ranges,

@@ -53,6 +53,15 @@ struct  Sts__V1__HttpRule
    * HTTP status on success; 0 means 200.
    */
   int32_t success_status;
+  /*
+   * The body may also be application/x-www-form-urlencoded, as OAuth 2.0 sends it (RFC 6749): names are the fields'
+   * JSON or proto names, each at most once; names the request does not have are ignored (RFC 6749 3.2).
+   */
+  protobuf_c_boolean form_body;
+  /*
+   * How errors are rendered: "" the service's one shape; "oauth2" RFC 6749 5.2's {"error","error_description"}.
+   */
+  char *error_style;
   Sts__V1__HttpRule__PatternCase pattern_case;
   union {
     char *get;
@@ -64,7 +73,7 @@ struct  Sts__V1__HttpRule
 };
 #define STS__V1__HTTP_RULE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__http_rule__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, STS__V1__HTTP_RULE__PATTERN__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, STS__V1__HTTP_RULE__PATTERN__NOT_SET, {0} }
 
 
 struct  Sts__V1__MethodPolicy
