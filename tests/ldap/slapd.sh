@@ -110,8 +110,8 @@ launch() {
     if exited "$pid"; then
       rm -f "$dir/slapd.pid"
       tail -n "+$first_line" "$dir/slapd.log" | grep 'errno=98' >/dev/null && return 2
-      echo "slapd.sh: slapd exited during startup; its log ($dir/slapd.log):" >&2
-      tail -n "+$first_line" "$dir/slapd.log" | sed 's/^/  /' >&2
+      echo "slapd.sh: slapd exited during startup; the end of its log ($dir/slapd.log):" >&2
+      tail -n "+$first_line" "$dir/slapd.log" | tail -n 40 | sed 's/^/  /' >&2
       return 1
     fi
     if LDAPTLS_CACERT=$ca LDAPTLS_REQCERT=demand timeout 2 ldapwhoami -x -ZZ -o nettimeout=1 \
@@ -123,8 +123,8 @@ launch() {
     sleep 0.05
   done
   echo "slapd.sh: slapd (PID $pid) did not answer a StartTLS and an ldaps bind within about $ready_seconds s; stopping it." \
-    "Its log ($dir/slapd.log):" >&2
-  tail -n "+$first_line" "$dir/slapd.log" | sed 's/^/  /' >&2
+    "The end of its log ($dir/slapd.log):" >&2
+  tail -n "+$first_line" "$dir/slapd.log" | tail -n 40 | sed 's/^/  /' >&2
   stop_server >/dev/null
   return 1
 }
