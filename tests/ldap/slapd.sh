@@ -122,8 +122,8 @@ launch() {
     fi
     sleep 0.05
   done
-  echo "slapd.sh: slapd (PID $pid) did not answer a StartTLS and an ldaps bind within about $ready_seconds s; stopping it." \
-    "The end of its log ($dir/slapd.log):" >&2
+  echo "slapd.sh: slapd (PID $pid) did not answer a StartTLS and an ldaps bind within about $ready_seconds s;" \
+    "stopping it. The end of its log ($dir/slapd.log):" >&2
   tail -n "+$first_line" "$dir/slapd.log" | tail -n 40 | sed 's/^/  /' >&2
   stop_server >/dev/null
   return 1
