@@ -8,6 +8,7 @@ packages=(
   libgtest-dev clang-format curl wrk
   python3 python3-grpcio python3-grpc-tools python3-requests python3-boto3 python3-jwt python3-cryptography awscli s3cmd
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime
+  slapd ldap-utils libldap-dev python3-requests-oauthlib
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -15,6 +16,12 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
+  # The tests start their own slapd (tests/ldap/slapd.sh). When this run installs slapd, it gets no default
+  # configuration or database (so no server of its own starts at boot or at install); a slapd that is already
+  # installed is left as it is.
+  if ! dpkg-query -W -f='${Status}' slapd 2>/dev/null | grep -q "install ok installed"; then
+    echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
+  fi
   apt-get update
   apt-get install -y --no-install-recommends "${missing[@]}"
 fi
