@@ -106,11 +106,12 @@ TEST_F(LoginRefresh, ReusingARotatedTokenRevokesTheWholeFamilyButNoOther)
     ASSERT_EQ(second.status, STS_STATUS_OK) << second.message;
     Pair reuse = use(first.refresh);
     EXPECT_EQ(reuse.status, STS_STATUS_UNAUTHENTICATED);
-    EXPECT_EQ(reuse.message, "refresh-token was used already, so its whole family is now revoked; log in again");
+    EXPECT_EQ(reuse.message, "the refresh token was used already, so its whole family is now revoked; log in again");
     /* The successor the legitimate holder (or the thief) has is dead too. */
     Pair successor = use(second.refresh);
     EXPECT_EQ(successor.status, STS_STATUS_UNAUTHENTICATED);
-    EXPECT_EQ(successor.message, "refresh-token is unknown, expired or revoked, or its user is disabled; log in again");
+    EXPECT_EQ(successor.message,
+              "the refresh token is unknown, expired or revoked, or its user is disabled; log in again");
     /* The other login of the same user is untouched. */
     Pair unrelated = use(other_login.refresh);
     EXPECT_EQ(unrelated.status, STS_STATUS_OK) << unrelated.message;
@@ -145,7 +146,8 @@ TEST_F(LoginRefresh, ForgedMalformedAndForeignTokensAreRefusedWithoutRevokingAny
     Pair first = start();
     Pair forged = use(forge(first.refresh));
     EXPECT_EQ(forged.status, STS_STATUS_UNAUTHENTICATED);
-    EXPECT_EQ(forged.message, "refresh-token is unknown, expired or revoked, or its user is disabled; log in again");
+    EXPECT_EQ(forged.message,
+              "the refresh token is unknown, expired or revoked, or its user is disabled; log in again");
     EXPECT_EQ(use(STS_ACCESS_TOKEN_PREFIX + first.refresh.substr(strlen(STS_REFRESH_TOKEN_PREFIX))).status,
               STS_STATUS_UNAUTHENTICATED);
     EXPECT_EQ(use("").status, STS_STATUS_UNAUTHENTICATED);
@@ -206,14 +208,16 @@ TEST_F(LoginRefresh, ATokenPastItsLifetimeAndAFamilyPastItsAbsoluteLifetimeAreRe
 
     Pair expired = use(a.refresh);
     EXPECT_EQ(expired.status, STS_STATUS_UNAUTHENTICATED);
-    EXPECT_EQ(expired.message, "refresh-token is unknown, expired or revoked, or its user is disabled; log in again");
+    EXPECT_EQ(expired.message,
+              "the refresh token is unknown, expired or revoked, or its user is disabled; log in again");
     EXPECT_EQ(use(b.refresh).status, STS_STATUS_UNAUTHENTICATED);
     EXPECT_EQ(use(c.refresh).status, STS_STATUS_OK);
     /* An expired token is refused without revoking its family (that is for reuse only). */
     EXPECT_EQ(family_rows("revoked != 0"), 0);
     Pair late_retry = use(d.refresh);
     EXPECT_EQ(late_retry.status, STS_STATUS_UNAUTHENTICATED);
-    EXPECT_EQ(late_retry.message, "refresh-token was used already, so its whole family is now revoked; log in again");
+    EXPECT_EQ(late_retry.message,
+              "the refresh token was used already, so its whole family is now revoked; log in again");
     EXPECT_EQ(use(d2.refresh).status, STS_STATUS_UNAUTHENTICATED);
 }
 
