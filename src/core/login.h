@@ -1,6 +1,7 @@
 /* What logins need at run time: keys, revocations, throttle, password cost and token lifetimes (DESIGN §1.3). */
 #ifndef STS_CORE_LOGIN_H
 #define STS_CORE_LOGIN_H
+#include <stddef.h>
 #include <stdint.h>
 #include "core/key_ring.h"
 #include "core/login_throttle.h"
@@ -32,6 +33,9 @@ typedef struct {
     int64_t refresh_reuse_grace_s;     /**< 0 */
     int64_t client_max_lifetime_s;     /**< the longest any client's token may live, extended ones included */
     int lock_after;                    /**< failed logins in a row after which a user is disabled (100) */
+    /** The realms Keycloak-style paths accept ("shasta"); borrowed. */
+    const char *const *realms;
+    size_t realm_count;
 } sts_login_settings_t;
 
 /** The sub of tokens issued to a client itself (extended tokens) is this prefix and the client id. */

@@ -4,7 +4,7 @@
 #include "sts/v1/access_tokens.pb-c.h"
 #include "util/log.h"
 
-static void split(const char *text, sts_name_list_t *list)
+void sts_name_list_split(const char *text, sts_name_list_t *list)
 {
     memset(list, 0, sizeof(*list));
     if (text == NULL)
@@ -32,7 +32,7 @@ static void split(const char *text, sts_name_list_t *list)
     }
 }
 
-static void free_list(sts_name_list_t *list)
+void sts_name_list_free(sts_name_list_t *list)
 {
     for (size_t i = 0; i < list->count; i++)
         free(list->items[i]);
@@ -47,10 +47,10 @@ static int is_wildcard(const sts_name_list_t *list)
 
 static int start_jwt(sts_auth_setup_t *setup, const sts_config_t *config, char *error, size_t error_size)
 {
-    split(config->jwt_issuer, &setup->issuers);
-    split(config->jwt_audience, &setup->audiences);
-    split(config->jwt_role_claims, &setup->role_paths);
-    split(config->jwt_public_keys, &setup->pem_files);
+    sts_name_list_split(config->jwt_issuer, &setup->issuers);
+    sts_name_list_split(config->jwt_audience, &setup->audiences);
+    sts_name_list_split(config->jwt_role_claims, &setup->role_paths);
+    sts_name_list_split(config->jwt_public_keys, &setup->pem_files);
     sts_jwks_settings_t keys = {
         .jwks_file = config->jwt_jwks_file,
         .pem_files = (const char *const *)setup->pem_files.items,
@@ -95,7 +95,7 @@ static int is_domain_name(const char *name)
 /* "user:admin=admin|ops" and "domain:LOCAL=viewer" grants; the role names stay in the split list. */
 static int parse_role_grants(sts_auth_setup_t *setup, const char *text, char *error, size_t error_size)
 {
-    split(text, &setup->role_grants);
+    sts_name_list_split(text, &setup->role_grants);
     setup->role_rules = calloc(setup->role_grants.count + 1, sizeof(sts_access_token_role_rule_t));
     if (setup->role_rules == NULL)
         sts_log_fatal("out of memory");
@@ -143,8 +143,8 @@ int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, st
                          sts_jwt_authenticator_t *own_jwt, char *error, size_t error_size)
 {
     memset(setup, 0, sizeof(*setup));
-    split(config->admin_roles, &setup->admin_roles);
-    split(config->issuer_roles, &setup->issuer_roles);
+    sts_name_list_split(config->admin_roles, &setup->admin_roles);
+    sts_name_list_split(config->issuer_roles, &setup->issuer_roles);
     service->admin_roles = (sts_role_list_t){(const char *const *)setup->admin_roles.items, setup->admin_roles.count};
     service->issuer_roles =
         (sts_role_list_t){(const char *const *)setup->issuer_roles.items, setup->issuer_roles.count};
@@ -194,11 +194,11 @@ void sts_auth_setup_dispose(sts_auth_setup_t *setup)
     for (size_t i = 0; i < setup->role_rule_count; i++)
         free((void *)setup->role_rules[i].roles);
     free(setup->role_rules);
-    free_list(&setup->role_grants);
-    free_list(&setup->issuers);
-    free_list(&setup->audiences);
-    free_list(&setup->role_paths);
-    free_list(&setup->pem_files);
-    free_list(&setup->admin_roles);
-    free_list(&setup->issuer_roles);
+    sts_name_list_free(&setup->role_grants);
+    sts_name_list_free(&setup->issuers);
+    sts_name_list_free(&setup->audiences);
+    sts_name_list_free(&setup->role_paths);
+    sts_name_list_free(&setup->pem_files);
+    sts_name_list_free(&setup->admin_roles);
+    sts_name_list_free(&setup->issuer_roles);
 }

@@ -13,6 +13,12 @@ typedef struct {
     size_t count;
 } sts_name_list_t;
 
+/** Splits text (NULL: nothing) into list. */
+void sts_name_list_split(const char *text, sts_name_list_t *list);
+
+/** Frees what sts_name_list_split made. */
+void sts_name_list_free(sts_name_list_t *list);
+
 /** Everything the chain owns; lives as long as the service that points into it. */
 typedef struct {
     sts_name_list_t issuers, audiences, role_paths, pem_files, admin_roles, issuer_roles;

@@ -97,6 +97,7 @@ typedef struct {
     long login_throttle_delay;     /**< seconds */
     long login_throttle_max_delay; /**< seconds */
     int login_lockout_failures;
+    char *realms; /**< comma-separated realms the Keycloak-style OAuth 2.0 paths accept */
 } sts_config_t;
 
 /** Fills config with the built-in defaults. */

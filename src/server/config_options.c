@@ -263,6 +263,9 @@ const sts_option_t sts_options[] = {
     NUMBER_OPTION(login_throttle_max_delay, STS_OPTION_SECONDS, "15m", 1, 86400, "the longest wait between logins"),
     NUMBER_OPTION(login_lockout_failures, STS_OPTION_INT, "100", 1, 1000000,
                   "failed logins in a row after which a user is disabled until an admin enables them"),
+    STRING_OPTION(
+        realms, "shasta", check_not_empty,
+        "comma-separated realms that /realms/{realm}/… and /keycloak/realms/{realm}/… accept (others are 404)"),
     {NULL, STS_OPTION_STRING, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 

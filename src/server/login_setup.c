@@ -66,6 +66,9 @@ int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, 
     s->refresh_reuse_grace_s = config->refresh_reuse_grace;
     s->client_max_lifetime_s = config->client_max_lifetime;
     s->lock_after = config->login_lockout_failures;
+    sts_name_list_split(config->realms, &setup->realms);
+    s->realms = (const char *const *)setup->realms.items;
+    s->realm_count = setup->realms.count;
     if (s->throttle == NULL ||
         sts_login_load_revocations(s, store, sts_time_now(), (int64_t)config->access_token_lifetime * 1000000, error,
                                    error_size) != 0) {
@@ -88,4 +91,5 @@ void sts_login_setup_dispose(sts_login_setup_t *setup)
     if (setup->settings.throttle != NULL)
         sts_login_throttle_destroy(setup->settings.throttle);
     OPENSSL_cleanse(setup->settings.refresh_key, sizeof(setup->settings.refresh_key));
+    sts_name_list_free(&setup->realms);
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include "auth/jwt_authenticator.h"
 #include "core/login.h"
+#include "server/auth_setup.h"
 #include "server/config.h"
 #include "server/key_setup.h"
 #include "store/store.h"
@@ -13,6 +14,7 @@
 typedef struct {
     sts_login_settings_t settings;
     sts_store_t *store;
+    sts_name_list_t realms;
     const char *issuers[1], *audiences[1], *role_paths[1];
     sts_jwt_rules_t own_rules;
     sts_jwt_authenticator_t *own_jwt; /**< verifies the service's own access tokens */

@@ -160,7 +160,7 @@ def stubs():
         python = "/usr/bin/python3"
         subprocess.run([python, "-m", "grpc_tools.protoc", "-I" + PROTO_DIR, "-I/usr/include", "--python_out=" + out,
                         "--grpc_python_out=" + out, "sts/v1/options.proto", "sts/v1/token.proto",
-                        "sts/v1/access_tokens.proto", "sts/v1/login.proto", "sts/v1/users.proto"], check=True)
+                        "sts/v1/access_tokens.proto", "sts/v1/login.proto", "sts/v1/users.proto", "sts/v1/oauth.proto"], check=True)
         health_dir = os.path.join(GRPC_PROTO_DIR, "grpc", "health", "v1")
         subprocess.run([python, "-m", "grpc_tools.protoc", "-I" + health_dir, "--python_out=" + out,
                         "--grpc_python_out=" + out, "health.proto"], check=True)
