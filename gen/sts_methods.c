@@ -2,134 +2,143 @@
 #include "sts_methods.h"
 
 static const sts_http_binding_t http_access_token_service_create_access_token[] = {
-    {STS_HTTP_POST, "/v1/auth/access-tokens/", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
-    {STS_HTTP_POST, "/v1/auth/access-tokens", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/access-tokens/", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
+    {STS_HTTP_POST, "/v1/auth/access-tokens", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_access_token_service_list_access_tokens[] = {
-    {STS_HTTP_GET, "/v1/auth/access-tokens/", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
-    {STS_HTTP_GET, "/v1/auth/access-tokens", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/access-tokens/", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
+    {STS_HTTP_GET, "/v1/auth/access-tokens", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_access_token_service_get_access_token[] = {
-    {STS_HTTP_GET, "/v1/auth/access-tokens/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/access-tokens/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_access_token_service_update_access_token[] = {
-    {STS_HTTP_PATCH, "/v1/auth/access-tokens/{id}", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_PATCH, "/v1/auth/access-tokens/{id}", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_access_token_service_delete_access_token[] = {
-    {STS_HTTP_DELETE, "/v1/auth/access-tokens/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_DELETE, "/v1/auth/access-tokens/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_login_service_login[] = {
-    {STS_HTTP_POST, "/v1/auth/token/access-token", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/token/access-token", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_login_service_refresh[] = {
-    {STS_HTTP_POST, "/v1/auth/token/refresh", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/token/refresh", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_login_service_extended_token[] = {
-    {STS_HTTP_POST, "/v1/auth/token/extended", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/token/extended", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_login_service_client_token[] = {
-    {STS_HTTP_POST, "/v1/auth/token/client", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/token/client", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_login_service_revoke[] = {
-    {STS_HTTP_POST, "/v1/auth/token/revoke", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/token/revoke", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_login_service_get_jwks[] = {
-    {STS_HTTP_GET, "/.well-known/jwks.json", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/.well-known/jwks.json", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 300},
+    {STS_HTTP_GET, "/realms/{realm}/protocol/openid-connect/certs", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 300},
+    {STS_HTTP_GET, "/keycloak/realms/{realm}/protocol/openid-connect/certs", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 300},
 };
 
 static const sts_http_binding_t http_oauth_service_token[] = {
-    {STS_HTTP_POST, "/oauth2/token", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2},
-    {STS_HTTP_POST, "/keycloak/realms/{realm}/protocol/openid-connect/token", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2},
-    {STS_HTTP_POST, "/realms/{realm}/protocol/openid-connect/token", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2},
+    {STS_HTTP_POST, "/oauth2/token", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2, 0},
+    {STS_HTTP_POST, "/keycloak/realms/{realm}/protocol/openid-connect/token", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2, 0},
+    {STS_HTTP_POST, "/realms/{realm}/protocol/openid-connect/token", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2, 0},
+};
+
+static const sts_http_binding_t http_oauth_service_get_discovery[] = {
+    {STS_HTTP_GET, "/.well-known/openid-configuration", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 300},
+    {STS_HTTP_GET, "/.well-known/oauth-authorization-server", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 300},
+    {STS_HTTP_GET, "/realms/{realm}/.well-known/openid-configuration", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 300},
+    {STS_HTTP_GET, "/keycloak/realms/{realm}/.well-known/openid-configuration", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 300},
 };
 
 static const sts_http_binding_t http_token_service_issue_token[] = {
-    {STS_HTTP_PUT, "/token", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD},
-    {STS_HTTP_PUT, "/apis/sts/token", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_PUT, "/token", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD, 0},
+    {STS_HTTP_PUT, "/apis/sts/token", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_token_service_health[] = {
-    {STS_HTTP_GET, "/healthz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
-    {STS_HTTP_GET, "/apis/sts/healthz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/healthz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
+    {STS_HTTP_GET, "/apis/sts/healthz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_token_service_ready[] = {
-    {STS_HTTP_GET, "/readyz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
-    {STS_HTTP_GET, "/apis/sts/readyz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/readyz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
+    {STS_HTTP_GET, "/apis/sts/readyz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_token_service_verify_credentials[] = {
-    {STS_HTTP_POST, "/v1/credentials/verify", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/credentials/verify", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_user_service_create_user[] = {
-    {STS_HTTP_POST, "/v1/auth/users", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/users", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_user_service_list_users[] = {
-    {STS_HTTP_GET, "/v1/auth/users", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/users", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_user_service_get_user[] = {
-    {STS_HTTP_GET, "/v1/auth/users/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/users/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_user_service_update_user[] = {
-    {STS_HTTP_PATCH, "/v1/auth/users/{id}", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_PATCH, "/v1/auth/users/{id}", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_user_service_set_user_roles[] = {
-    {STS_HTTP_PUT, "/v1/auth/users/{id}/roles", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_PUT, "/v1/auth/users/{id}/roles", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_user_service_set_password[] = {
-    {STS_HTTP_POST, "/v1/auth/users/{id}/password", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/users/{id}/password", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_user_service_delete_user[] = {
-    {STS_HTTP_DELETE, "/v1/auth/users/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_DELETE, "/v1/auth/users/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_client_service_create_client[] = {
-    {STS_HTTP_POST, "/v1/auth/clients", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/clients", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_client_service_list_clients[] = {
-    {STS_HTTP_GET, "/v1/auth/clients", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/clients", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_client_service_get_client[] = {
-    {STS_HTTP_GET, "/v1/auth/clients/{client_id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/clients/{client_id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_client_service_update_client[] = {
-    {STS_HTTP_PATCH, "/v1/auth/clients/{client_id}", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_PATCH, "/v1/auth/clients/{client_id}", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_client_service_set_client_roles[] = {
-    {STS_HTTP_PUT, "/v1/auth/clients/{client_id}/roles", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_PUT, "/v1/auth/clients/{client_id}/roles", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_client_service_delete_client[] = {
-    {STS_HTTP_DELETE, "/v1/auth/clients/{client_id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_DELETE, "/v1/auth/clients/{client_id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_signing_key_service_list_signing_keys[] = {
-    {STS_HTTP_GET, "/v1/auth/keys", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/keys", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 static const sts_http_binding_t http_signing_key_service_rotate_signing_key[] = {
-    {STS_HTTP_POST, "/v1/auth/keys/rotate", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_POST, "/v1/auth/keys/rotate", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 /* Health.Watch is streaming: not served. */
@@ -152,10 +161,13 @@ static const char *const json_sts__v1__extended_token_request[] = {"clientId", "
 static const char *const json_sts__v1__client_token_request[] = {"username", "password", "clientId"};
 static const char *const json_sts__v1__client_token_response[] = {"access-token", "token-type", "message"};
 static const char *const json_sts__v1__revoke_request[] = {"refresh-token"};
+static const char *const json_sts__v1__get_jwks_request[] = {"realm"};
 static const char *const json_sts__v1__jwk[] = {"kty", "crv", "x", "y", "n", "e", "kid", "alg", "use"};
 static const char *const json_sts__v1__jwks[] = {"keys"};
 static const char *const json_sts__v1__oauth_token_request[] = {"realm", "grant_type", "username", "password", "refresh_token", "scope", "client_id"};
 static const char *const json_sts__v1__oauth_token_response[] = {"access_token", "token_type", "expires_in", "refresh_token", "scope"};
+static const char *const json_sts__v1__get_discovery_request[] = {"realm"};
+static const char *const json_sts__v1__discovery[] = {"issuer", "token_endpoint", "jwks_uri", "grant_types_supported", "token_endpoint_auth_methods_supported", "response_types_supported", "subject_types_supported", "id_token_signing_alg_values_supported"};
 static const char *const json_sts__v1__issue_token_request[] = {"DurationSeconds", "Policy"};
 static const char *const json_sts__v1__credentials[] = {"AccessKeyId", "EndpointURL", "Expiration", "SecretAccessKey", "SessionToken"};
 static const char *const json_sts__v1__issue_token_response[] = {"Credentials"};
@@ -218,10 +230,13 @@ static const sts_method_t methods[] = {
      sts_handle_login_service_revoke, http_login_service_revoke, 1, STS_METHOD_BLOCKING | STS_METHOD_PUBLIC, NULL},
     {"/sts.v1.LoginService/GetJwks", "sts.v1.LoginService", "GetJwks",
      &sts__v1__get_jwks_request__descriptor, &sts__v1__jwks__descriptor,
-     sts_handle_login_service_get_jwks, http_login_service_get_jwks, 1, STS_METHOD_PUBLIC, NULL},
+     sts_handle_login_service_get_jwks, http_login_service_get_jwks, 3, STS_METHOD_PUBLIC, NULL},
     {"/sts.v1.OAuthService/Token", "sts.v1.OAuthService", "Token",
      &sts__v1__oauth_token_request__descriptor, &sts__v1__oauth_token_response__descriptor,
      sts_handle_oauth_service_token, http_oauth_service_token, 3, STS_METHOD_BLOCKING | STS_METHOD_PUBLIC | STS_METHOD_HASHES_PASSWORDS, NULL},
+    {"/sts.v1.OAuthService/GetDiscovery", "sts.v1.OAuthService", "GetDiscovery",
+     &sts__v1__get_discovery_request__descriptor, &sts__v1__discovery__descriptor,
+     sts_handle_oauth_service_get_discovery, http_oauth_service_get_discovery, 4, STS_METHOD_PUBLIC, NULL},
     {"/sts.v1.TokenService/IssueToken", "sts.v1.TokenService", "IssueToken",
      &sts__v1__issue_token_request__descriptor, &sts__v1__issue_token_response__descriptor,
      sts_handle_token_service_issue_token, http_token_service_issue_token, 2, STS_METHOD_BLOCKING | STS_METHOD_ISSUER_BOUND, "issuer"},
@@ -304,11 +319,13 @@ static const sts_json_message_t messages[] = {
     {&sts__v1__client_token_response__descriptor, json_sts__v1__client_token_response, NULL},
     {&sts__v1__revoke_request__descriptor, json_sts__v1__revoke_request, NULL},
     {&sts__v1__revoke_response__descriptor, NULL, NULL},
-    {&sts__v1__get_jwks_request__descriptor, NULL, NULL},
+    {&sts__v1__get_jwks_request__descriptor, json_sts__v1__get_jwks_request, NULL},
     {&sts__v1__jwk__descriptor, json_sts__v1__jwk, NULL},
     {&sts__v1__jwks__descriptor, json_sts__v1__jwks, NULL},
     {&sts__v1__oauth_token_request__descriptor, json_sts__v1__oauth_token_request, NULL},
     {&sts__v1__oauth_token_response__descriptor, json_sts__v1__oauth_token_response, NULL},
+    {&sts__v1__get_discovery_request__descriptor, json_sts__v1__get_discovery_request, NULL},
+    {&sts__v1__discovery__descriptor, json_sts__v1__discovery, NULL},
     {&sts__v1__issue_token_request__descriptor, json_sts__v1__issue_token_request, NULL},
     {&sts__v1__credentials__descriptor, json_sts__v1__credentials, NULL},
     {&sts__v1__issue_token_response__descriptor, json_sts__v1__issue_token_response, NULL},
@@ -345,4 +362,4 @@ static const sts_json_message_t messages[] = {
     {&grpc__health__v1__health_check_response__descriptor, json_grpc__health__v1__health_check_response, NULL},
 };
 
-const sts_method_table_t sts_gen_method_table = {methods, 32, messages, 58};
+const sts_method_table_t sts_gen_method_table = {methods, 33, messages, 60};

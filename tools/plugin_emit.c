@@ -176,9 +176,11 @@ static int emit_binding(plugin_context_t *ctx, const char *where, const Sts__V1_
         return plugin_fail(ctx, where, "error_style '%s' is not \"\" or \"oauth2\"", rule->error_style);
     if (rule->form_body && strcmp(rule->body, "*") != 0)
         return plugin_fail(ctx, where, "%sform_body needs body: \"*\"", "");
-    plugin_printf(&ctx->output->source, "    {%s, \"%s\", \"%s\", \"%s\", %d, %d, %s},\n", verb, path, rule->body,
+    if (rule->max_age_seconds < 0)
+        return plugin_fail(ctx, where, "%smax_age_seconds is negative", "");
+    plugin_printf(&ctx->output->source, "    {%s, \"%s\", \"%s\", \"%s\", %d, %d, %s, %d},\n", verb, path, rule->body,
                   rule->response_body, rule->success_status != 0 ? rule->success_status : 200, rule->form_body ? 1 : 0,
-                  oauth2 ? "STS_ERROR_STYLE_OAUTH2" : "STS_ERROR_STYLE_STANDARD");
+                  oauth2 ? "STS_ERROR_STYLE_OAUTH2" : "STS_ERROR_STYLE_STANDARD", rule->max_age_seconds);
     return 0;
 }
 

@@ -228,3 +228,12 @@ sts_status_t sts__login_refresh(sts_call_t *call, const sts_login_settings_t *lo
     *refresh = sts_arena_strdup(&call->arena, next_text);
     return STS_STATUS_OK;
 }
+
+int sts__login_realm_known(const sts_login_settings_t *login, const char *realm)
+{
+    for (size_t i = 0; i < login->realm_count && realm[0] != '\0'; i++) {
+        if (strcmp(login->realms[i], realm) == 0)
+            return 1;
+    }
+    return realm[0] == '\0';
+}

@@ -36,4 +36,7 @@ sts_status_t sts__login_session(sts_call_t *call, const sts_login_settings_t *lo
 sts_status_t sts__login_refresh(sts_call_t *call, const sts_login_settings_t *login, const char *token,
                                 const char *client_id, const char **access, const char **refresh);
 
+/** True when realm is empty (the service's own paths) or one of the configured realms. */
+int sts__login_realm_known(const sts_login_settings_t *login, const char *realm);
+
 #endif

@@ -139,12 +139,14 @@ sts_status_t sts_handle_login_service_revoke(sts_call_t *call, const ProtobufCMe
 sts_status_t sts_handle_login_service_get_jwks(sts_call_t *call, const ProtobufCMessage *request,
                                                ProtobufCMessage *response)
 {
-    (void)request;
+    const Sts__V1__GetJwksRequest *in = (const Sts__V1__GetJwksRequest *)request;
     Sts__V1__Jwks *out = (Sts__V1__Jwks *)response;
     const sts_login_settings_t *login;
     sts_status_t status = sts__need_logins(call, &login);
     if (status != STS_STATUS_OK)
         return status;
+    if (!sts__login_realm_known(login, in->realm))
+        return sts_call_fail(call, STS_STATUS_NOT_FOUND, "no realm '%.64s' here", in->realm);
     const sts_key_ring_view_t *view = sts_key_ring_acquire(login->keys);
     out->keys = sts_arena_alloc(&call->arena, view->count * sizeof(*out->keys) + 1);
     for (size_t i = 0; i < view->count; i++) {

@@ -32,6 +32,8 @@ typedef struct {
     /** Nonzero: the body may be application/x-www-form-urlencoded too (unknown names ignored, none repeated). */
     int form_body;
     sts_error_style_t error_style;
+    /** Seconds a successful answer may be cached (Cache-Control: public, max-age); 0: no Cache-Control. */
+    int max_age_seconds;
 } sts_http_binding_t;
 
 /**

@@ -18,15 +18,6 @@ static sts_status_t as_oauth2(sts_call_t *call, sts_status_t status)
     return status;
 }
 
-static int realm_known(const sts_login_settings_t *login, const char *realm)
-{
-    for (size_t i = 0; i < login->realm_count; i++) {
-        if (strcmp(login->realms[i], realm) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /*
  * The client of the request: client_id from the form, or the user part of HTTP Basic (RFC 6749 2.3.1). Only public
  * clients exist, so a secret in Basic is refused rather than ignored.
@@ -74,7 +65,7 @@ sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMes
     sts_status_t status = sts__need_logins(call, &login);
     if (status != STS_STATUS_OK)
         return status;
-    if (in->realm[0] != '\0' && !realm_known(login, in->realm))
+    if (!sts__login_realm_known(login, in->realm))
         return sts_call_fail_reason(call, STS_STATUS_NOT_FOUND, "invalid_request", "no realm '%.64s' here", in->realm);
     int password = strcmp(in->grant_type, "password") == 0, refresh = strcmp(in->grant_type, "refresh_token") == 0;
     if (in->grant_type[0] == '\0')
@@ -113,5 +104,40 @@ sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMes
         out->scope_value_case = STS__V1__OAUTH_TOKEN_RESPONSE__SCOPE_VALUE_SCOPE;
         out->scope = in->scope;
     }
+    return STS_STATUS_OK;
+}
+
+sts_status_t sts_handle_oauth_service_get_discovery(sts_call_t *call, const ProtobufCMessage *request,
+                                                    ProtobufCMessage *response)
+{
+    const Sts__V1__GetDiscoveryRequest *in = (const Sts__V1__GetDiscoveryRequest *)request;
+    Sts__V1__Discovery *out = (Sts__V1__Discovery *)response;
+    const sts_login_settings_t *login;
+    sts_status_t status = sts__need_logins(call, &login);
+    if (status != STS_STATUS_OK)
+        return status;
+    if (!sts__login_realm_known(login, in->realm))
+        return sts_call_fail(call, STS_STATUS_NOT_FOUND, "no realm '%.64s' here", in->realm);
+    static char *grants[] = {"password", "refresh_token"};
+    static char *auth_methods[] = {"none"}; /* public clients only, so far */
+    static char *response_types[] = {"none"};
+    static char *subject_types[] = {"public"};
+    out->issuer = (char *)login->issuer_url;
+    out->token_endpoint = sts_arena_printf(&call->arena, "%s/oauth2/token", login->issuer_url);
+    out->jwks_uri = sts_arena_printf(&call->arena, "%s/.well-known/jwks.json", login->issuer_url);
+    out->grant_types_supported = grants;
+    out->n_grant_types_supported = sizeof(grants) / sizeof(grants[0]);
+    out->token_endpoint_auth_methods_supported = auth_methods;
+    out->n_token_endpoint_auth_methods_supported = sizeof(auth_methods) / sizeof(auth_methods[0]);
+    out->response_types_supported = response_types;
+    out->n_response_types_supported = 1;
+    out->subject_types_supported = subject_types;
+    out->n_subject_types_supported = 1;
+    const sts_key_ring_view_t *view = sts_key_ring_acquire(login->keys);
+    char **algs = sts_arena_alloc(&call->arena, sizeof(char *));
+    algs[0] = (char *)sts_signing_alg_name(sts_signing_key_alg(view->keys[0]));
+    sts_key_ring_release(login->keys, view);
+    out->id_token_signing_alg_values_supported = algs;
+    out->n_id_token_signing_alg_values_supported = 1;
     return STS_STATUS_OK;
 }

@@ -92,6 +92,12 @@ static void reply(exchange_t *x)
 {
     h2o_req_t *req = x->req;
     if (x->status == STS_STATUS_OK) {
+        if (x->binding->max_age_seconds > 0) {
+            char value[48];
+            int len = snprintf(value, sizeof(value), "public, max-age=%d", x->binding->max_age_seconds);
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                           h2o_strdup(&req->pool, value, (size_t)len).base, (size_t)len);
+        }
         sts_rest_send_json(req, x->binding->success_status, x->body.data, x->body.len);
         return;
     }

@@ -2,11 +2,13 @@
 LegacyApplicationClient on Keycloak's path for realm shasta, public client shasta, then PUT /apis/sts/token, and
 automatic refresh once the access token expires. Errors in RFC 6749 5.2's shape, over REST; the same over gRPC."""
 import os
+import socket
 import subprocess
 import time
 import unittest
 
 import grpc
+import jwt
 import requests
 from oauthlib.oauth2 import LegacyApplicationClient
 from requests_oauthlib import OAuth2Session
@@ -22,6 +24,12 @@ FAST_HASH = ("--password-hash-memory-kib", "1024", "--password-hash-iterations",
 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def run(*args, password=None):
     result = subprocess.run([STSD, *args], input=password, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -33,6 +41,7 @@ class CrayFlow(unittest.TestCase):
     def setUpClass(cls):
         cls.stsd = Stsd(*FAST_HASH, "--access-token-lifetime", "60", "--login-free-failures", "1000",
                         env={"STS_AUTH": "access-token"})
+        cls.stsd.args[1] = "127.0.0.1:%d" % free_port()  # a fixed port, so the issuer URL is one clients can use
         data = ("--data-dir", cls.stsd.data_dir, *FAST_HASH)
         run("user", "add", "vers", "--roles", "admin", *data, password="initial0\n")
         run("user", "add", "plain", *data, password="plain-pw\n")
@@ -135,6 +144,32 @@ class CrayFlow(unittest.TestCase):
         denied = requests.put(self.stsd.rest + "/token", timeout=60,
                               headers={"Authorization": "Bearer " + plain["access_token"]})
         self.assertEqual(denied.status_code, 403)
+
+    def test_discovery_leads_a_standard_verifier_to_the_keys(self):
+        for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server",
+                     "/realms/shasta/.well-known/openid-configuration",
+                     "/keycloak/realms/shasta/.well-known/openid-configuration"):
+            reply = requests.get(self.stsd.rest + path, timeout=30)
+            self.assertEqual(reply.status_code, 200, (path, reply.text))
+            self.assertEqual(reply.headers["Cache-Control"], "public, max-age=300")
+            document = reply.json()
+        self.assertEqual(requests.get(self.stsd.rest + "/realms/master/.well-known/openid-configuration",
+                                      timeout=30).status_code, 404)
+        for key in ("issuer", "token_endpoint", "jwks_uri", "grant_types_supported",
+                    "token_endpoint_auth_methods_supported", "response_types_supported", "subject_types_supported",
+                    "id_token_signing_alg_values_supported"):
+            self.assertIn(key, document)
+        token = self.post("/oauth2/token", {"grant_type": "password", "username": "vers", "password": "initial0",
+                                            "client_id": "shasta"}).json()["access_token"]
+        self.assertEqual(jwt.decode(token, options={"verify_signature": False})["iss"], document["issuer"])
+        # The documented URLs use the configured issuer_url, which here is the listener's own address.
+        key = jwt.PyJWKClient(document["jwks_uri"]).get_signing_key_from_jwt(token)
+        claims = jwt.decode(token, key.key, algorithms=document["id_token_signing_alg_values_supported"],
+                            audience="sts", issuer=document["issuer"])
+        self.assertEqual(claims["preferred_username"], "vers")
+        certs = requests.get(self.stsd.rest + "/realms/shasta/protocol/openid-connect/certs", timeout=30)
+        self.assertEqual((certs.status_code, certs.headers["Cache-Control"]), (200, "public, max-age=300"))
+        self.assertEqual(certs.json(), requests.get(document["jwks_uri"], timeout=30).json())
 
     def test_the_same_over_grpc(self):
         with grpc.insecure_channel(self.stsd.grpc) as channel:

@@ -15,25 +15,25 @@ sts_status_t unused_handler(sts_call_t *, const ProtobufCMessage *, ProtobufCMes
 }
 
 const sts_http_binding_t token_bindings[] = {
-    {STS_HTTP_PUT, "/token", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD},
-    {STS_HTTP_PUT, "/apis/sts/token", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_PUT, "/token", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD, 0},
+    {STS_HTTP_PUT, "/apis/sts/token", "*", "", 201, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 const sts_http_binding_t health_bindings[] = {
-    {STS_HTTP_GET, "/healthz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/healthz", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 const sts_http_binding_t list_bindings[] = {
-    {STS_HTTP_GET, "/v1/auth/access-tokens/", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
-    {STS_HTTP_POST, "/v1/auth/access-tokens/", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/access-tokens/", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
+    {STS_HTTP_POST, "/v1/auth/access-tokens/", "*", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 const sts_http_binding_t item_bindings[] = {
-    {STS_HTTP_GET, "/v1/auth/access-tokens/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
-    {STS_HTTP_DELETE, "/v1/auth/access-tokens/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/access-tokens/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
+    {STS_HTTP_DELETE, "/v1/auth/access-tokens/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 const sts_http_binding_t literal_bindings[] = {
-    {STS_HTTP_GET, "/v1/auth/access-tokens/self", "", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_GET, "/v1/auth/access-tokens/self", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 const sts_http_binding_t nested_bindings[] = {
-    {STS_HTTP_PATCH, "/v1/users/{user}/tokens/{id}", "item", "", 200, 0, STS_ERROR_STYLE_STANDARD},
+    {STS_HTTP_PATCH, "/v1/users/{user}/tokens/{id}", "item", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0},
 };
 
 const sts_method_t methods[] = {
@@ -155,8 +155,8 @@ TEST_F(RouterTest, LiteralSegmentsWinOverCaptures)
 
 TEST(RouterCreate, RejectsCollidingBindings)
 {
-    const sts_http_binding_t a[] = {{STS_HTTP_GET, "/x/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD}};
-    const sts_http_binding_t b[] = {{STS_HTTP_GET, "/x/{name}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD}};
+    const sts_http_binding_t a[] = {{STS_HTTP_GET, "/x/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0}};
+    const sts_http_binding_t b[] = {{STS_HTTP_GET, "/x/{name}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0}};
     const sts_method_t rows[] = {
         {"/t.S/A", "t.S", "A", nullptr, nullptr, unused_handler, a, 1, 0, nullptr},
         {"/t.S/B", "t.S", "B", nullptr, nullptr, unused_handler, b, 1, 0, nullptr},
@@ -169,7 +169,7 @@ TEST(RouterCreate, RejectsCollidingBindings)
 
 TEST(RouterCreate, RejectsRelativeTemplates)
 {
-    const sts_http_binding_t a[] = {{STS_HTTP_GET, "x", "", "", 200, 0, STS_ERROR_STYLE_STANDARD}};
+    const sts_http_binding_t a[] = {{STS_HTTP_GET, "x", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0}};
     const sts_method_t rows[] = {{"/t.S/A", "t.S", "A", nullptr, nullptr, unused_handler, a, 1, 0, nullptr}};
     const sts_method_table_t bad = {rows, 1, nullptr, 0};
     char error[256] = "";

@@ -916,9 +916,29 @@ const ProtobufCMessageDescriptor sts__v1__revoke_response__descriptor =
   (ProtobufCMessageInit) sts__v1__revoke_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-#define sts__v1__get_jwks_request__field_descriptors NULL
-#define sts__v1__get_jwks_request__field_indices_by_name NULL
-#define sts__v1__get_jwks_request__number_ranges NULL
+static const ProtobufCFieldDescriptor sts__v1__get_jwks_request__field_descriptors[1] =
+{
+  {
+    "realm",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__GetJwksRequest, realm),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sts__v1__get_jwks_request__field_indices_by_name[] = {
+  0,   /* field[0] = realm */
+};
+static const ProtobufCIntRange sts__v1__get_jwks_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
 const ProtobufCMessageDescriptor sts__v1__get_jwks_request__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
@@ -927,10 +947,10 @@ const ProtobufCMessageDescriptor sts__v1__get_jwks_request__descriptor =
   "Sts__V1__GetJwksRequest",
   "sts.v1",
   sizeof(Sts__V1__GetJwksRequest),
-  0,
+  1,
   sts__v1__get_jwks_request__field_descriptors,
   sts__v1__get_jwks_request__field_indices_by_name,
-  0,  sts__v1__get_jwks_request__number_ranges,
+  1,  sts__v1__get_jwks_request__number_ranges,
   (ProtobufCMessageInit) sts__v1__get_jwks_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -150,10 +150,14 @@ struct  Sts__V1__RevokeResponse
 struct  Sts__V1__GetJwksRequest
 {
   ProtobufCMessage base;
+  /*
+   * From Keycloak's paths: must be one of the configured realms. Empty on /.well-known/jwks.json.
+   */
+  char *realm;
 };
 #define STS__V1__GET_JWKS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__get_jwks_request__descriptor) \
-     }
+    , (char *)protobuf_c_empty_string }
 
 
 typedef enum {

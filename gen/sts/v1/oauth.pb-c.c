@@ -97,6 +97,96 @@ void   sts__v1__oauth_token_response__free_unpacked
   assert(message->base.descriptor == &sts__v1__oauth_token_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sts__v1__get_discovery_request__init
+                     (Sts__V1__GetDiscoveryRequest         *message)
+{
+  static const Sts__V1__GetDiscoveryRequest init_value = STS__V1__GET_DISCOVERY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sts__v1__get_discovery_request__get_packed_size
+                     (const Sts__V1__GetDiscoveryRequest *message)
+{
+  assert(message->base.descriptor == &sts__v1__get_discovery_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sts__v1__get_discovery_request__pack
+                     (const Sts__V1__GetDiscoveryRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sts__v1__get_discovery_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sts__v1__get_discovery_request__pack_to_buffer
+                     (const Sts__V1__GetDiscoveryRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sts__v1__get_discovery_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sts__V1__GetDiscoveryRequest *
+       sts__v1__get_discovery_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sts__V1__GetDiscoveryRequest *)
+     protobuf_c_message_unpack (&sts__v1__get_discovery_request__descriptor,
+                                allocator, len, data);
+}
+void   sts__v1__get_discovery_request__free_unpacked
+                     (Sts__V1__GetDiscoveryRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sts__v1__get_discovery_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sts__v1__discovery__init
+                     (Sts__V1__Discovery         *message)
+{
+  static const Sts__V1__Discovery init_value = STS__V1__DISCOVERY__INIT;
+  *message = init_value;
+}
+size_t sts__v1__discovery__get_packed_size
+                     (const Sts__V1__Discovery *message)
+{
+  assert(message->base.descriptor == &sts__v1__discovery__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sts__v1__discovery__pack
+                     (const Sts__V1__Discovery *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sts__v1__discovery__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sts__v1__discovery__pack_to_buffer
+                     (const Sts__V1__Discovery *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sts__v1__discovery__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sts__V1__Discovery *
+       sts__v1__discovery__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sts__V1__Discovery *)
+     protobuf_c_message_unpack (&sts__v1__discovery__descriptor,
+                                allocator, len, data);
+}
+void   sts__v1__discovery__free_unpacked
+                     (Sts__V1__Discovery *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sts__v1__discovery__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sts__v1__oauth_token_request__field_descriptors[7] =
 {
   {
@@ -303,11 +393,180 @@ const ProtobufCMessageDescriptor sts__v1__oauth_token_response__descriptor =
   (ProtobufCMessageInit) sts__v1__oauth_token_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor sts__v1__oauth_service__method_descriptors[1] =
+static const ProtobufCFieldDescriptor sts__v1__get_discovery_request__field_descriptors[1] =
+{
+  {
+    "realm",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__GetDiscoveryRequest, realm),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sts__v1__get_discovery_request__field_indices_by_name[] = {
+  0,   /* field[0] = realm */
+};
+static const ProtobufCIntRange sts__v1__get_discovery_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sts__v1__get_discovery_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sts.v1.GetDiscoveryRequest",
+  "GetDiscoveryRequest",
+  "Sts__V1__GetDiscoveryRequest",
+  "sts.v1",
+  sizeof(Sts__V1__GetDiscoveryRequest),
+  1,
+  sts__v1__get_discovery_request__field_descriptors,
+  sts__v1__get_discovery_request__field_indices_by_name,
+  1,  sts__v1__get_discovery_request__number_ranges,
+  (ProtobufCMessageInit) sts__v1__get_discovery_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sts__v1__discovery__field_descriptors[8] =
+{
+  {
+    "issuer",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__Discovery, issuer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token_endpoint",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__Discovery, token_endpoint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "jwks_uri",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__Discovery, jwks_uri),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "grant_types_supported",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Discovery, n_grant_types_supported),
+    offsetof(Sts__V1__Discovery, grant_types_supported),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token_endpoint_auth_methods_supported",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Discovery, n_token_endpoint_auth_methods_supported),
+    offsetof(Sts__V1__Discovery, token_endpoint_auth_methods_supported),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "response_types_supported",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Discovery, n_response_types_supported),
+    offsetof(Sts__V1__Discovery, response_types_supported),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "subject_types_supported",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Discovery, n_subject_types_supported),
+    offsetof(Sts__V1__Discovery, subject_types_supported),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "id_token_signing_alg_values_supported",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Discovery, n_id_token_signing_alg_values_supported),
+    offsetof(Sts__V1__Discovery, id_token_signing_alg_values_supported),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sts__v1__discovery__field_indices_by_name[] = {
+  3,   /* field[3] = grant_types_supported */
+  7,   /* field[7] = id_token_signing_alg_values_supported */
+  0,   /* field[0] = issuer */
+  2,   /* field[2] = jwks_uri */
+  5,   /* field[5] = response_types_supported */
+  6,   /* field[6] = subject_types_supported */
+  1,   /* field[1] = token_endpoint */
+  4,   /* field[4] = token_endpoint_auth_methods_supported */
+};
+static const ProtobufCIntRange sts__v1__discovery__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor sts__v1__discovery__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sts.v1.Discovery",
+  "Discovery",
+  "Sts__V1__Discovery",
+  "sts.v1",
+  sizeof(Sts__V1__Discovery),
+  8,
+  sts__v1__discovery__field_descriptors,
+  sts__v1__discovery__field_indices_by_name,
+  1,  sts__v1__discovery__number_ranges,
+  (ProtobufCMessageInit) sts__v1__discovery__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCMethodDescriptor sts__v1__oauth_service__method_descriptors[2] =
 {
   { "Token", &sts__v1__oauth_token_request__descriptor, &sts__v1__oauth_token_response__descriptor },
+  { "GetDiscovery", &sts__v1__get_discovery_request__descriptor, &sts__v1__discovery__descriptor },
 };
 const unsigned sts__v1__oauth_service__method_indices_by_name[] = {
+  1,        /* GetDiscovery */
   0         /* Token */
 };
 const ProtobufCServiceDescriptor sts__v1__oauth_service__descriptor =
@@ -317,7 +576,7 @@ const ProtobufCServiceDescriptor sts__v1__oauth_service__descriptor =
   "OAuthService",
   "Sts__V1__OAuthService",
   "sts.v1",
-  1,
+  2,
   sts__v1__oauth_service__method_descriptors,
   sts__v1__oauth_service__method_indices_by_name
 };
@@ -328,6 +587,14 @@ void sts__v1__oauth_service__token(ProtobufCService *service,
 {
   assert(service->descriptor == &sts__v1__oauth_service__descriptor);
   service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sts__v1__oauth_service__get_discovery(ProtobufCService *service,
+                                           const Sts__V1__GetDiscoveryRequest *input,
+                                           Sts__V1__Discovery_Closure closure,
+                                           void *closure_data)
+{
+  assert(service->descriptor == &sts__v1__oauth_service__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sts__v1__oauth_service__init (Sts__V1__OAuthService_Service *service,
                                    Sts__V1__OAuthService_ServiceDestroy destroy)

@@ -18,6 +18,8 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Sts__V1__OAuthTokenRequest Sts__V1__OAuthTokenRequest;
 typedef struct Sts__V1__OAuthTokenResponse Sts__V1__OAuthTokenResponse;
+typedef struct Sts__V1__GetDiscoveryRequest Sts__V1__GetDiscoveryRequest;
+typedef struct Sts__V1__Discovery Sts__V1__Discovery;
 
 
 /* --- enums --- */
@@ -76,6 +78,50 @@ struct  Sts__V1__OAuthTokenResponse
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, STS__V1__OAUTH_TOKEN_RESPONSE__SCOPE_VALUE__NOT_SET, {0} }
 
 
+struct  Sts__V1__GetDiscoveryRequest
+{
+  ProtobufCMessage base;
+  /*
+   * From Keycloak's paths: must be one of the configured realms.
+   */
+  char *realm;
+};
+#define STS__V1__GET_DISCOVERY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sts__v1__get_discovery_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * OpenID Connect discovery and RFC 8414 authorization-server metadata: what this service's endpoints are.
+ */
+struct  Sts__V1__Discovery
+{
+  ProtobufCMessage base;
+  /*
+   * Equal to the iss of the service's tokens.
+   */
+  char *issuer;
+  char *token_endpoint;
+  char *jwks_uri;
+  size_t n_grant_types_supported;
+  char **grant_types_supported;
+  size_t n_token_endpoint_auth_methods_supported;
+  char **token_endpoint_auth_methods_supported;
+  /*
+   * "none": there is no authorization endpoint.
+   */
+  size_t n_response_types_supported;
+  char **response_types_supported;
+  size_t n_subject_types_supported;
+  char **subject_types_supported;
+  size_t n_id_token_signing_alg_values_supported;
+  char **id_token_signing_alg_values_supported;
+};
+#define STS__V1__DISCOVERY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sts__v1__discovery__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL }
+
+
 /* Sts__V1__OAuthTokenRequest methods */
 void   sts__v1__oauth_token_request__init
                      (Sts__V1__OAuthTokenRequest         *message);
@@ -114,6 +160,44 @@ Sts__V1__OAuthTokenResponse *
 void   sts__v1__oauth_token_response__free_unpacked
                      (Sts__V1__OAuthTokenResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sts__V1__GetDiscoveryRequest methods */
+void   sts__v1__get_discovery_request__init
+                     (Sts__V1__GetDiscoveryRequest         *message);
+size_t sts__v1__get_discovery_request__get_packed_size
+                     (const Sts__V1__GetDiscoveryRequest   *message);
+size_t sts__v1__get_discovery_request__pack
+                     (const Sts__V1__GetDiscoveryRequest   *message,
+                      uint8_t             *out);
+size_t sts__v1__get_discovery_request__pack_to_buffer
+                     (const Sts__V1__GetDiscoveryRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sts__V1__GetDiscoveryRequest *
+       sts__v1__get_discovery_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sts__v1__get_discovery_request__free_unpacked
+                     (Sts__V1__GetDiscoveryRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sts__V1__Discovery methods */
+void   sts__v1__discovery__init
+                     (Sts__V1__Discovery         *message);
+size_t sts__v1__discovery__get_packed_size
+                     (const Sts__V1__Discovery   *message);
+size_t sts__v1__discovery__pack
+                     (const Sts__V1__Discovery   *message,
+                      uint8_t             *out);
+size_t sts__v1__discovery__pack_to_buffer
+                     (const Sts__V1__Discovery   *message,
+                      ProtobufCBuffer     *buffer);
+Sts__V1__Discovery *
+       sts__v1__discovery__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sts__v1__discovery__free_unpacked
+                     (Sts__V1__Discovery *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sts__V1__OAuthTokenRequest_Closure)
@@ -121,6 +205,12 @@ typedef void (*Sts__V1__OAuthTokenRequest_Closure)
                   void *closure_data);
 typedef void (*Sts__V1__OAuthTokenResponse_Closure)
                  (const Sts__V1__OAuthTokenResponse *message,
+                  void *closure_data);
+typedef void (*Sts__V1__GetDiscoveryRequest_Closure)
+                 (const Sts__V1__GetDiscoveryRequest *message,
+                  void *closure_data);
+typedef void (*Sts__V1__Discovery_Closure)
+                 (const Sts__V1__Discovery *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -133,6 +223,10 @@ struct Sts__V1__OAuthService_Service
                 const Sts__V1__OAuthTokenRequest *input,
                 Sts__V1__OAuthTokenResponse_Closure closure,
                 void *closure_data);
+  void (*get_discovery)(Sts__V1__OAuthService_Service *service,
+                        const Sts__V1__GetDiscoveryRequest *input,
+                        Sts__V1__Discovery_Closure closure,
+                        void *closure_data);
 };
 typedef void (*Sts__V1__OAuthService_ServiceDestroy)(Sts__V1__OAuthService_Service *);
 void sts__v1__oauth_service__init (Sts__V1__OAuthService_Service *service,
@@ -141,16 +235,23 @@ void sts__v1__oauth_service__init (Sts__V1__OAuthService_Service *service,
     { &sts__v1__oauth_service__descriptor, protobuf_c_service_invoke_internal, NULL }
 #define STS__V1__OAUTH_SERVICE__INIT(function_prefix__) \
     { STS__V1__OAUTH_SERVICE__BASE_INIT,\
-      function_prefix__ ## token  }
+      function_prefix__ ## token,\
+      function_prefix__ ## get_discovery  }
 void sts__v1__oauth_service__token(ProtobufCService *service,
                                    const Sts__V1__OAuthTokenRequest *input,
                                    Sts__V1__OAuthTokenResponse_Closure closure,
                                    void *closure_data);
+void sts__v1__oauth_service__get_discovery(ProtobufCService *service,
+                                           const Sts__V1__GetDiscoveryRequest *input,
+                                           Sts__V1__Discovery_Closure closure,
+                                           void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCMessageDescriptor sts__v1__oauth_token_request__descriptor;
 extern const ProtobufCMessageDescriptor sts__v1__oauth_token_response__descriptor;
+extern const ProtobufCMessageDescriptor sts__v1__get_discovery_request__descriptor;
+extern const ProtobufCMessageDescriptor sts__v1__discovery__descriptor;
 extern const ProtobufCServiceDescriptor sts__v1__oauth_service__descriptor;
 
 PROTOBUF_C__END_DECLS

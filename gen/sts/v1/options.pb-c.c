@@ -142,7 +142,7 @@ void   sts__v1__foreign_method_policy__free_unpacked
   assert(message->base.descriptor == &sts__v1__foreign_method_policy__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sts__v1__http_rule__field_descriptors[11] =
+static const ProtobufCFieldDescriptor sts__v1__http_rule__field_descriptors[12] =
 {
   {
     "get",
@@ -276,6 +276,18 @@ static const ProtobufCFieldDescriptor sts__v1__http_rule__field_descriptors[11] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "max_age_seconds",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__HttpRule, max_age_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__http_rule__field_indices_by_name[] = {
   6,   /* field[6] = additional_bindings */
@@ -284,6 +296,7 @@ static const unsigned sts__v1__http_rule__field_indices_by_name[] = {
   10,   /* field[10] = error_style */
   9,   /* field[9] = form_body */
   0,   /* field[0] = get */
+  11,   /* field[11] = max_age_seconds */
   4,   /* field[4] = patch */
   2,   /* field[2] = post */
   1,   /* field[1] = put */
@@ -295,7 +308,7 @@ static const ProtobufCIntRange sts__v1__http_rule__number_ranges[3 + 1] =
   { 2, 0 },
   { 11, 6 },
   { 20, 8 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor sts__v1__http_rule__descriptor =
 {
@@ -305,7 +318,7 @@ const ProtobufCMessageDescriptor sts__v1__http_rule__descriptor =
   "Sts__V1__HttpRule",
   "sts.v1",
   sizeof(Sts__V1__HttpRule),
-  11,
+  12,
   sts__v1__http_rule__field_descriptors,
   sts__v1__http_rule__field_indices_by_name,
   3,  sts__v1__http_rule__number_ranges,

@@ -62,6 +62,10 @@ struct  Sts__V1__HttpRule
    * How errors are rendered: "" the service's one shape; "oauth2" RFC 6749 5.2's {"error","error_description"}.
    */
   char *error_style;
+  /*
+   * Seconds a successful answer may be cached (Cache-Control: public, max-age=N); 0 sends no Cache-Control.
+   */
+  int32_t max_age_seconds;
   Sts__V1__HttpRule__PatternCase pattern_case;
   union {
     char *get;
@@ -73,7 +77,7 @@ struct  Sts__V1__HttpRule
 };
 #define STS__V1__HTTP_RULE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__http_rule__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, STS__V1__HTTP_RULE__PATTERN__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, 0, STS__V1__HTTP_RULE__PATTERN__NOT_SET, {0} }
 
 
 struct  Sts__V1__MethodPolicy
