@@ -1,7 +1,11 @@
 /* ClientService: the registered clients extended and client tokens are issued for; admins only. */
+#include <openssl/crypto.h>
 #include <string.h>
 #include "core/login_records.h"
 #include "core/service.h"
+#include "crypto/access_token.h"
+#include "crypto/random.h"
+#include "util/base64.h"
 #include "sts/v1/access_tokens.pb-c.h"
 #include "sts_methods.h"
 #include "util/log.h"
@@ -61,15 +65,31 @@ sts_status_t sts_handle_client_service_create_client(sts_call_t *call, const Pro
                                   &record.allowed_roles)) != STS_STATUS_OK)
         return status;
     record.created_time = record.updated_time = sts_time_now();
+    record.grants = in->confidential ? "client_credentials,password,refresh_token" : "password,refresh_token";
+    char secret[64] = "";
+    if (in->confidential) {
+        uint8_t raw[32];
+        sts_random_bytes(raw, sizeof(raw));
+        sts_base64_encode(raw, sizeof(raw), secret, sizeof(secret), STS_BASE64_URL_RAW);
+        OPENSSL_cleanse(raw, sizeof(raw));
+        sts_access_token_hmac(login->refresh_key, secret, strlen(secret), record.secret_hmac);
+        record.has_secret = 1;
+    }
     char error[256];
     sts_store_t *store = call->service->store;
     sts_store_result_t result = store->client_create(store, &record, error, sizeof(error));
     if (result != STS_STORE_OK)
         return sts__login_store_failed(call, result, "client", in->client_id, error);
     client_changed(login, &record);
-    sts_log_info("clients: %s registered client %s", call->principal.name != NULL ? call->principal.name : "-",
-                 record.client_id);
-    *(Sts__V1__Client *)response = *sts__client_message(call, &record);
+    sts_log_info("clients: %s registered %s client %s", call->principal.name != NULL ? call->principal.name : "-",
+                 record.has_secret ? "confidential" : "public", record.client_id);
+    Sts__V1__Client *out = (Sts__V1__Client *)response;
+    *out = *sts__client_message(call, &record);
+    if (record.has_secret) {
+        out->secret_value_case = STS__V1__CLIENT__SECRET_VALUE_CLIENT_SECRET;
+        out->client_secret = sts_arena_strdup(&call->arena, secret);
+        OPENSSL_cleanse(secret, sizeof(secret));
+    }
     return STS_STATUS_OK;
 }
 

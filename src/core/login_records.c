@@ -121,6 +121,8 @@ Sts__V1__Client *sts__client_message(sts_call_t *call, const sts_client_record_t
     out->enabled = record->enabled != 0;
     out->created_time = (char *)sts__format_time(call, record->created_time);
     out->updated_time = (char *)sts__format_time(call, record->updated_time);
+    out->confidential = record->has_secret != 0;
+    sts__split_roles(call, record->grants != NULL ? record->grants : "", &out->grants, &out->n_grants);
     return out;
 }
 

@@ -1,8 +1,10 @@
-/* OAuthService: the OAuth 2.0 token endpoint (RFC 6749) for public clients: password and refresh_token grants. */
+/* OAuthService: the OAuth 2.0 token endpoint (RFC 6749): password, refresh_token and client_credentials grants. */
+#include <openssl/crypto.h>
 #include <string.h>
 #include <strings.h>
 #include "core/login_flow.h"
 #include "core/login_records.h"
+#include "core/login_tokens.h"
 #include "core/service.h"
 #include "sts_methods.h"
 #include "util/base64.h"
@@ -18,13 +20,26 @@ static sts_status_t as_oauth2(sts_call_t *call, sts_status_t status)
     return status;
 }
 
-/*
- * The client of the request: client_id from the form, or the user part of HTTP Basic (RFC 6749 2.3.1). Only public
- * clients exist, so a secret in Basic is refused rather than ignored.
- */
-static sts_status_t identify_client(sts_call_t *call, const char *form_id, sts_client_record_t *client)
+/* Whether the client may use grant (its grants list, comma-separated). */
+static int grant_allowed(const sts_client_record_t *client, const char *grant)
 {
-    const char *id = form_id;
+    size_t len = strlen(grant);
+    for (const char *p = client->grants; p != NULL && *p != '\0'; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        if (strcspn(p, ",") == len && strncmp(p, grant, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * The client of the request and its authentication (RFC 6749 2.3.1): client_id and client_secret from the form, or
+ * HTTP Basic. A confidential client must present its secret (checked as an HMAC, in constant time); a public client
+ * must present none.
+ */
+static sts_status_t authenticate_client(sts_call_t *call, const sts_login_settings_t *login,
+                                        const Sts__V1__OAuthTokenRequest *in, sts_client_record_t *client)
+{
+    const char *id = in->client_id, *secret = in->client_secret;
     const char *header = call->authorization;
     if (header != NULL && strncasecmp(header, "Basic ", 6) == 0) {
         const char *encoded = header + 6;
@@ -37,23 +52,45 @@ static sts_status_t identify_client(sts_call_t *call, const char *form_id, sts_c
                                         "the Authorization header is not Basic base64(client_id:client_secret)");
         decoded[n] = '\0';
         *colon = '\0';
-        if (colon[1] != '\0')
-            return sts_call_fail_reason(call, STS_STATUS_UNAUTHENTICATED, "invalid_client",
-                                        "client %.128s has no secret here: authenticate as a public client", decoded);
-        if (form_id[0] != '\0' && strcmp(form_id, decoded) != 0)
+        if ((in->client_id[0] != '\0' && strcmp(in->client_id, decoded) != 0) || in->client_secret[0] != '\0')
             return sts_call_fail_reason(call, STS_STATUS_INVALID_ARGUMENT, "invalid_request",
-                                        "client_id differs from the client in the Authorization header");
+                                        "authenticate the client one way: HTTP Basic or the form, not both");
         id = decoded;
+        secret = colon + 1;
     }
     if (id[0] == '\0')
         return sts_call_fail_reason(call, STS_STATUS_UNAUTHENTICATED, "invalid_client",
                                     "client_id is required (a registered client)");
     sts_status_t status = sts__login_find_client(call, "client_id", id, client);
-    if (status != STS_STATUS_OK)
+    if (status != STS_STATUS_OK) {
         call->error_reason = status == STS_STATUS_INVALID_ARGUMENT ? "invalid_request" : "invalid_client";
-    if (status == STS_STATUS_NOT_FOUND || status == STS_STATUS_FAILED_PRECONDITION)
-        status = STS_STATUS_UNAUTHENTICATED;
-    return status;
+        return status == STS_STATUS_INVALID_ARGUMENT ? status : STS_STATUS_UNAUTHENTICATED;
+    }
+    uint8_t hmac[32];
+    sts_access_token_hmac(login->refresh_key, secret, strlen(secret), hmac);
+    int matches = client->has_secret && CRYPTO_memcmp(hmac, client->secret_hmac, sizeof(hmac)) == 0;
+    if (client->has_secret ? !matches : secret[0] != '\0')
+        return sts_call_fail_reason(call, STS_STATUS_UNAUTHENTICATED, "invalid_client",
+                                    client->has_secret ? "client %s: wrong or missing client secret"
+                                                       : "client %s is public: send no client secret",
+                                    client->client_id);
+    return STS_STATUS_OK;
+}
+
+/* RFC 6749 4.4: a confidential client's own token; its subject and roles are the client's, with no refresh token. */
+static sts_status_t client_credentials(sts_call_t *call, const sts_login_settings_t *login,
+                                       const sts_client_record_t *client, const char **access)
+{
+    sts_access_jwt_claims_t claims = {
+        .subject = sts_arena_printf(&call->arena, "%s%s", STS_CLIENT_SUBJECT_PREFIX, client->client_id),
+        .username = client->client_id,
+        .client_id = client->client_id};
+    char **roles = NULL;
+    sts__split_roles(call, client->allowed_roles, &roles, &claims.role_count);
+    claims.roles = (const char *const *)roles;
+    int64_t lifetime = login->access_token_lifetime_s < client->max_lifetime_seconds ? login->access_token_lifetime_s
+                                                                                     : client->max_lifetime_seconds;
+    return sts__mint_access_token(call, &claims, lifetime, access);
 }
 
 sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMessage *request,
@@ -68,17 +105,25 @@ sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMes
     if (!sts__login_realm_known(login, in->realm))
         return sts_call_fail_reason(call, STS_STATUS_NOT_FOUND, "invalid_request", "no realm '%.64s' here", in->realm);
     int password = strcmp(in->grant_type, "password") == 0, refresh = strcmp(in->grant_type, "refresh_token") == 0;
+    int credentials = strcmp(in->grant_type, "client_credentials") == 0;
     if (in->grant_type[0] == '\0')
         return sts_call_fail_reason(call, STS_STATUS_INVALID_ARGUMENT, "invalid_request", "grant_type is required");
-    if (!password && !refresh)
+    if (!password && !refresh && !credentials)
         return sts_call_fail_reason(call, STS_STATUS_INVALID_ARGUMENT, "unsupported_grant_type",
-                                    "grant_type %.32s is not supported here: use password or refresh_token",
+                                    "grant_type %.32s is not supported here: use password, refresh_token or "
+                                    "client_credentials",
                                     in->grant_type);
     sts_client_record_t client;
-    if ((status = identify_client(call, in->client_id, &client)) != STS_STATUS_OK)
+    if ((status = authenticate_client(call, login, in, &client)) != STS_STATUS_OK)
         return status;
+    if (!grant_allowed(&client, in->grant_type))
+        return sts_call_fail_reason(call, STS_STATUS_PERMISSION_DENIED, "unauthorized_client",
+                                    "client %s may not use the %s grant%s", client.client_id, in->grant_type,
+                                    credentials ? " (it is a public client)" : "");
     const char *access = NULL, *refresh_token = NULL;
-    if (password) {
+    if (credentials) {
+        status = client_credentials(call, login, &client, &access);
+    } else if (password) {
         sts_user_record_t user;
         if (in->username[0] == '\0' || in->password[0] == '\0')
             return sts_call_fail_reason(call, STS_STATUS_INVALID_ARGUMENT, "invalid_request",
@@ -99,7 +144,10 @@ sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMes
     int64_t lifetime = login->access_token_lifetime_s < client.max_lifetime_seconds ? login->access_token_lifetime_s
                                                                                     : client.max_lifetime_seconds;
     out->expires_in = (int32_t)lifetime;
-    out->refresh_token = (char *)refresh_token;
+    if (refresh_token != NULL) {
+        out->refresh_case = STS__V1__OAUTH_TOKEN_RESPONSE__REFRESH_REFRESH_TOKEN;
+        out->refresh_token = (char *)refresh_token;
+    }
     if (in->scope[0] != '\0') {
         out->scope_value_case = STS__V1__OAUTH_TOKEN_RESPONSE__SCOPE_VALUE_SCOPE;
         out->scope = in->scope;
@@ -118,8 +166,8 @@ sts_status_t sts_handle_oauth_service_get_discovery(sts_call_t *call, const Prot
         return status;
     if (!sts__login_realm_known(login, in->realm))
         return sts_call_fail(call, STS_STATUS_NOT_FOUND, "no realm '%.64s' here", in->realm);
-    static char *grants[] = {"password", "refresh_token"};
-    static char *auth_methods[] = {"none"}; /* public clients only, so far */
+    static char *grants[] = {"password", "refresh_token", "client_credentials"};
+    static char *auth_methods[] = {"client_secret_basic", "client_secret_post", "none"};
     static char *response_types[] = {"none"};
     static char *subject_types[] = {"public"};
     out->issuer = (char *)login->issuer_url;

@@ -22,7 +22,7 @@
 typedef struct {
     const char *noun, *verb, *name;
     const char *roles, *display_name, *max_lifetime;
-    int disabled;
+    int disabled, secret;
 } command_t;
 
 static int usage(void)
@@ -31,6 +31,7 @@ static int usage(void)
                     "       stsd user passwd NAME                             (password on standard input)\n"
                     "       stsd user list\n"
                     "       stsd client add ID [--display-name TEXT] [--roles R1,R2] [--max-lifetime SECONDS]\n"
+                    "                          [--secret]  (a confidential client; prints its secret once)\n"
                     "       stsd client list\n"
                     "       stsd keys rotate | stsd keys list\n"
                     "  with any stsd option, e.g. --data-dir DIR or --config FILE\n");
@@ -54,6 +55,8 @@ static int parse(int argc, char **argv, command_t *command, char **rest, int *re
             *value = argv[++i];
         } else if (strcmp(argv[i], "--disabled") == 0) {
             command->disabled = 1;
+        } else if (strcmp(argv[i], "--secret") == 0) {
+            command->secret = 1;
         } else if (strncmp(argv[i], "--", 2) == 0) {
             rest[(*rest_count)++] = argv[i];
             if (strchr(argv[i], '=') == NULL && i + 1 < argc)
@@ -196,7 +199,10 @@ static void print_client(const Sts__V1__Client *client)
     printf("%s \"%s\" roles=", client->client_id, client->display_name);
     for (size_t i = 0; i < client->n_allowed_roles; i++)
         printf("%s%s", i > 0 ? "," : "", client->allowed_roles[i]);
-    printf(" max_lifetime=%ds %s\n", client->max_lifetime_seconds, client->enabled ? "enabled" : "disabled");
+    printf(" max_lifetime=%ds %s %s\n", client->max_lifetime_seconds, client->confidential ? "confidential" : "public",
+           client->enabled ? "enabled" : "disabled");
+    if (client->secret_value_case == STS__V1__CLIENT__SECRET_VALUE_CLIENT_SECRET)
+        printf("client secret (shown once, keep it): %s\n", client->client_secret);
 }
 
 static int client_command(sts_service_t *service, const command_t *command, sts_call_t *scratch)
@@ -226,6 +232,7 @@ static int client_command(sts_service_t *service, const command_t *command, sts_
     request.client_id = (char *)command->name;
     request.display_name = (char *)(command->display_name != NULL ? command->display_name : "");
     request.allowed_roles = split_roles(scratch, command->roles, &request.n_allowed_roles);
+    request.confidential = command->secret;
     if (command->max_lifetime != NULL) {
         char *end = NULL;
         long seconds = strtol(command->max_lifetime, &end, 10);

@@ -4,7 +4,8 @@
 #include "store/sqlite_internal.h"
 
 #define CLIENT_COLUMNS                                                                                                 \
-    "client_id, display_name, allowed_roles, max_lifetime_seconds, enabled, created_time, updated_time"
+    "client_id, display_name, allowed_roles, max_lifetime_seconds, enabled, created_time, updated_time,"               \
+    " secret_hmac, grants"
 
 static void read_client(sqlite3_stmt *stmt, sts_arena_t *arena, void *record)
 {
@@ -17,6 +18,10 @@ static void read_client(sqlite3_stmt *stmt, sts_arena_t *arena, void *record)
     out->enabled = sqlite3_column_int(stmt, 4);
     out->created_time = sqlite3_column_int64(stmt, 5);
     out->updated_time = sqlite3_column_int64(stmt, 6);
+    out->has_secret = sqlite3_column_bytes(stmt, 7) == (int)sizeof(out->secret_hmac);
+    if (out->has_secret)
+        memcpy(out->secret_hmac, sqlite3_column_blob(stmt, 7), sizeof(out->secret_hmac));
+    out->grants = sts__sqlite_text(stmt, 8, arena);
 }
 
 sts_store_result_t sts__sqlite_client_create(sts_store_t *self, const sts_client_record_t *r, char *error,
@@ -28,8 +33,8 @@ sts_store_result_t sts__sqlite_client_create(sts_store_t *self, const sts_client
         return STS_STORE_ERROR;
     sqlite3_stmt *stmt = NULL;
     sts_store_result_t result = STS_STORE_ERROR;
-    if (sqlite3_prepare_v2(db, "INSERT INTO clients (" CLIENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
-                           &stmt, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "INSERT INTO clients (" CLIENT_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           -1, &stmt, NULL) == SQLITE_OK) {
         sqlite3_bind_text(stmt, 1, r->client_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, sts__sqlite_or_empty(r->display_name), -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 3, sts__sqlite_or_empty(r->allowed_roles), -1, SQLITE_STATIC);
@@ -37,6 +42,9 @@ sts_store_result_t sts__sqlite_client_create(sts_store_t *self, const sts_client
         sqlite3_bind_int(stmt, 5, r->enabled != 0);
         sqlite3_bind_int64(stmt, 6, r->created_time);
         sqlite3_bind_int64(stmt, 7, r->updated_time);
+        if (r->has_secret)
+            sqlite3_bind_blob(stmt, 8, r->secret_hmac, sizeof(r->secret_hmac), SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 9, r->grants != NULL ? r->grants : "password,refresh_token", -1, SQLITE_STATIC);
         if (sqlite3_step(stmt) == SQLITE_DONE)
             result = STS_STORE_OK;
         else if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_PRIMARYKEY)

@@ -100,6 +100,11 @@ typedef struct {
     int enabled;
     int64_t created_time;
     int64_t updated_time;
+    /** Confidential clients: HMAC-SHA256 of their secret (256 random bits, shown once); public ones have none. */
+    int has_secret;
+    uint8_t secret_hmac[32];
+    /** The OAuth 2.0 grants the client may use, comma-separated (public clients: "password,refresh_token"). */
+    const char *grants;
 } sts_client_record_t;
 
 /** What a client update changes; NULL members are left alone. */

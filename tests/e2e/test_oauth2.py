@@ -10,7 +10,7 @@ import unittest
 import grpc
 import jwt
 import requests
-from oauthlib.oauth2 import LegacyApplicationClient
+from oauthlib.oauth2 import BackendApplicationClient, LegacyApplicationClient
 from requests_oauthlib import OAuth2Session
 
 from stsd import STSD, Stsd, stubs
@@ -47,6 +47,8 @@ class CrayFlow(unittest.TestCase):
         run("user", "add", "plain", *data, password="plain-pw\n")
         run("client", "add", "shasta", "--roles", "admin", *data)
         run("client", "add", "other", "--roles", "admin", *data)
+        made = run("client", "add", "robot", "--secret", "--roles", "admin", *data)
+        cls.robot_secret = made.stdout.split("client secret (shown once, keep it): ")[1].strip()
         cls.stsd.start()
         cls.token_url = cls.stsd.rest + "/keycloak/realms/shasta/protocol/openid-connect/token"
 
@@ -101,7 +103,7 @@ class CrayFlow(unittest.TestCase):
             ({"username": "vers", "password": "initial0", "client_id": "shasta"}, None, 400, "invalid_request"),
             ({"grant_type": "authorization_code", "code": "x", "client_id": "shasta"}, None, 400,
              "unsupported_grant_type"),
-            ({"grant_type": "client_credentials", "client_id": "shasta"}, None, 400, "unsupported_grant_type"),
+            ({"grant_type": "client_credentials", "client_id": "shasta"}, None, 400, "unauthorized_client"),
             ({"grant_type": "password", "username": "vers", "client_id": "shasta"}, None, 400, "invalid_request"),
             ({"grant_type": "password", "username": "vers", "password": "wrong", "client_id": "shasta"}, None, 400,
              "invalid_grant"),
@@ -170,6 +172,36 @@ class CrayFlow(unittest.TestCase):
         certs = requests.get(self.stsd.rest + "/realms/shasta/protocol/openid-connect/certs", timeout=30)
         self.assertEqual((certs.status_code, certs.headers["Cache-Control"]), (200, "public, max-age=300"))
         self.assertEqual(certs.json(), requests.get(document["jwks_uri"], timeout=30).json())
+
+    def test_client_credentials_for_a_confidential_client(self):
+        self.assertEqual(len(self.robot_secret), 43)
+        self.assertNotIn(self.robot_secret, self.stsd.log())
+        session = OAuth2Session(client=BackendApplicationClient(client_id="robot"))
+        token = session.fetch_token(token_url=self.stsd.rest + "/oauth2/token",
+                                    auth=requests.auth.HTTPBasicAuth("robot", self.robot_secret))
+        self.assertNotIn("refresh_token", token)
+        claims = jwt.decode(token["access_token"], options={"verify_signature": False})
+        self.assertEqual((claims["sub"], claims["client_id"], claims["realm_access"]["roles"]),
+                         ("client:robot", "robot", ["admin"]))
+        self.assertEqual(session.put(self.stsd.rest + "/apis/sts/token").status_code, 201)
+        posted = self.post("/oauth2/token", {"grant_type": "client_credentials", "client_id": "robot",
+                                             "client_secret": self.robot_secret})
+        self.assertEqual(posted.status_code, 200, posted.text)
+        wrong = [({"grant_type": "client_credentials"}, ("robot", self.robot_secret[:-1] + "x")),
+                 ({"grant_type": "client_credentials"}, ("robot", "")),
+                 ({"grant_type": "client_credentials", "client_id": "robot"}, None),
+                 ({"grant_type": "client_credentials", "client_id": "robot", "client_secret": "guess"}, None),
+                 ({"grant_type": "client_credentials"}, ("ghost", self.robot_secret))]
+        for data, auth in wrong:
+            reply = self.post("/oauth2/token", data, auth=auth)
+            self.assertEqual((reply.status_code, reply.json()["error"]), (401, "invalid_client"), (data, auth))
+            self.assertTrue(reply.headers["WWW-Authenticate"].startswith("Basic"))
+            self.assertNotIn(self.robot_secret, reply.text)
+        public = self.post("/oauth2/token", {"grant_type": "client_credentials", "client_id": "shasta"})
+        self.assertEqual((public.status_code, public.json()["error"]), (400, "unauthorized_client"))
+        both = self.post("/oauth2/token", {"grant_type": "client_credentials", "client_secret": self.robot_secret},
+                         auth=("robot", self.robot_secret))
+        self.assertEqual((both.status_code, both.json()["error"]), (400, "invalid_request"))
 
     def test_the_same_over_grpc(self):
         with grpc.insecure_channel(self.stsd.grpc) as channel:

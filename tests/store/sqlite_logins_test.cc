@@ -35,7 +35,7 @@ class SqliteLogins : public StoreFixture
     }
     sts_store_result_t add_client(const char *client_id, int64_t max_lifetime = 86400)
     {
-        sts_client_record_t client{client_id, "XCO", "admin,viewer", max_lifetime, 1, 10, 10};
+        sts_client_record_t client{client_id, "XCO", "admin,viewer", max_lifetime, 1, 10, 10, 0, {}, nullptr};
         return store->client_create(store, &client, error, sizeof(error));
     }
     sts_store_result_t add_key(const char *kid, int64_t created, int64_t verify_for,
@@ -364,6 +364,24 @@ TEST_F(SqliteLogins, KeysRotateRetireAndPrune)
     EXPECT_EQ(kids(0), (std::vector<std::string>{"k3", "k2"}));
     ASSERT_EQ(store->key_prune(store, 1000000, error, sizeof(error)), STS_STORE_OK);
     EXPECT_EQ(kids(0), (std::vector<std::string>{"k3"}));
+}
+
+/* A confidential client keeps its secret's HMAC and grants; a public one has neither secret nor other grants. */
+TEST_F(SqliteLogins, ClientSecretsAndGrantsRoundTrip)
+{
+    ASSERT_EQ(add_client("public"), STS_STORE_OK) << error;
+    sts_client_record_t confidential{"robot", "", "viewer", 60, 1, 10, 10, 1, {}, "client_credentials"};
+    memset(confidential.secret_hmac, 0xab, sizeof(confidential.secret_hmac));
+    ASSERT_EQ(store->client_create(store, &confidential, error, sizeof(error)), STS_STORE_OK) << error;
+    sts_client_record_t got;
+    ASSERT_EQ(store->client_get(store, "public", &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(got.has_secret, 0);
+    EXPECT_STREQ(got.grants, "password,refresh_token");
+    ASSERT_EQ(store->client_get(store, "robot", &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(got.has_secret, 1);
+    EXPECT_EQ(got.secret_hmac[0], 0xab);
+    EXPECT_EQ(got.secret_hmac[31], 0xab);
+    EXPECT_STREQ(got.grants, "client_credentials");
 }
 
 /* Each purpose is a ring of its own: a new sealing key retires no signing key, and listings keep them apart. */

@@ -187,7 +187,7 @@ void   sts__v1__discovery__free_unpacked
   assert(message->base.descriptor == &sts__v1__discovery__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sts__v1__oauth_token_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor sts__v1__oauth_token_request__field_descriptors[8] =
 {
   {
     "realm",
@@ -273,9 +273,22 @@ static const ProtobufCFieldDescriptor sts__v1__oauth_token_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "client_secret",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__OAuthTokenRequest, client_secret),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__oauth_token_request__field_indices_by_name[] = {
   6,   /* field[6] = client_id */
+  7,   /* field[7] = client_secret */
   1,   /* field[1] = grant_type */
   3,   /* field[3] = password */
   0,   /* field[0] = realm */
@@ -286,7 +299,7 @@ static const unsigned sts__v1__oauth_token_request__field_indices_by_name[] = {
 static const ProtobufCIntRange sts__v1__oauth_token_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor sts__v1__oauth_token_request__descriptor =
 {
@@ -296,7 +309,7 @@ const ProtobufCMessageDescriptor sts__v1__oauth_token_request__descriptor =
   "Sts__V1__OAuthTokenRequest",
   "sts.v1",
   sizeof(Sts__V1__OAuthTokenRequest),
-  7,
+  8,
   sts__v1__oauth_token_request__field_descriptors,
   sts__v1__oauth_token_request__field_indices_by_name,
   1,  sts__v1__oauth_token_request__number_ranges,
@@ -346,11 +359,11 @@ static const ProtobufCFieldDescriptor sts__v1__oauth_token_response__field_descr
     4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
+    offsetof(Sts__V1__OAuthTokenResponse, refresh_case),
     offsetof(Sts__V1__OAuthTokenResponse, refresh_token),
     NULL,
     &protobuf_c_empty_string,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {

@@ -35,7 +35,7 @@ struct  Sts__V1__OAuthTokenRequest
    */
   char *realm;
   /*
-   * "password" or "refresh_token".
+   * "password", "refresh_token" or "client_credentials".
    */
   char *grant_type;
   char *username;
@@ -49,11 +49,21 @@ struct  Sts__V1__OAuthTokenRequest
    * The registered client; also accepted as the user part of HTTP Basic authentication.
    */
   char *client_id;
+  /*
+   * A confidential client's secret (client_secret_post); or the password part of HTTP Basic (client_secret_basic).
+   */
+  char *client_secret;
 };
 #define STS__V1__OAUTH_TOKEN_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__oauth_token_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
+
+typedef enum {
+  STS__V1__OAUTH_TOKEN_RESPONSE__REFRESH__NOT_SET = 0,
+  STS__V1__OAUTH_TOKEN_RESPONSE__REFRESH_REFRESH_TOKEN = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__OAUTH_TOKEN_RESPONSE__REFRESH__CASE)
+} Sts__V1__OAuthTokenResponse__RefreshCase;
 
 typedef enum {
   STS__V1__OAUTH_TOKEN_RESPONSE__SCOPE_VALUE__NOT_SET = 0,
@@ -67,7 +77,10 @@ struct  Sts__V1__OAuthTokenResponse
   char *access_token;
   char *token_type;
   int32_t expires_in;
-  char *refresh_token;
+  Sts__V1__OAuthTokenResponse__RefreshCase refresh_case;
+  union {
+    char *refresh_token;
+  };
   Sts__V1__OAuthTokenResponse__ScopeValueCase scope_value_case;
   union {
     char *scope;
@@ -75,7 +88,7 @@ struct  Sts__V1__OAuthTokenResponse
 };
 #define STS__V1__OAUTH_TOKEN_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__oauth_token_response__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, STS__V1__OAUTH_TOKEN_RESPONSE__SCOPE_VALUE__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, STS__V1__OAUTH_TOKEN_RESPONSE__REFRESH__NOT_SET, {0}, STS__V1__OAUTH_TOKEN_RESPONSE__SCOPE_VALUE__NOT_SET, {0} }
 
 
 struct  Sts__V1__GetDiscoveryRequest

@@ -1584,7 +1584,7 @@ const ProtobufCMessageDescriptor sts__v1__delete_user_response__descriptor =
   (ProtobufCMessageInit) sts__v1__delete_user_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sts__v1__client__field_descriptors[7] =
+static const ProtobufCFieldDescriptor sts__v1__client__field_descriptors[10] =
 {
   {
     "client_id",
@@ -1670,20 +1670,59 @@ static const ProtobufCFieldDescriptor sts__v1__client__field_descriptors[7] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "confidential",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__Client, confidential),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "grants",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Client, n_grants),
+    offsetof(Sts__V1__Client, grants),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "client_secret",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Client, secret_value_case),
+    offsetof(Sts__V1__Client, client_secret),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__client__field_indices_by_name[] = {
   2,   /* field[2] = allowed_roles */
   0,   /* field[0] = client_id */
+  9,   /* field[9] = client_secret */
+  7,   /* field[7] = confidential */
   5,   /* field[5] = created_time */
   1,   /* field[1] = display_name */
   4,   /* field[4] = enabled */
+  8,   /* field[8] = grants */
   3,   /* field[3] = max_lifetime_seconds */
   6,   /* field[6] = updated_time */
 };
 static const ProtobufCIntRange sts__v1__client__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor sts__v1__client__descriptor =
 {
@@ -1693,14 +1732,14 @@ const ProtobufCMessageDescriptor sts__v1__client__descriptor =
   "Sts__V1__Client",
   "sts.v1",
   sizeof(Sts__V1__Client),
-  7,
+  10,
   sts__v1__client__field_descriptors,
   sts__v1__client__field_indices_by_name,
   1,  sts__v1__client__number_ranges,
   (ProtobufCMessageInit) sts__v1__client__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sts__v1__create_client_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sts__v1__create_client_request__field_descriptors[6] =
 {
   {
     "client_id",
@@ -1762,10 +1801,23 @@ static const ProtobufCFieldDescriptor sts__v1__create_client_request__field_desc
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "confidential",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__CreateClientRequest, confidential),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__create_client_request__field_indices_by_name[] = {
   2,   /* field[2] = allowed_roles */
   0,   /* field[0] = client_id */
+  5,   /* field[5] = confidential */
   1,   /* field[1] = display_name */
   4,   /* field[4] = enabled */
   3,   /* field[3] = max_lifetime_seconds */
@@ -1773,7 +1825,7 @@ static const unsigned sts__v1__create_client_request__field_indices_by_name[] = 
 static const ProtobufCIntRange sts__v1__create_client_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor sts__v1__create_client_request__descriptor =
 {
@@ -1783,7 +1835,7 @@ const ProtobufCMessageDescriptor sts__v1__create_client_request__descriptor =
   "Sts__V1__CreateClientRequest",
   "sts.v1",
   sizeof(Sts__V1__CreateClientRequest),
-  5,
+  6,
   sts__v1__create_client_request__field_descriptors,
   sts__v1__create_client_request__field_indices_by_name,
   1,  sts__v1__create_client_request__number_ranges,

@@ -203,6 +203,12 @@ struct  Sts__V1__DeleteUserResponse
      }
 
 
+typedef enum {
+  STS__V1__CLIENT__SECRET_VALUE__NOT_SET = 0,
+  STS__V1__CLIENT__SECRET_VALUE_CLIENT_SECRET = 10
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__CLIENT__SECRET_VALUE__CASE)
+} Sts__V1__Client__SecretValueCase;
+
 struct  Sts__V1__Client
 {
   ProtobufCMessage base;
@@ -217,10 +223,23 @@ struct  Sts__V1__Client
   protobuf_c_boolean enabled;
   char *created_time;
   char *updated_time;
+  /*
+   * A confidential client authenticates with a secret and may use client_credentials; a public one may not.
+   */
+  protobuf_c_boolean confidential;
+  /*
+   * The OAuth 2.0 grants it may use.
+   */
+  size_t n_grants;
+  char **grants;
+  Sts__V1__Client__SecretValueCase secret_value_case;
+  union {
+    char *client_secret;
+  };
 };
 #define STS__V1__CLIENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__client__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, STS__V1__CLIENT__SECRET_VALUE__NOT_SET, {0} }
 
 
 typedef enum {
@@ -242,6 +261,10 @@ struct  Sts__V1__CreateClientRequest
   char *display_name;
   size_t n_allowed_roles;
   char **allowed_roles;
+  /*
+   * Make a confidential client: sts generates its secret (256 random bits) and shows it once.
+   */
+  protobuf_c_boolean confidential;
   Sts__V1__CreateClientRequest__MaxLifetimeValueCase max_lifetime_value_case;
   union {
     int32_t max_lifetime_seconds;
@@ -253,7 +276,7 @@ struct  Sts__V1__CreateClientRequest
 };
 #define STS__V1__CREATE_CLIENT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__create_client_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, STS__V1__CREATE_CLIENT_REQUEST__MAX_LIFETIME_VALUE__NOT_SET, {0}, STS__V1__CREATE_CLIENT_REQUEST__ENABLED_VALUE__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, STS__V1__CREATE_CLIENT_REQUEST__MAX_LIFETIME_VALUE__NOT_SET, {0}, STS__V1__CREATE_CLIENT_REQUEST__ENABLED_VALUE__NOT_SET, {0} }
 
 
 typedef enum {
