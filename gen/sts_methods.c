@@ -55,6 +55,18 @@ static const sts_http_binding_t http_oauth_service_token[] = {
     {STS_HTTP_POST, "/realms/{realm}/protocol/openid-connect/token", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2, 0},
 };
 
+static const sts_http_binding_t http_oauth_service_introspect[] = {
+    {STS_HTTP_POST, "/oauth2/introspect", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2, 0},
+    {STS_HTTP_POST, "/keycloak/realms/{realm}/protocol/openid-connect/token/introspect", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2, 0},
+    {STS_HTTP_POST, "/realms/{realm}/protocol/openid-connect/token/introspect", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2, 0},
+};
+
+static const sts_http_binding_t http_oauth_service_revoke[] = {
+    {STS_HTTP_POST, "/oauth2/revoke", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2, 0},
+    {STS_HTTP_POST, "/keycloak/realms/{realm}/protocol/openid-connect/revoke", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2, 0},
+    {STS_HTTP_POST, "/realms/{realm}/protocol/openid-connect/revoke", "*", "", 200, 1, STS_ERROR_STYLE_OAUTH2, 0},
+};
+
 static const sts_http_binding_t http_oauth_service_get_discovery[] = {
     {STS_HTTP_GET, "/.well-known/openid-configuration", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 300},
     {STS_HTTP_GET, "/.well-known/oauth-authorization-server", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 300},
@@ -167,7 +179,11 @@ static const char *const json_sts__v1__jwks[] = {"keys"};
 static const char *const json_sts__v1__oauth_token_request[] = {"realm", "grant_type", "username", "password", "refresh_token", "scope", "client_id", "client_secret"};
 static const char *const json_sts__v1__oauth_token_response[] = {"access_token", "token_type", "expires_in", "refresh_token", "scope"};
 static const char *const json_sts__v1__get_discovery_request[] = {"realm"};
-static const char *const json_sts__v1__discovery[] = {"issuer", "token_endpoint", "jwks_uri", "grant_types_supported", "token_endpoint_auth_methods_supported", "response_types_supported", "subject_types_supported", "id_token_signing_alg_values_supported"};
+static const char *const json_sts__v1__introspect_request[] = {"realm", "token", "token_type_hint", "client_id", "client_secret"};
+static const char *const json_sts__v1__realm_access[] = {"roles"};
+static const char *const json_sts__v1__introspection[] = {"active", "scope", "client_id", "username", "token_type", "exp", "iat", "sub", "aud", "iss", "jti", "sid", "realm_access"};
+static const char *const json_sts__v1__oauth_revoke_request[] = {"realm", "token", "token_type_hint", "client_id", "client_secret"};
+static const char *const json_sts__v1__discovery[] = {"issuer", "token_endpoint", "jwks_uri", "grant_types_supported", "token_endpoint_auth_methods_supported", "response_types_supported", "subject_types_supported", "id_token_signing_alg_values_supported", "introspection_endpoint", "revocation_endpoint", "introspection_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported"};
 static const char *const json_sts__v1__issue_token_request[] = {"DurationSeconds", "Policy"};
 static const char *const json_sts__v1__credentials[] = {"AccessKeyId", "EndpointURL", "Expiration", "SecretAccessKey", "SessionToken"};
 static const char *const json_sts__v1__issue_token_response[] = {"Credentials"};
@@ -234,6 +250,12 @@ static const sts_method_t methods[] = {
     {"/sts.v1.OAuthService/Token", "sts.v1.OAuthService", "Token",
      &sts__v1__oauth_token_request__descriptor, &sts__v1__oauth_token_response__descriptor,
      sts_handle_oauth_service_token, http_oauth_service_token, 3, STS_METHOD_BLOCKING | STS_METHOD_PUBLIC | STS_METHOD_HASHES_PASSWORDS, NULL},
+    {"/sts.v1.OAuthService/Introspect", "sts.v1.OAuthService", "Introspect",
+     &sts__v1__introspect_request__descriptor, &sts__v1__introspection__descriptor,
+     sts_handle_oauth_service_introspect, http_oauth_service_introspect, 3, STS_METHOD_BLOCKING | STS_METHOD_PUBLIC, NULL},
+    {"/sts.v1.OAuthService/Revoke", "sts.v1.OAuthService", "Revoke",
+     &sts__v1__oauth_revoke_request__descriptor, &sts__v1__oauth_revoke_response__descriptor,
+     sts_handle_oauth_service_revoke, http_oauth_service_revoke, 3, STS_METHOD_BLOCKING | STS_METHOD_PUBLIC, NULL},
     {"/sts.v1.OAuthService/GetDiscovery", "sts.v1.OAuthService", "GetDiscovery",
      &sts__v1__get_discovery_request__descriptor, &sts__v1__discovery__descriptor,
      sts_handle_oauth_service_get_discovery, http_oauth_service_get_discovery, 4, STS_METHOD_PUBLIC, NULL},
@@ -325,6 +347,11 @@ static const sts_json_message_t messages[] = {
     {&sts__v1__oauth_token_request__descriptor, json_sts__v1__oauth_token_request, NULL},
     {&sts__v1__oauth_token_response__descriptor, json_sts__v1__oauth_token_response, NULL},
     {&sts__v1__get_discovery_request__descriptor, json_sts__v1__get_discovery_request, NULL},
+    {&sts__v1__introspect_request__descriptor, json_sts__v1__introspect_request, NULL},
+    {&sts__v1__realm_access__descriptor, json_sts__v1__realm_access, NULL},
+    {&sts__v1__introspection__descriptor, json_sts__v1__introspection, NULL},
+    {&sts__v1__oauth_revoke_request__descriptor, json_sts__v1__oauth_revoke_request, NULL},
+    {&sts__v1__oauth_revoke_response__descriptor, NULL, NULL},
     {&sts__v1__discovery__descriptor, json_sts__v1__discovery, NULL},
     {&sts__v1__issue_token_request__descriptor, json_sts__v1__issue_token_request, NULL},
     {&sts__v1__credentials__descriptor, json_sts__v1__credentials, NULL},
@@ -362,4 +389,4 @@ static const sts_json_message_t messages[] = {
     {&grpc__health__v1__health_check_response__descriptor, json_grpc__health__v1__health_check_response, NULL},
 };
 
-const sts_method_table_t sts_gen_method_table = {methods, 33, messages, 60};
+const sts_method_table_t sts_gen_method_table = {methods, 35, messages, 65};

@@ -26,6 +26,8 @@ sts_status_t sts_handle_login_service_client_token(sts_call_t *call, const Proto
 sts_status_t sts_handle_login_service_revoke(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
 sts_status_t sts_handle_login_service_get_jwks(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
 sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
+sts_status_t sts_handle_oauth_service_introspect(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
+sts_status_t sts_handle_oauth_service_revoke(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
 sts_status_t sts_handle_oauth_service_get_discovery(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
 sts_status_t sts_handle_token_service_issue_token(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);
 sts_status_t sts_handle_token_service_health(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage *response);

@@ -23,6 +23,7 @@ typedef struct {
     char hmac_key_id[STS_STORE_KEY_ID_MAX + 1];
     int enabled;
     int64_t expires_at; /* the effective expiry, lifetime cap included */
+    int64_t created_at;
     int domain;
     char *auth_id, *name;
     const char **roles; /* the strings are borrowed from the rules */
@@ -131,6 +132,7 @@ static void fill_slot(sts_access_token_authenticator_t *auth, const sts_call_t *
     memcpy(slot->hmac_key_id, record->hmac_key_id, sizeof(slot->hmac_key_id));
     slot->enabled = record->enabled;
     slot->expires_at = sts_service_token_expiry(call->service, record->creation_time, record->expiration_time);
+    slot->created_at = record->creation_time;
     slot->domain = record->user.domain;
     slot->auth_id = sts_strdup(record->user.auth_id);
     slot->name = sts_strdup(record->user.name);
@@ -153,13 +155,37 @@ static void fill_principal(sts_call_t *call, const slot_t *slot)
     p->role_count = slot->role_count;
 }
 
-/* The token as presented, for the HMAC check. */
+/* What introspection learns of a token that stands: its slot's identity, roles and times. */
+static void fill_facts(sts_call_t *call, const slot_t *slot, sts_token_facts_t *facts)
+{
+    sts_arena_t *arena = &call->arena;
+    *facts =
+        (sts_token_facts_t){.token_type = "Bearer",
+                            .subject = sts_arena_strdup(arena, slot->auth_id[0] != '\0' ? slot->auth_id : slot->name),
+                            .username = sts_arena_strdup(arena, slot->name),
+                            .client_id = "",
+                            .issuer = "",
+                            .audience = "",
+                            .jti = sts_arena_strdup(arena, slot->id),
+                            .session_id = "",
+                            .issued_at_s = slot->created_at / 1000000,
+                            .expires_at_s = slot->expires_at / 1000000};
+    const char **roles = sts_arena_alloc(arena, (slot->role_count + 1) * sizeof(char *));
+    for (size_t i = 0; i < slot->role_count; i++)
+        roles[i] = sts_arena_strdup(arena, slot->roles[i]);
+    facts->roles = roles;
+    facts->role_count = slot->role_count;
+}
+
+/* The token as presented, for the HMAC check; facts is set when it is introspected rather than authenticating. */
 typedef struct {
     const char *text;
     size_t len;
+    sts_token_facts_t *facts;
 } presented_t;
 
-/* Judges a token from what was read about it; fills the principal when it passes. Called with the lock held. */
+/* Judges a token from what was read about it; fills the principal (or facts) when it passes. Called with the lock
+ * held. */
 static sts_status_t judge(const sts_access_token_authenticator_t *auth, sts_call_t *call, slot_t *slot,
                           const presented_t *token)
 {
@@ -172,6 +198,10 @@ static sts_status_t judge(const sts_access_token_authenticator_t *auth, sts_call
         char when[STS_TIME_ISO_MAX];
         sts_time_format_rfc3339(slot->expires_at, 0, when, sizeof(when));
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "access token %s expired at %s", slot->id, when);
+    }
+    if (token->facts != NULL) {
+        fill_facts(call, slot, token->facts);
+        return STS_STATUS_OK;
     }
     slot->last_used = now;
     fill_principal(call, slot);
@@ -198,18 +228,18 @@ static int from_cache(sts_access_token_authenticator_t *auth, sts_call_t *call, 
     return decided;
 }
 
-sts_status_t sts_access_token_authenticate(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *token,
-                                           size_t len)
+static sts_status_t check_token(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *token, size_t len,
+                                sts_token_facts_t *facts)
 {
     char id[STS_ACCESS_TOKEN_ID_CHARS + 1];
     if (sts_access_token_parse(token, len, id) != 0)
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "malformed access token");
-    const presented_t presented = {token, len};
+    const presented_t presented = {token, len, facts};
     sts_status_t status;
     uint64_t generation;
     if (from_cache(auth, call, id, &presented, &status, &generation))
         return status;
-    if (call->runs_on == STS_WORK_INLINE && call->service->pools[STS_WORK_LOOKUP] != NULL) {
+    if (facts == NULL && call->runs_on == STS_WORK_INLINE && call->service->pools[STS_WORK_LOOKUP] != NULL) {
         call->wants = STS_WORK_LOOKUP; /* the store may block: not on an event-loop or completion-queue thread */
         return STS_STATUS_OK;
     }
@@ -242,6 +272,18 @@ sts_status_t sts_access_token_authenticate(sts_access_token_authenticator_t *aut
     }
     pthread_mutex_unlock(&auth->lock);
     return status;
+}
+
+sts_status_t sts_access_token_authenticate(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *token,
+                                           size_t len)
+{
+    return check_token(auth, call, token, len, NULL);
+}
+
+sts_status_t sts_access_token_inspect(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *token,
+                                      size_t len, sts_token_facts_t *facts)
+{
+    return check_token(auth, call, token, len, facts);
 }
 
 void sts_access_token_forget(void *data, const char *id)

@@ -3,6 +3,7 @@
 #define STS_AUTH_ACCESS_TOKEN_AUTHENTICATOR_H
 #include <stdint.h>
 #include "core/call.h"
+#include "core/token_facts.h"
 #include "store/store.h"
 
 /** Slots of the verified-token cache (direct-mapped by id). */
@@ -59,6 +60,14 @@ sts_access_token_authenticator_t *sts_access_token_authenticator_create(const st
  */
 sts_status_t sts_access_token_authenticate(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *token,
                                            size_t len);
+
+/**
+ * Judges an access token exactly as sts_access_token_authenticate does but fills facts instead of the principal
+ * (introspection; issuer and audience are left to the caller), reading the store inline on a cache miss: call it on
+ * a worker. OK, or UNAUTHENTICATED saying why the token does not stand, or UNAVAILABLE. Thread-safe.
+ */
+sts_status_t sts_access_token_inspect(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *token,
+                                      size_t len, sts_token_facts_t *facts);
 
 /**
  * Drops what the caches know of a token (after a create, update or delete) and invalidates lookups in flight, so

@@ -33,3 +33,14 @@ sts_status_t sts_auth_chain_authenticate(void *data, sts_call_t *call)
                              "JWTs are not accepted (see STS_AUTH); send an access token");
     return sts_jwt_authenticate(chain->jwt, call, token, len);
 }
+
+sts_status_t sts_auth_chain_inspect(void *data, sts_call_t *call, const char *token, sts_token_facts_t *facts)
+{
+    const sts_auth_chain_t *chain = data;
+    size_t len = strlen(token);
+    if (sts_access_token_recognised(token, len) && chain->access_token != NULL)
+        return sts_access_token_inspect(chain->access_token, call, token, len, facts);
+    if (chain->own_jwt != NULL && sts_jwt_authenticator_has_key_for(chain->own_jwt, token, len))
+        return sts_jwt_authenticator_inspect(chain->own_jwt, call, token, len, facts);
+    return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "not a token of this service");
+}

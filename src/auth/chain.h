@@ -22,4 +22,10 @@ typedef struct {
  */
 sts_status_t sts_auth_chain_authenticate(void *chain, sts_call_t *call);
 
+/**
+ * An sts_inspect_fn over a chain: judges a bearer token of the service's own (an access token, or a JWT signed by
+ * one of its keys) as authentication would and fills facts. Other issuers' JWTs and anything else are
+ * UNAUTHENTICATED: introspection speaks only for this service's tokens. Thread-safe; may read the store.
+ */
+sts_status_t sts_auth_chain_inspect(void *chain, sts_call_t *call, const char *token, sts_token_facts_t *facts);
 #endif

@@ -204,6 +204,8 @@ static void extract_identity(yajl_val claims, const sts_jwt_rules_t *rules, long
     identity->session_id = sts_strdup(sid != NULL ? YAJL_GET_STRING(sid) : "");
     yajl_val client_id = get(claims, "client_id", yajl_t_string);
     identity->client_id = sts_strdup(client_id != NULL ? YAJL_GET_STRING(client_id) : "");
+    yajl_val jti = get(claims, "jti", yajl_t_string);
+    identity->jti = sts_strdup(jti != NULL ? YAJL_GET_STRING(jti) : "");
     /* The service's own tokens carry the milliseconds in a private claim; others have only iat, whole seconds. */
     yajl_val iat = get(claims, "iat", yajl_t_any);
     yajl_val issued_ms = get(claims, STS_ACCESS_JWT_ISSUED_MS_CLAIM, yajl_t_any);
@@ -284,6 +286,7 @@ void sts_jwt_identity_dispose(sts_jwt_identity_t *identity)
     free(identity->username);
     free(identity->session_id);
     free(identity->client_id);
+    free(identity->jti);
     for (size_t i = 0; i < identity->role_count; i++)
         free(identity->roles[i]);
     free(identity->roles);

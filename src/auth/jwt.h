@@ -65,6 +65,7 @@ typedef struct {
     long long issued_at_ms; /**< sts_issued_ms when present, else iat in milliseconds; 0 when absent */
     char *session_id;       /**< the "sid" claim; "" when absent */
     char *client_id;        /**< the "client_id" claim (RFC 9068); "" when absent */
+    char *jti;              /**< the "jti" claim (a revocation names it); "" when absent */
 } sts_jwt_identity_t;
 
 /**

@@ -75,9 +75,47 @@ static cache_entry_t *slot_for(sts_jwt_authenticator_t *auth, const unsigned cha
     return &auth->cache[index];
 }
 
-/* Fills the principal from the cache; 0 on a hit, 1 on a hit the check refuses (*refused says why). */
+/* Copies what a verified token says into facts, in the call arena. */
+static void fill_facts(sts_call_t *call, const sts_jwt_identity_t *identity, void *out)
+{
+    sts_token_facts_t *facts = out;
+    sts_arena_t *arena = &call->arena;
+    *facts = (sts_token_facts_t){.token_type = "Bearer",
+                                 .subject = sts_arena_strdup(arena, identity->subject),
+                                 .username = sts_arena_strdup(arena, identity->username),
+                                 .client_id = sts_arena_strdup(arena, identity->client_id),
+                                 .issuer = sts_arena_strdup(arena, identity->issuer),
+                                 .audience = "",
+                                 .jti = sts_arena_strdup(arena, identity->jti),
+                                 .session_id = sts_arena_strdup(arena, identity->session_id),
+                                 .issued_at_s = identity->issued_at_ms / 1000,
+                                 .expires_at_s = identity->expires_at};
+    const char **roles = sts_arena_alloc(arena, (identity->role_count + 1) * sizeof(char *));
+    for (size_t i = 0; i < identity->role_count; i++)
+        roles[i] = sts_arena_strdup(arena, identity->roles[i]);
+    facts->roles = roles;
+    facts->role_count = identity->role_count;
+}
+
+static void use_principal(sts_call_t *call, const sts_jwt_identity_t *identity, void *out)
+{
+    (void)out;
+    fill_principal(call, identity);
+}
+
+/* What a verified token is used for: the principal (authentication) or facts (introspection). */
+typedef void (*use_fn)(sts_call_t *call, const sts_jwt_identity_t *identity, void *out);
+
+static const char *run_check(const sts_jwt_authenticator_t *auth, const sts_jwt_identity_t *identity)
+{
+    return auth->check != NULL ? auth->check(auth->check_data, identity->subject, identity->client_id, identity->jti,
+                                             identity->issued_at_ms)
+                               : NULL;
+}
+
+/* Uses the cached identity; 0 on a hit, 1 on a hit the check refuses (*refused says why), -1 on a miss. */
 static int from_cache(sts_jwt_authenticator_t *auth, sts_call_t *call, const unsigned char hash[32], long long now,
-                      const char **refused)
+                      const char **refused, use_fn use, void *out)
 {
     pthread_mutex_lock(&auth->cache_lock);
     cache_entry_t *entry = slot_for(auth, hash);
@@ -87,11 +125,10 @@ static int from_cache(sts_jwt_authenticator_t *auth, sts_call_t *call, const uns
         entry->used = 0;
         hit = 0;
     }
-    if (hit && auth->check != NULL)
-        *refused = auth->check(auth->check_data, entry->identity.subject, entry->identity.client_id,
-                               entry->identity.issued_at_ms);
+    if (hit)
+        *refused = run_check(auth, &entry->identity);
     if (hit && *refused == NULL)
-        fill_principal(call, &entry->identity);
+        use(call, &entry->identity, out);
     pthread_mutex_unlock(&auth->cache_lock);
     return !hit ? -1 : *refused != NULL;
 }
@@ -108,13 +145,14 @@ static void remember(sts_jwt_authenticator_t *auth, const unsigned char hash[32]
     pthread_mutex_unlock(&auth->cache_lock);
 }
 
-sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *auth, sts_call_t *call, const char *token, size_t len)
+static sts_status_t judge(sts_jwt_authenticator_t *auth, sts_call_t *call, const char *token, size_t len, use_fn use,
+                          void *out)
 {
     unsigned char hash[32];
     sts_sha256(token, len, hash);
     long long now = (long long)time(NULL);
     const char *refused = NULL;
-    int cached = from_cache(auth, call, hash, now, &refused);
+    int cached = from_cache(auth, call, hash, now, &refused, use, out);
     if (cached >= 0)
         return cached == 0 ? STS_STATUS_OK : sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "%s", refused);
     sts_jwt_identity_t identity;
@@ -132,14 +170,23 @@ sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *auth, sts_call_t *cal
         sts_jwt_identity_dispose(&identity);
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "the token has no sub claim to identify its caller");
     }
-    refused = auth->check != NULL
-                  ? auth->check(auth->check_data, identity.subject, identity.client_id, identity.issued_at_ms)
-                  : NULL;
+    refused = run_check(auth, &identity);
     if (refused != NULL) {
         sts_jwt_identity_dispose(&identity);
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "%s", refused);
     }
-    fill_principal(call, &identity);
+    use(call, &identity, out);
     remember(auth, hash, &identity);
     return STS_STATUS_OK;
+}
+
+sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *auth, sts_call_t *call, const char *token, size_t len)
+{
+    return judge(auth, call, token, len, use_principal, NULL);
+}
+
+sts_status_t sts_jwt_authenticator_inspect(sts_jwt_authenticator_t *auth, sts_call_t *call, const char *token,
+                                           size_t len, sts_token_facts_t *facts)
+{
+    return judge(auth, call, token, len, fill_facts, facts);
 }

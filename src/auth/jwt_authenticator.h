@@ -5,6 +5,7 @@
 #include "auth/jwks_source.h"
 #include "auth/jwt.h"
 #include "core/call.h"
+#include "core/token_facts.h"
 
 typedef struct sts_jwt_authenticator_s sts_jwt_authenticator_t;
 
@@ -29,10 +30,18 @@ sts_status_t sts_jwt_authenticate(sts_jwt_authenticator_t *authenticator, sts_ca
 /**
  * A check run on every authentication of a verified token, cache hits included: NULL accepts, anything else is why
  * the token is refused (a static string without secrets). subject is the token's sub, client_id its client_id claim
- * ("" when absent), issued_at_ms its iat in milliseconds. Thread-safe.
+ * and jti its jti ("" when absent), issued_at_ms its iat in milliseconds. Thread-safe.
  */
-typedef const char *(*sts_jwt_check_fn)(void *data, const char *subject, const char *client_id, long long issued_at_ms);
+typedef const char *(*sts_jwt_check_fn)(void *data, const char *subject, const char *client_id, const char *jti,
+                                        long long issued_at_ms);
 
+/**
+ * Judges token exactly as sts_jwt_authenticate does (cache, signature, times, issuer, audience, check) but, instead
+ * of the principal, fills facts (strings in the call arena; audience is left to the caller) for introspection. OK,
+ * or UNAUTHENTICATED saying why the token does not stand. Thread-safe.
+ */
+sts_status_t sts_jwt_authenticator_inspect(sts_jwt_authenticator_t *authenticator, sts_call_t *call, const char *token,
+                                           size_t len, sts_token_facts_t *facts);
 /** Installs check before the authenticator serves its first call. */
 void sts_jwt_authenticator_set_check(sts_jwt_authenticator_t *authenticator, sts_jwt_check_fn check, void *data);
 

@@ -19,10 +19,13 @@ static const char *check_client(const sts_login_settings_t *login, const char *c
     return NULL;
 }
 
-const char *sts_login_check_token(void *data, const char *subject, const char *client_id, long long issued_at_ms)
+const char *sts_login_check_token(void *data, const char *subject, const char *client_id, const char *jti,
+                                  long long issued_at_ms)
 {
     const sts_login_settings_t *login = data;
     int64_t time_us = 0;
+    if (jti != NULL && jti[0] != '\0' && sts_revocations_get(login->denied_tokens, jti, &time_us))
+        return "the token has been revoked";
     size_t prefix = sizeof(STS_CLIENT_SUBJECT_PREFIX) - 1;
     if (strncmp(subject, STS_CLIENT_SUBJECT_PREFIX, prefix) == 0)
         return check_client(login, subject + prefix, issued_at_ms);
@@ -111,23 +114,54 @@ static int load_clients(sts_revocations_t *clients_valid_since, sts_store_t *sto
     return 0;
 }
 
+static int load_denied_tokens(sts_revocations_t *denied, sts_store_t *store, int64_t now, char *error,
+                              size_t error_size)
+{
+    char after[STS_REVOCATIONS_KEY_MAX + 1] = "";
+    for (int more = 1; more;) {
+        sts_arena_t arena;
+        sts_arena_init(&arena);
+        sts_denied_token_t *tokens = NULL;
+        size_t count = 0;
+        if (store->denied_tokens(store, after, 1000, &arena, &tokens, &count, &more, error, error_size) !=
+            STS_STORE_OK) {
+            sts_arena_dispose(&arena);
+            return -1;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (tokens[i].expires_time >= now)
+                sts_revocations_put(denied, tokens[i].jti, tokens[i].expires_time);
+        }
+        if (count > 0)
+            snprintf(after, sizeof(after), "%s", tokens[count - 1].jti);
+        sts_arena_dispose(&arena);
+        more = more && count > 0;
+    }
+    return 0;
+}
+
 int sts_login_load_revocations(const sts_login_settings_t *login, sts_store_t *store, int64_t now,
                                int64_t max_lifetime_us, char *error, size_t error_size)
 {
     sts_revocations_t *users = sts_revocations_create(), *clients = sts_revocations_create();
+    sts_revocations_t *denied = sts_revocations_create();
     uint64_t user_changes = sts_revocations_changes(login->users_not_before);
     uint64_t client_changes = sts_revocations_changes(login->clients_valid_since);
+    uint64_t denied_changes = sts_revocations_changes(login->denied_tokens);
     int rc = load_users(users, store, now - max_lifetime_us, error, error_size) == 0 &&
                      load_removed_users(users, store, now - max_lifetime_us, error, error_size) == 0 &&
-                     load_clients(clients, store, error, error_size) == 0
+                     load_clients(clients, store, error, error_size) == 0 &&
+                     load_denied_tokens(denied, store, now, error, error_size) == 0
                  ? 0
                  : -1;
     /* A change made here meanwhile may be missing from what was read: keep the maps, the next reload catches up. */
     if (rc == 0) {
         sts_revocations_swap(login->users_not_before, users, user_changes);
         sts_revocations_swap(login->clients_valid_since, clients, client_changes);
+        sts_revocations_swap(login->denied_tokens, denied, denied_changes);
     }
     sts_revocations_destroy(users);
     sts_revocations_destroy(clients);
+    sts_revocations_destroy(denied);
     return rc;
 }

@@ -21,6 +21,8 @@ typedef struct {
     sts_revocations_t *users_not_before;
     /** Per client id: the time since which its tokens are valid (absent: the client is deleted or disabled). */
     sts_revocations_t *clients_valid_since;
+    /** Per jti: the exp (microseconds) of an access JWT revoked before it expired (RFC 7009). */
+    sts_revocations_t *denied_tokens;
     sts_login_throttle_t *throttle;
     sts_password_params_t password;
     uint8_t refresh_key[32];           /**< HMAC-SHA256 key for refresh tokens (only their HMACs are stored) */
@@ -45,15 +47,16 @@ typedef struct {
  * The check run on every authentication of one of the service's own tokens (an sts_jwt_check_fn over the
  * settings): NULL when the token still stands, else why not. A user's token dies with a later "tokens not before";
  * a client's (sub "client:<id>") and a user's issued through a client (client_id, "" or NULL for none) with that
- * client's deletion, disabling or change. Thread-safe.
+ * client's deletion, disabling or change; any token with its jti (NULL or "" for none) revoked. Thread-safe.
  */
-const char *sts_login_check_token(void *login, const char *subject, const char *client_id, long long issued_at_ms);
+const char *sts_login_check_token(void *login, const char *subject, const char *client_id, const char *jti,
+                                  long long issued_at_ms);
 
 /**
- * Fills the two maps from the store: every user's "tokens not before" and every user deletion within the last
- * max_lifetime_us, and every enabled client's last change. At startup, and again periodically so that changes made
- * by the command line (or another process) arrive: the maps are rebuilt aside and swapped in whole. Returns 0, or -1
- * with a message (the maps are then unchanged). Blocks on the store.
+ * Fills the three maps from the store: every user's "tokens not before" and every user deletion within the last
+ * max_lifetime_us, every enabled client's last change, and every revoked access JWT not yet expired at now. At startup,
+ * and again periodically so that changes made by the command line (or another process) arrive: the maps are rebuilt
+ * aside and swapped in whole. Returns 0, or -1 with a message (the maps are then unchanged). Blocks on the store.
  */
 int sts_login_load_revocations(const sts_login_settings_t *login, sts_store_t *store, int64_t now,
                                int64_t max_lifetime_us, char *error, size_t error_size);

@@ -23,8 +23,8 @@ static int64_t issue_time_ms(const sts_login_settings_t *login, const sts_access
     int64_t now_us = sts_time_now();
     int64_t now_ms = now_us / 1000;
     void *settings = (void *)login;
-    if (sts_login_check_token(settings, claims->subject, claims->client_id, now_ms) != NULL &&
-        sts_login_check_token(settings, claims->subject, claims->client_id, now_ms + 1) == NULL) {
+    if (sts_login_check_token(settings, claims->subject, claims->client_id, NULL, now_ms) != NULL &&
+        sts_login_check_token(settings, claims->subject, claims->client_id, NULL, now_ms + 1) == NULL) {
         struct timespec pause = {0, (long)(1000 - now_us % 1000) * 1000};
         nanosleep(&pause, NULL);
         now_ms = sts_time_now() / 1000;

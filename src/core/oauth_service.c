@@ -1,13 +1,11 @@
 /* OAuthService: the OAuth 2.0 token endpoint (RFC 6749): password, refresh_token and client_credentials grants. */
-#include <openssl/crypto.h>
 #include <string.h>
-#include <strings.h>
 #include "core/login_flow.h"
+#include "core/oauth_client.h"
 #include "core/login_records.h"
 #include "core/login_tokens.h"
 #include "core/service.h"
 #include "sts_methods.h"
-#include "util/base64.h"
 
 /* RFC 6749 5.2's codes for a failure of the login steps: bad input, or a grant that does not hold. */
 static sts_status_t as_oauth2(sts_call_t *call, sts_status_t status)
@@ -18,63 +16,6 @@ static sts_status_t as_oauth2(sts_call_t *call, sts_status_t status)
              status == STS_STATUS_FAILED_PRECONDITION)
         call->error_reason = "invalid_grant";
     return status;
-}
-
-/* Whether the client may use grant (its grants list, comma-separated). */
-static int grant_allowed(const sts_client_record_t *client, const char *grant)
-{
-    size_t len = strlen(grant);
-    for (const char *p = client->grants; p != NULL && *p != '\0'; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-        if (strcspn(p, ",") == len && strncmp(p, grant, len) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/*
- * The client of the request and its authentication (RFC 6749 2.3.1): client_id and client_secret from the form, or
- * HTTP Basic. A confidential client must present its secret (checked as an HMAC, in constant time); a public client
- * must present none.
- */
-static sts_status_t authenticate_client(sts_call_t *call, const sts_login_settings_t *login,
-                                        const Sts__V1__OAuthTokenRequest *in, sts_client_record_t *client)
-{
-    const char *id = in->client_id, *secret = in->client_secret;
-    const char *header = call->authorization;
-    if (header != NULL && strncasecmp(header, "Basic ", 6) == 0) {
-        const char *encoded = header + 6;
-        size_t len = strlen(encoded);
-        char *decoded = sts_arena_alloc(&call->arena, sts_base64_decoded_max(len) + 1);
-        long n = sts_base64_decode(encoded, len, (uint8_t *)decoded, sts_base64_decoded_max(len), STS_BASE64_STD);
-        char *colon = n > 0 ? memchr(decoded, ':', (size_t)n) : NULL;
-        if (colon == NULL)
-            return sts_call_fail_reason(call, STS_STATUS_UNAUTHENTICATED, "invalid_client",
-                                        "the Authorization header is not Basic base64(client_id:client_secret)");
-        decoded[n] = '\0';
-        *colon = '\0';
-        if ((in->client_id[0] != '\0' && strcmp(in->client_id, decoded) != 0) || in->client_secret[0] != '\0')
-            return sts_call_fail_reason(call, STS_STATUS_INVALID_ARGUMENT, "invalid_request",
-                                        "authenticate the client one way: HTTP Basic or the form, not both");
-        id = decoded;
-        secret = colon + 1;
-    }
-    if (id[0] == '\0')
-        return sts_call_fail_reason(call, STS_STATUS_UNAUTHENTICATED, "invalid_client",
-                                    "client_id is required (a registered client)");
-    sts_status_t status = sts__login_find_client(call, "client_id", id, client);
-    if (status != STS_STATUS_OK) {
-        call->error_reason = status == STS_STATUS_INVALID_ARGUMENT ? "invalid_request" : "invalid_client";
-        return status == STS_STATUS_INVALID_ARGUMENT ? status : STS_STATUS_UNAUTHENTICATED;
-    }
-    uint8_t hmac[32];
-    sts_access_token_hmac(login->refresh_key, secret, strlen(secret), hmac);
-    int matches = client->has_secret && CRYPTO_memcmp(hmac, client->secret_hmac, sizeof(hmac)) == 0;
-    if (client->has_secret ? !matches : secret[0] != '\0')
-        return sts_call_fail_reason(call, STS_STATUS_UNAUTHENTICATED, "invalid_client",
-                                    client->has_secret ? "client %s: wrong or missing client secret"
-                                                       : "client %s is public: send no client secret",
-                                    client->client_id);
-    return STS_STATUS_OK;
 }
 
 /* RFC 6749 4.4: a confidential client's own token; its subject and roles are the client's, with no refresh token. */
@@ -114,9 +55,10 @@ sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMes
                                     "client_credentials",
                                     in->grant_type);
     sts_client_record_t client;
-    if ((status = authenticate_client(call, login, in, &client)) != STS_STATUS_OK)
+    if ((status = sts__oauth_authenticate_client(call, login, in->client_id, in->client_secret, &client)) !=
+        STS_STATUS_OK)
         return status;
-    if (!grant_allowed(&client, in->grant_type))
+    if (!sts__oauth_grant_allowed(&client, in->grant_type))
         return sts_call_fail_reason(call, STS_STATUS_PERMISSION_DENIED, "unauthorized_client",
                                     "client %s may not use the %s grant%s", client.client_id, in->grant_type,
                                     credentials ? " (it is a public client)" : "");
@@ -187,5 +129,12 @@ sts_status_t sts_handle_oauth_service_get_discovery(sts_call_t *call, const Prot
     sts_key_ring_release(login->keys, view);
     out->id_token_signing_alg_values_supported = algs;
     out->n_id_token_signing_alg_values_supported = 1;
+    static char *introspection_methods[] = {"client_secret_basic", "client_secret_post"};
+    out->introspection_endpoint = sts_arena_printf(&call->arena, "%s/oauth2/introspect", login->issuer_url);
+    out->introspection_endpoint_auth_methods_supported = introspection_methods;
+    out->n_introspection_endpoint_auth_methods_supported = 2;
+    out->revocation_endpoint = sts_arena_printf(&call->arena, "%s/oauth2/revoke", login->issuer_url);
+    out->revocation_endpoint_auth_methods_supported = auth_methods;
+    out->n_revocation_endpoint_auth_methods_supported = sizeof(auth_methods) / sizeof(auth_methods[0]);
     return STS_STATUS_OK;
 }

@@ -9,6 +9,7 @@
 #include "core/login.h"
 #include "core/secret_ring.h"
 #include "core/method.h"
+#include "core/token_facts.h"
 #include "core/readiness.h"
 #include "store/store.h"
 #include "util/worker_pool.h"
@@ -19,6 +20,13 @@
  * STS_WORK_INLINE sets call->wants = STS_WORK_LOOKUP instead (its return value is then ignored). Thread-safe.
  */
 typedef sts_status_t (*sts_authenticate_fn)(void *data, sts_call_t *call);
+
+/**
+ * Judges a bearer token of the service's own as authentication would (signature or HMAC, expiry, revocation) and,
+ * when it stands, fills facts (strings in the call arena) without touching the call's principal. Returns OK, or
+ * UNAUTHENTICATED saying why not, or UNAVAILABLE. May read the store: call it on a worker. Thread-safe.
+ */
+typedef sts_status_t (*sts_inspect_fn)(void *data, sts_call_t *call, const char *token, sts_token_facts_t *facts);
 
 /** A list of role names (borrowed). */
 typedef struct {
@@ -42,6 +50,9 @@ struct sts_service_s {
     /** NULL: no authentication (STS_AUTH=none); every caller is anonymous. */
     sts_authenticate_fn authenticate;
     void *authenticate_data;
+    /** Introspection of the service's own tokens (with authenticate); NULL when there is no authenticator chain. */
+    sts_inspect_fn inspect;
+    void *inspect_data;
     /**
      * The roles that satisfy a policy requiring "admin" (admin_roles: administering other users' tokens) and
      * "issuer" (issuer_roles: IssueToken). An empty list means the literal role name. Other required roles must be

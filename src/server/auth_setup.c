@@ -152,6 +152,10 @@ int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, st
         sts_log_warn("admin_roles is set and issuer_roles is not: the roles '%s' both issue credentials and "
                      "administer every user's access tokens, as before; set issuer_roles to separate them",
                      config->admin_roles);
+    /* Introspection speaks for the service's own tokens even when callers are not authenticated. */
+    setup->chain = (sts_auth_chain_t){.own_jwt = own_jwt};
+    service->inspect = sts_auth_chain_inspect;
+    service->inspect_data = &setup->chain;
     if (strcmp(config->auth, "none") == 0) {
         sts_log_warn("STS_AUTH=none: callers are not authenticated; a gateway in front must do it");
         return 0;

@@ -15,6 +15,8 @@ static void housekeeping(void *data)
     int64_t now = sts_time_now();
     if (setup->store->refresh_prune(setup->store, now, error, sizeof(error)) != STS_STORE_OK)
         sts_log_warn("logins: cannot forget expired refresh tokens: %s", error);
+    if (setup->store->denied_tokens_prune(setup->store, now, error, sizeof(error)) != STS_STORE_OK)
+        sts_log_warn("logins: cannot forget expired revoked tokens: %s", error);
     /* Rebuilt from the store: changes the command line made while stsd runs arrive within one tick. */
     if (sts_login_load_revocations(&setup->settings, setup->store, now,
                                    setup->settings.access_token_lifetime_s * 1000000, error, sizeof(error)) != 0)
@@ -50,6 +52,7 @@ int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, 
     s->keys = keys->signing;
     s->users_not_before = sts_revocations_create();
     s->clients_valid_since = sts_revocations_create();
+    s->denied_tokens = sts_revocations_create();
     sts_login_throttle_settings_t throttle = {config->login_free_failures, config->login_throttle_delay * 1000,
                                               config->login_throttle_max_delay * 1000, config->login_lockout_failures,
                                               65536};
@@ -88,6 +91,7 @@ void sts_login_setup_dispose(sts_login_setup_t *setup)
         sts_jwt_authenticator_destroy(setup->own_jwt);
     sts_revocations_destroy(setup->settings.users_not_before);
     sts_revocations_destroy(setup->settings.clients_valid_since);
+    sts_revocations_destroy(setup->settings.denied_tokens);
     if (setup->settings.throttle != NULL)
         sts_login_throttle_destroy(setup->settings.throttle);
     OPENSSL_cleanse(setup->settings.refresh_key, sizeof(setup->settings.refresh_key));

@@ -141,6 +141,15 @@ sts_store_result_t sts__sqlite_refresh_rotate(sts_store_t *self, const char *id,
                                               sts_refresh_record_t *old, char *error, size_t error_size);
 sts_store_result_t sts__sqlite_refresh_revoke(sts_store_t *self, const char *id, const uint8_t hmac[32], char *error,
                                               size_t error_size);
+sts_store_result_t sts__sqlite_refresh_find(sts_store_t *self, const char *id, const uint8_t hmac[32],
+                                            const int64_t *now, sts_arena_t *arena, sts_refresh_record_t *out,
+                                            char *error, size_t error_size);
+sts_store_result_t sts__sqlite_token_deny(sts_store_t *self, const sts_denied_token_t *token, char *error,
+                                          size_t error_size);
+sts_store_result_t sts__sqlite_denied_tokens(sts_store_t *self, const char *after, int limit, sts_arena_t *arena,
+                                             sts_denied_token_t **out, size_t *count, int *more, char *error,
+                                             size_t error_size);
+sts_store_result_t sts__sqlite_denied_tokens_prune(sts_store_t *self, int64_t now, char *error, size_t error_size);
 sts_store_result_t sts__sqlite_refresh_prune(sts_store_t *self, int64_t now, char *error, size_t error_size);
 
 #endif

@@ -225,6 +225,23 @@ sts_store_result_t sts__sqlite_refresh_revoke(sts_store_t *self, const char *id,
     return result;
 }
 
+sts_store_result_t sts__sqlite_refresh_find(sts_store_t *self, const char *id, const uint8_t hmac[32],
+                                            const int64_t *now, sts_arena_t *arena, sts_refresh_record_t *out,
+                                            char *error, size_t error_size)
+{
+    sts__sqlite_store_t *store = (sts__sqlite_store_t *)self;
+    sqlite3 *db = sts__sqlite_borrow(store, error, error_size);
+    if (db == NULL)
+        return STS_STORE_ERROR;
+    sts_store_result_t result = find(db, id, hmac, now, arena, out, error, error_size);
+    if (result == STS_STORE_OK && now != NULL && out->used_time != 0) {
+        memset(out, 0, sizeof(*out)); /* rotated: only its successor is live */
+        result = STS_STORE_NOT_FOUND;
+    }
+    sts__sqlite_give_back(store, db);
+    return result;
+}
+
 sts_store_result_t sts__sqlite_refresh_prune(sts_store_t *self, int64_t now, char *error, size_t error_size)
 {
     return sts__sqlite_run((sts__sqlite_store_t *)self,

@@ -52,6 +52,8 @@ static const char *const migrations[] = {
     "CREATE INDEX refresh_tokens_by_user ON refresh_tokens(user_id);",
     /* Deleted users, so that their access tokens stay void after a restart (user_remove). */
     "CREATE TABLE user_removals (id TEXT PRIMARY KEY, removed_time INTEGER NOT NULL) WITHOUT ROWID;",
+    /* Revoked access JWTs (RFC 7009), until they expire. */
+    "CREATE TABLE denied_tokens (jti TEXT PRIMARY KEY, expires_time INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STS_SQLITE_SCHEMA_VERSION,

@@ -308,7 +308,11 @@ sts_store_t *sts_sqlite_store_open(const char *path, char *error, size_t error_s
                                 .refresh_create = sts__sqlite_refresh_create,
                                 .refresh_rotate = sts__sqlite_refresh_rotate,
                                 .refresh_revoke = sts__sqlite_refresh_revoke,
+                                .refresh_find = sts__sqlite_refresh_find,
                                 .refresh_prune = sts__sqlite_refresh_prune,
+                                .token_deny = sts__sqlite_token_deny,
+                                .denied_tokens = sts__sqlite_denied_tokens,
+                                .denied_tokens_prune = sts__sqlite_denied_tokens_prune,
                                 .destroy = destroy};
     return &store->base;
 }

@@ -155,6 +155,12 @@ typedef struct {
     int revoked;                 /**< the family was revoked (logout, reuse, user change) */
 } sts_refresh_record_t;
 
+/** A revoked access JWT (RFC 7009): its jti, kept until the token would have expired anyway. */
+typedef struct {
+    const char *jti;
+    int64_t expires_time; /**< the token's exp, microseconds since the epoch */
+} sts_denied_token_t;
+
 typedef struct sts_store_s sts_store_t;
 
 /** Which tokens a listing returns: all (both NULL), one whole identity, or every identity with a name or auth_id. */
@@ -272,11 +278,29 @@ struct sts_store_s {
     sts_store_result_t (*refresh_revoke)(sts_store_t *self, const char *id, const uint8_t hmac[32], char *error,
                                          size_t error_size);
     /**
+     * Finds the refresh token with this id and hmac. With now: only a live one (not revoked, neither lifetime over,
+     * not yet used, its user enabled), for introspection. Without: in any state. NOT_FOUND otherwise.
+     */
+    sts_store_result_t (*refresh_find)(sts_store_t *self, const char *id, const uint8_t hmac[32], const int64_t *now,
+                                       sts_arena_t *arena, sts_refresh_record_t *out, char *error, size_t error_size);
+    /**
      * Housekeeping: deletes refresh tokens whose own or family lifetime ended more than a day before now. They are
      * already useless (refresh_rotate finds no expired token); the day keeps them for inspection a little longer and
      * tolerates replicas whose clocks differ.
      */
     sts_store_result_t (*refresh_prune)(sts_store_t *self, int64_t now, char *error, size_t error_size);
+
+    /* Revoked access JWTs (a deny list by jti). */
+
+    /** Adds a revoked token; adding a jti again keeps the later expiry. */
+    sts_store_result_t (*token_deny)(sts_store_t *self, const sts_denied_token_t *token, char *error,
+                                     size_t error_size);
+    /** Up to limit denied tokens with jti > after ("" for the start), in jti order; *more as for list. */
+    sts_store_result_t (*denied_tokens)(sts_store_t *self, const char *after, int limit, sts_arena_t *arena,
+                                        sts_denied_token_t **out, size_t *count, int *more, char *error,
+                                        size_t error_size);
+    /** Housekeeping: forgets denied tokens that expired before now (they fail on their exp alone). */
+    sts_store_result_t (*denied_tokens_prune)(sts_store_t *self, int64_t now, char *error, size_t error_size);
     void (*destroy)(sts_store_t *self);
 };
 

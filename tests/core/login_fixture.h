@@ -141,6 +141,7 @@ class LoginFixture : public ::testing::Test
         ASSERT_NE(login.keys, nullptr) << error;
         login.users_not_before = sts_revocations_create();
         login.clients_valid_since = sts_revocations_create();
+        login.denied_tokens = sts_revocations_create();
         sts_login_throttle_settings_t throttle = {5, 1000, 900000, 100, 65536};
         login.throttle = sts_login_throttle_create(&throttle);
         ASSERT_NE(login.throttle, nullptr);
@@ -154,10 +155,11 @@ class LoginFixture : public ::testing::Test
         sts_key_ring_destroy(login.keys);
         sts_revocations_destroy(login.users_not_before);
         sts_revocations_destroy(login.clients_valid_since);
+        sts_revocations_destroy(login.denied_tokens);
         if (login.throttle != nullptr)
             sts_login_throttle_destroy(login.throttle);
         login.keys = nullptr;
-        login.users_not_before = login.clients_valid_since = nullptr;
+        login.users_not_before = login.clients_valid_since = login.denied_tokens = nullptr;
         login.throttle = nullptr;
     }
     /* A process restart: everything in memory is built again, from the same store file (reopened too). */

@@ -47,7 +47,8 @@ class LoginRevocation : public LoginFixture
     const char *check(const Issued &token)
     {
         EXPECT_FALSE(token.subject.empty());
-        return sts_login_check_token(&login, token.subject.c_str(), token.client_id.c_str(), token.issued_at_ms);
+        return sts_login_check_token(&login, token.subject.c_str(), token.client_id.c_str(), nullptr,
+                                     token.issued_at_ms);
     }
     std::string refused(const Issued &token)
     {
@@ -135,26 +136,44 @@ TEST_F(LoginRevocation, TheCheckComparesWholeMillisecondsAndVoidsTheChangesOwn)
 {
     /* A change at 1000.5 ms voids tokens issued in millisecond 1000 and before; 1001 is after it. */
     sts_revocations_put(login.users_not_before, "u1", 1000500);
-    EXPECT_STREQ(sts_login_check_token(&login, "u1", nullptr, 999), user_revoked);
-    EXPECT_STREQ(sts_login_check_token(&login, "u1", nullptr, 1000), user_revoked);
-    EXPECT_EQ(sts_login_check_token(&login, "u1", nullptr, 1001), nullptr);
+    EXPECT_STREQ(sts_login_check_token(&login, "u1", nullptr, nullptr, 999), user_revoked);
+    EXPECT_STREQ(sts_login_check_token(&login, "u1", nullptr, nullptr, 1000), user_revoked);
+    EXPECT_EQ(sts_login_check_token(&login, "u1", nullptr, nullptr, 1001), nullptr);
     sts_revocations_put(login.users_not_before, "u2", 2000000);
-    EXPECT_STREQ(sts_login_check_token(&login, "u2", nullptr, 1999), user_revoked);
-    EXPECT_EQ(sts_login_check_token(&login, "u2", nullptr, 2000), nullptr);
+    EXPECT_STREQ(sts_login_check_token(&login, "u2", nullptr, nullptr, 1999), user_revoked);
+    EXPECT_EQ(sts_login_check_token(&login, "u2", nullptr, nullptr, 2000), nullptr);
     /* Users without an entry stand; clients without one do not (deleted or disabled). */
-    EXPECT_EQ(sts_login_check_token(&login, "u3", nullptr, 0), nullptr);
-    EXPECT_STREQ(sts_login_check_token(&login, "client:xco", nullptr, 5000), client_gone);
+    EXPECT_EQ(sts_login_check_token(&login, "u3", nullptr, nullptr, 0), nullptr);
+    EXPECT_STREQ(sts_login_check_token(&login, "client:xco", nullptr, nullptr, 5000), client_gone);
     sts_revocations_put(login.clients_valid_since, "xco", 1000500);
-    EXPECT_STREQ(sts_login_check_token(&login, "client:xco", nullptr, 1000), client_changed);
-    EXPECT_EQ(sts_login_check_token(&login, "client:xco", nullptr, 1001), nullptr);
+    EXPECT_STREQ(sts_login_check_token(&login, "client:xco", nullptr, nullptr, 1000), client_changed);
+    EXPECT_EQ(sts_login_check_token(&login, "client:xco", nullptr, nullptr, 1001), nullptr);
     /* The prefix decides: a user whose id is the client's id is a user. */
-    EXPECT_EQ(sts_login_check_token(&login, "xco", nullptr, 1000), nullptr);
+    EXPECT_EQ(sts_login_check_token(&login, "xco", nullptr, nullptr, 1000), nullptr);
     /* A user's token issued through a client needs both the user and the client to stand. */
-    EXPECT_EQ(sts_login_check_token(&login, "u1", "xco", 1001), nullptr);
-    EXPECT_EQ(sts_login_check_token(&login, "u1", "", 1001), nullptr);
-    EXPECT_STREQ(sts_login_check_token(&login, "u1", "xco", 1000), user_revoked);
-    EXPECT_STREQ(sts_login_check_token(&login, "u3", "xco", 1000), client_changed);
-    EXPECT_STREQ(sts_login_check_token(&login, "u3", "cli", 1001), client_gone);
+    EXPECT_EQ(sts_login_check_token(&login, "u1", "xco", nullptr, 1001), nullptr);
+    EXPECT_EQ(sts_login_check_token(&login, "u1", "", nullptr, 1001), nullptr);
+    EXPECT_STREQ(sts_login_check_token(&login, "u1", "xco", nullptr, 1000), user_revoked);
+    EXPECT_STREQ(sts_login_check_token(&login, "u3", "xco", nullptr, 1000), client_changed);
+    EXPECT_STREQ(sts_login_check_token(&login, "u3", "cli", nullptr, 1001), client_gone);
+}
+
+TEST_F(LoginRevocation, ARevokedJtiIsDeniedUntilItExpiresAlsoAfterAReload)
+{
+    EXPECT_EQ(sts_login_check_token(&login, "u1", nullptr, "j1", 1001), nullptr);
+    sts_denied_token_t denied{"j1", sts_time_now() + 60000000};
+    ASSERT_EQ(store->token_deny(store, &denied, error, sizeof(error)), STS_STORE_OK) << error;
+    sts_denied_token_t expired{"j2", sts_time_now() - 1};
+    ASSERT_EQ(store->token_deny(store, &expired, error, sizeof(error)), STS_STORE_OK) << error;
+    ASSERT_EQ(
+        sts_login_load_revocations(&login, store, sts_time_now(), ring_settings.verify_for_us, error, sizeof(error)), 0)
+        << error;
+    EXPECT_STREQ(sts_login_check_token(&login, "u1", nullptr, "j1", 1001), "the token has been revoked");
+    EXPECT_STREQ(sts_login_check_token(&login, "client:xco", "xco", "j1", 1001), "the token has been revoked");
+    EXPECT_EQ(sts_login_check_token(&login, "u1", nullptr, "j2", 1001), nullptr) << "expired: its exp decides";
+    EXPECT_EQ(sts_login_check_token(&login, "u1", nullptr, "J1", 1001), nullptr);
+    EXPECT_EQ(sts_login_check_token(&login, "u1", nullptr, "", 1001), nullptr);
+    EXPECT_EQ(sts_login_check_token(&login, "u1", nullptr, nullptr, 1001), nullptr);
 }
 
 TEST_F(LoginRevocation, DisablingAUserVoidsTokensIssuedBeforeButNotAfter)

@@ -164,6 +164,71 @@ TEST_F(SqliteRefresh, LogoutRevokesTheFamilyFromAnyOfItsTokens)
     EXPECT_EQ(rotate(21, 22, 200), STS_STORE_OK);
 }
 
+TEST_F(SqliteRefresh, FindSeesOnlyLiveUnusedTokensWithNowAndAnyStateWithout)
+{
+    uint8_t hmac[32];
+    memset(hmac, 11, sizeof(hmac));
+    sts_refresh_record_t found{};
+    int64_t now = 50;
+    ASSERT_EQ(store->refresh_find(store, id(11).c_str(), hmac, &now, &arena, &found, error, sizeof(error)),
+              STS_STORE_OK)
+        << error;
+    EXPECT_EQ(found.family_id, id(101));
+    EXPECT_STREQ(found.client_id, "xco");
+    now = 1000000000; /* its own lifetime is over */
+    EXPECT_EQ(store->refresh_find(store, id(11).c_str(), hmac, &now, &arena, &found, error, sizeof(error)),
+              STS_STORE_NOT_FOUND);
+    now = 50;
+    uint8_t wrong[32];
+    memset(wrong, 11, sizeof(wrong));
+    wrong[31] ^= 1;
+    EXPECT_EQ(store->refresh_find(store, id(11).c_str(), wrong, &now, &arena, &found, error, sizeof(error)),
+              STS_STORE_NOT_FOUND);
+    ASSERT_EQ(rotate(11, 12, 100), STS_STORE_OK);
+    now = 150; /* used: only its successor is live */
+    EXPECT_EQ(store->refresh_find(store, id(11).c_str(), hmac, &now, &arena, &found, error, sizeof(error)),
+              STS_STORE_NOT_FOUND);
+    EXPECT_EQ(store->refresh_find(store, id(11).c_str(), hmac, nullptr, &arena, &found, error, sizeof(error)),
+              STS_STORE_OK);
+    EXPECT_EQ(found.used_time, 100);
+    memset(hmac, 12, sizeof(hmac));
+    ASSERT_EQ(store->refresh_revoke(store, id(12).c_str(), hmac, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(store->refresh_find(store, id(12).c_str(), hmac, &now, &arena, &found, error, sizeof(error)),
+              STS_STORE_NOT_FOUND);
+    ASSERT_EQ(store->refresh_find(store, id(12).c_str(), hmac, nullptr, &arena, &found, error, sizeof(error)),
+              STS_STORE_OK);
+    EXPECT_EQ(found.revoked, 1);
+}
+
+TEST_F(SqliteRefresh, DeniedTokensAreListedInOrderKeepTheLaterExpiryAndArePruned)
+{
+    for (const char *jti : {"c", "a", "b"}) {
+        sts_denied_token_t token{jti, 1000};
+        ASSERT_EQ(store->token_deny(store, &token, error, sizeof(error)), STS_STORE_OK) << error;
+    }
+    sts_denied_token_t later{"a", 3000}, earlier{"b", 10};
+    ASSERT_EQ(store->token_deny(store, &later, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_EQ(store->token_deny(store, &earlier, error, sizeof(error)), STS_STORE_OK);
+    sts_denied_token_t *tokens = nullptr;
+    size_t count = 0;
+    int more = 0;
+    ASSERT_EQ(store->denied_tokens(store, "", 2, &arena, &tokens, &count, &more, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_EQ(count, 2u);
+    EXPECT_TRUE(more);
+    EXPECT_STREQ(tokens[0].jti, "a");
+    EXPECT_EQ(tokens[0].expires_time, 3000);
+    EXPECT_STREQ(tokens[1].jti, "b");
+    EXPECT_EQ(tokens[1].expires_time, 1000);
+    ASSERT_EQ(store->denied_tokens(store, "b", 2, &arena, &tokens, &count, &more, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_EQ(count, 1u);
+    EXPECT_FALSE(more);
+    EXPECT_STREQ(tokens[0].jti, "c");
+    ASSERT_EQ(store->denied_tokens_prune(store, 2000, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_EQ(store->denied_tokens(store, "", 10, &arena, &tokens, &count, &more, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_EQ(count, 1u);
+    EXPECT_STREQ(tokens[0].jti, "a");
+}
+
 TEST_F(SqliteRefresh, PruneDeletesTokensADayPastTheirLifetime)
 {
     const int64_t day = 24LL * 3600 * 1000000;

@@ -138,11 +138,11 @@ TEST(PluginOutput, ServedTableMarksTheStandardHealthCheckPublic)
     for (size_t i = 0; i < sts_gen_method_table.method_count; i++) {
         const sts_method_t *method = &sts_gen_method_table.methods[i];
         bool is_public = (method->flags & STS_METHOD_PUBLIC) != 0;
-        static const std::set<std::string> open = {"/sts.v1.TokenService/Health",  "/sts.v1.TokenService/Ready",
-                                                   "/grpc.health.v1.Health/Check", "/sts.v1.LoginService/Login",
-                                                   "/sts.v1.LoginService/Refresh", "/sts.v1.LoginService/ClientToken",
-                                                   "/sts.v1.LoginService/Revoke",  "/sts.v1.LoginService/GetJwks",
-                                                   "/sts.v1.OAuthService/Token",   "/sts.v1.OAuthService/GetDiscovery"};
+        static const std::set<std::string> open = {
+            "/sts.v1.TokenService/Health",       "/sts.v1.TokenService/Ready",      "/grpc.health.v1.Health/Check",
+            "/sts.v1.LoginService/Login",        "/sts.v1.LoginService/Refresh",    "/sts.v1.LoginService/ClientToken",
+            "/sts.v1.LoginService/Revoke",       "/sts.v1.LoginService/GetJwks",    "/sts.v1.OAuthService/Token",
+            "/sts.v1.OAuthService/GetDiscovery", "/sts.v1.OAuthService/Introspect", "/sts.v1.OAuthService/Revoke"};
         EXPECT_EQ(is_public, open.count(method->grpc_path) == 1) << method->grpc_path;
         /* argon2id runs only on the password pool: every method that may hash says so. */
         static const std::set<std::string> hashing = {"/sts.v1.LoginService/Login", "/sts.v1.LoginService/ClientToken",

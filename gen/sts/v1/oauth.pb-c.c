@@ -142,6 +142,231 @@ void   sts__v1__get_discovery_request__free_unpacked
   assert(message->base.descriptor == &sts__v1__get_discovery_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sts__v1__introspect_request__init
+                     (Sts__V1__IntrospectRequest         *message)
+{
+  static const Sts__V1__IntrospectRequest init_value = STS__V1__INTROSPECT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sts__v1__introspect_request__get_packed_size
+                     (const Sts__V1__IntrospectRequest *message)
+{
+  assert(message->base.descriptor == &sts__v1__introspect_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sts__v1__introspect_request__pack
+                     (const Sts__V1__IntrospectRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sts__v1__introspect_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sts__v1__introspect_request__pack_to_buffer
+                     (const Sts__V1__IntrospectRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sts__v1__introspect_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sts__V1__IntrospectRequest *
+       sts__v1__introspect_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sts__V1__IntrospectRequest *)
+     protobuf_c_message_unpack (&sts__v1__introspect_request__descriptor,
+                                allocator, len, data);
+}
+void   sts__v1__introspect_request__free_unpacked
+                     (Sts__V1__IntrospectRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sts__v1__introspect_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sts__v1__realm_access__init
+                     (Sts__V1__RealmAccess         *message)
+{
+  static const Sts__V1__RealmAccess init_value = STS__V1__REALM_ACCESS__INIT;
+  *message = init_value;
+}
+size_t sts__v1__realm_access__get_packed_size
+                     (const Sts__V1__RealmAccess *message)
+{
+  assert(message->base.descriptor == &sts__v1__realm_access__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sts__v1__realm_access__pack
+                     (const Sts__V1__RealmAccess *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sts__v1__realm_access__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sts__v1__realm_access__pack_to_buffer
+                     (const Sts__V1__RealmAccess *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sts__v1__realm_access__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sts__V1__RealmAccess *
+       sts__v1__realm_access__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sts__V1__RealmAccess *)
+     protobuf_c_message_unpack (&sts__v1__realm_access__descriptor,
+                                allocator, len, data);
+}
+void   sts__v1__realm_access__free_unpacked
+                     (Sts__V1__RealmAccess *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sts__v1__realm_access__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sts__v1__introspection__init
+                     (Sts__V1__Introspection         *message)
+{
+  static const Sts__V1__Introspection init_value = STS__V1__INTROSPECTION__INIT;
+  *message = init_value;
+}
+size_t sts__v1__introspection__get_packed_size
+                     (const Sts__V1__Introspection *message)
+{
+  assert(message->base.descriptor == &sts__v1__introspection__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sts__v1__introspection__pack
+                     (const Sts__V1__Introspection *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sts__v1__introspection__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sts__v1__introspection__pack_to_buffer
+                     (const Sts__V1__Introspection *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sts__v1__introspection__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sts__V1__Introspection *
+       sts__v1__introspection__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sts__V1__Introspection *)
+     protobuf_c_message_unpack (&sts__v1__introspection__descriptor,
+                                allocator, len, data);
+}
+void   sts__v1__introspection__free_unpacked
+                     (Sts__V1__Introspection *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sts__v1__introspection__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sts__v1__oauth_revoke_request__init
+                     (Sts__V1__OAuthRevokeRequest         *message)
+{
+  static const Sts__V1__OAuthRevokeRequest init_value = STS__V1__OAUTH_REVOKE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sts__v1__oauth_revoke_request__get_packed_size
+                     (const Sts__V1__OAuthRevokeRequest *message)
+{
+  assert(message->base.descriptor == &sts__v1__oauth_revoke_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sts__v1__oauth_revoke_request__pack
+                     (const Sts__V1__OAuthRevokeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sts__v1__oauth_revoke_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sts__v1__oauth_revoke_request__pack_to_buffer
+                     (const Sts__V1__OAuthRevokeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sts__v1__oauth_revoke_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sts__V1__OAuthRevokeRequest *
+       sts__v1__oauth_revoke_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sts__V1__OAuthRevokeRequest *)
+     protobuf_c_message_unpack (&sts__v1__oauth_revoke_request__descriptor,
+                                allocator, len, data);
+}
+void   sts__v1__oauth_revoke_request__free_unpacked
+                     (Sts__V1__OAuthRevokeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sts__v1__oauth_revoke_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sts__v1__oauth_revoke_response__init
+                     (Sts__V1__OAuthRevokeResponse         *message)
+{
+  static const Sts__V1__OAuthRevokeResponse init_value = STS__V1__OAUTH_REVOKE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sts__v1__oauth_revoke_response__get_packed_size
+                     (const Sts__V1__OAuthRevokeResponse *message)
+{
+  assert(message->base.descriptor == &sts__v1__oauth_revoke_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sts__v1__oauth_revoke_response__pack
+                     (const Sts__V1__OAuthRevokeResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sts__v1__oauth_revoke_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sts__v1__oauth_revoke_response__pack_to_buffer
+                     (const Sts__V1__OAuthRevokeResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sts__v1__oauth_revoke_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sts__V1__OAuthRevokeResponse *
+       sts__v1__oauth_revoke_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sts__V1__OAuthRevokeResponse *)
+     protobuf_c_message_unpack (&sts__v1__oauth_revoke_response__descriptor,
+                                allocator, len, data);
+}
+void   sts__v1__oauth_revoke_response__free_unpacked
+                     (Sts__V1__OAuthRevokeResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sts__v1__oauth_revoke_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sts__v1__discovery__init
                      (Sts__V1__Discovery         *message)
 {
@@ -444,7 +669,437 @@ const ProtobufCMessageDescriptor sts__v1__get_discovery_request__descriptor =
   (ProtobufCMessageInit) sts__v1__get_discovery_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sts__v1__discovery__field_descriptors[8] =
+static const ProtobufCFieldDescriptor sts__v1__introspect_request__field_descriptors[5] =
+{
+  {
+    "realm",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__IntrospectRequest, realm),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__IntrospectRequest, token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token_type_hint",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__IntrospectRequest, token_type_hint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "client_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__IntrospectRequest, client_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "client_secret",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__IntrospectRequest, client_secret),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sts__v1__introspect_request__field_indices_by_name[] = {
+  3,   /* field[3] = client_id */
+  4,   /* field[4] = client_secret */
+  0,   /* field[0] = realm */
+  1,   /* field[1] = token */
+  2,   /* field[2] = token_type_hint */
+};
+static const ProtobufCIntRange sts__v1__introspect_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor sts__v1__introspect_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sts.v1.IntrospectRequest",
+  "IntrospectRequest",
+  "Sts__V1__IntrospectRequest",
+  "sts.v1",
+  sizeof(Sts__V1__IntrospectRequest),
+  5,
+  sts__v1__introspect_request__field_descriptors,
+  sts__v1__introspect_request__field_indices_by_name,
+  1,  sts__v1__introspect_request__number_ranges,
+  (ProtobufCMessageInit) sts__v1__introspect_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sts__v1__realm_access__field_descriptors[1] =
+{
+  {
+    "roles",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__RealmAccess, n_roles),
+    offsetof(Sts__V1__RealmAccess, roles),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sts__v1__realm_access__field_indices_by_name[] = {
+  0,   /* field[0] = roles */
+};
+static const ProtobufCIntRange sts__v1__realm_access__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sts__v1__realm_access__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sts.v1.RealmAccess",
+  "RealmAccess",
+  "Sts__V1__RealmAccess",
+  "sts.v1",
+  sizeof(Sts__V1__RealmAccess),
+  1,
+  sts__v1__realm_access__field_descriptors,
+  sts__v1__realm_access__field_indices_by_name,
+  1,  sts__v1__realm_access__number_ranges,
+  (ProtobufCMessageInit) sts__v1__realm_access__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sts__v1__introspection__field_descriptors[13] =
+{
+  {
+    "active",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__Introspection, active),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "scope",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Introspection, scope_value_case),
+    offsetof(Sts__V1__Introspection, scope),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "client_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Introspection, client_id_value_case),
+    offsetof(Sts__V1__Introspection, client_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "username",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Introspection, username_value_case),
+    offsetof(Sts__V1__Introspection, username),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token_type",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Introspection, token_type_value_case),
+    offsetof(Sts__V1__Introspection, token_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "exp",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Sts__V1__Introspection, exp_value_case),
+    offsetof(Sts__V1__Introspection, exp),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "iat",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Sts__V1__Introspection, iat_value_case),
+    offsetof(Sts__V1__Introspection, iat),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sub",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Introspection, sub_value_case),
+    offsetof(Sts__V1__Introspection, sub),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "aud",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Introspection, aud_value_case),
+    offsetof(Sts__V1__Introspection, aud),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "iss",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Introspection, iss_value_case),
+    offsetof(Sts__V1__Introspection, iss),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "jti",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Introspection, jti_value_case),
+    offsetof(Sts__V1__Introspection, jti),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sid",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Introspection, sid_value_case),
+    offsetof(Sts__V1__Introspection, sid),
+    NULL,
+    &protobuf_c_empty_string,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "realm_access",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__Introspection, realm_access),
+    &sts__v1__realm_access__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sts__v1__introspection__field_indices_by_name[] = {
+  0,   /* field[0] = active */
+  8,   /* field[8] = aud */
+  2,   /* field[2] = client_id */
+  5,   /* field[5] = exp */
+  6,   /* field[6] = iat */
+  9,   /* field[9] = iss */
+  10,   /* field[10] = jti */
+  12,   /* field[12] = realm_access */
+  1,   /* field[1] = scope */
+  11,   /* field[11] = sid */
+  7,   /* field[7] = sub */
+  4,   /* field[4] = token_type */
+  3,   /* field[3] = username */
+};
+static const ProtobufCIntRange sts__v1__introspection__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 13 }
+};
+const ProtobufCMessageDescriptor sts__v1__introspection__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sts.v1.Introspection",
+  "Introspection",
+  "Sts__V1__Introspection",
+  "sts.v1",
+  sizeof(Sts__V1__Introspection),
+  13,
+  sts__v1__introspection__field_descriptors,
+  sts__v1__introspection__field_indices_by_name,
+  1,  sts__v1__introspection__number_ranges,
+  (ProtobufCMessageInit) sts__v1__introspection__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sts__v1__oauth_revoke_request__field_descriptors[5] =
+{
+  {
+    "realm",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__OAuthRevokeRequest, realm),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__OAuthRevokeRequest, token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token_type_hint",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__OAuthRevokeRequest, token_type_hint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "client_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__OAuthRevokeRequest, client_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "client_secret",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__OAuthRevokeRequest, client_secret),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sts__v1__oauth_revoke_request__field_indices_by_name[] = {
+  3,   /* field[3] = client_id */
+  4,   /* field[4] = client_secret */
+  0,   /* field[0] = realm */
+  1,   /* field[1] = token */
+  2,   /* field[2] = token_type_hint */
+};
+static const ProtobufCIntRange sts__v1__oauth_revoke_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor sts__v1__oauth_revoke_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sts.v1.OAuthRevokeRequest",
+  "OAuthRevokeRequest",
+  "Sts__V1__OAuthRevokeRequest",
+  "sts.v1",
+  sizeof(Sts__V1__OAuthRevokeRequest),
+  5,
+  sts__v1__oauth_revoke_request__field_descriptors,
+  sts__v1__oauth_revoke_request__field_indices_by_name,
+  1,  sts__v1__oauth_revoke_request__number_ranges,
+  (ProtobufCMessageInit) sts__v1__oauth_revoke_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define sts__v1__oauth_revoke_response__field_descriptors NULL
+#define sts__v1__oauth_revoke_response__field_indices_by_name NULL
+#define sts__v1__oauth_revoke_response__number_ranges NULL
+const ProtobufCMessageDescriptor sts__v1__oauth_revoke_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sts.v1.OAuthRevokeResponse",
+  "OAuthRevokeResponse",
+  "Sts__V1__OAuthRevokeResponse",
+  "sts.v1",
+  sizeof(Sts__V1__OAuthRevokeResponse),
+  0,
+  sts__v1__oauth_revoke_response__field_descriptors,
+  sts__v1__oauth_revoke_response__field_indices_by_name,
+  0,  sts__v1__oauth_revoke_response__number_ranges,
+  (ProtobufCMessageInit) sts__v1__oauth_revoke_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sts__v1__discovery__field_descriptors[12] =
 {
   {
     "issuer",
@@ -542,13 +1197,65 @@ static const ProtobufCFieldDescriptor sts__v1__discovery__field_descriptors[8] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "introspection_endpoint",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__Discovery, introspection_endpoint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revocation_endpoint",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__Discovery, revocation_endpoint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "introspection_endpoint_auth_methods_supported",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Discovery, n_introspection_endpoint_auth_methods_supported),
+    offsetof(Sts__V1__Discovery, introspection_endpoint_auth_methods_supported),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revocation_endpoint_auth_methods_supported",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sts__V1__Discovery, n_revocation_endpoint_auth_methods_supported),
+    offsetof(Sts__V1__Discovery, revocation_endpoint_auth_methods_supported),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__discovery__field_indices_by_name[] = {
   3,   /* field[3] = grant_types_supported */
   7,   /* field[7] = id_token_signing_alg_values_supported */
+  8,   /* field[8] = introspection_endpoint */
+  10,   /* field[10] = introspection_endpoint_auth_methods_supported */
   0,   /* field[0] = issuer */
   2,   /* field[2] = jwks_uri */
   5,   /* field[5] = response_types_supported */
+  9,   /* field[9] = revocation_endpoint */
+  11,   /* field[11] = revocation_endpoint_auth_methods_supported */
   6,   /* field[6] = subject_types_supported */
   1,   /* field[1] = token_endpoint */
   4,   /* field[4] = token_endpoint_auth_methods_supported */
@@ -556,7 +1263,7 @@ static const unsigned sts__v1__discovery__field_indices_by_name[] = {
 static const ProtobufCIntRange sts__v1__discovery__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor sts__v1__discovery__descriptor =
 {
@@ -566,20 +1273,24 @@ const ProtobufCMessageDescriptor sts__v1__discovery__descriptor =
   "Sts__V1__Discovery",
   "sts.v1",
   sizeof(Sts__V1__Discovery),
-  8,
+  12,
   sts__v1__discovery__field_descriptors,
   sts__v1__discovery__field_indices_by_name,
   1,  sts__v1__discovery__number_ranges,
   (ProtobufCMessageInit) sts__v1__discovery__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor sts__v1__oauth_service__method_descriptors[2] =
+static const ProtobufCMethodDescriptor sts__v1__oauth_service__method_descriptors[4] =
 {
   { "Token", &sts__v1__oauth_token_request__descriptor, &sts__v1__oauth_token_response__descriptor },
+  { "Introspect", &sts__v1__introspect_request__descriptor, &sts__v1__introspection__descriptor },
+  { "Revoke", &sts__v1__oauth_revoke_request__descriptor, &sts__v1__oauth_revoke_response__descriptor },
   { "GetDiscovery", &sts__v1__get_discovery_request__descriptor, &sts__v1__discovery__descriptor },
 };
 const unsigned sts__v1__oauth_service__method_indices_by_name[] = {
-  1,        /* GetDiscovery */
+  3,        /* GetDiscovery */
+  1,        /* Introspect */
+  2,        /* Revoke */
   0         /* Token */
 };
 const ProtobufCServiceDescriptor sts__v1__oauth_service__descriptor =
@@ -589,7 +1300,7 @@ const ProtobufCServiceDescriptor sts__v1__oauth_service__descriptor =
   "OAuthService",
   "Sts__V1__OAuthService",
   "sts.v1",
-  2,
+  4,
   sts__v1__oauth_service__method_descriptors,
   sts__v1__oauth_service__method_indices_by_name
 };
@@ -601,13 +1312,29 @@ void sts__v1__oauth_service__token(ProtobufCService *service,
   assert(service->descriptor == &sts__v1__oauth_service__descriptor);
   service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void sts__v1__oauth_service__introspect(ProtobufCService *service,
+                                        const Sts__V1__IntrospectRequest *input,
+                                        Sts__V1__Introspection_Closure closure,
+                                        void *closure_data)
+{
+  assert(service->descriptor == &sts__v1__oauth_service__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sts__v1__oauth_service__revoke(ProtobufCService *service,
+                                    const Sts__V1__OAuthRevokeRequest *input,
+                                    Sts__V1__OAuthRevokeResponse_Closure closure,
+                                    void *closure_data)
+{
+  assert(service->descriptor == &sts__v1__oauth_service__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void sts__v1__oauth_service__get_discovery(ProtobufCService *service,
                                            const Sts__V1__GetDiscoveryRequest *input,
                                            Sts__V1__Discovery_Closure closure,
                                            void *closure_data)
 {
   assert(service->descriptor == &sts__v1__oauth_service__descriptor);
-  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sts__v1__oauth_service__init (Sts__V1__OAuthService_Service *service,
                                    Sts__V1__OAuthService_ServiceDestroy destroy)

@@ -19,6 +19,11 @@ PROTOBUF_C__BEGIN_DECLS
 typedef struct Sts__V1__OAuthTokenRequest Sts__V1__OAuthTokenRequest;
 typedef struct Sts__V1__OAuthTokenResponse Sts__V1__OAuthTokenResponse;
 typedef struct Sts__V1__GetDiscoveryRequest Sts__V1__GetDiscoveryRequest;
+typedef struct Sts__V1__IntrospectRequest Sts__V1__IntrospectRequest;
+typedef struct Sts__V1__RealmAccess Sts__V1__RealmAccess;
+typedef struct Sts__V1__Introspection Sts__V1__Introspection;
+typedef struct Sts__V1__OAuthRevokeRequest Sts__V1__OAuthRevokeRequest;
+typedef struct Sts__V1__OAuthRevokeResponse Sts__V1__OAuthRevokeResponse;
 typedef struct Sts__V1__Discovery Sts__V1__Discovery;
 
 
@@ -104,6 +109,205 @@ struct  Sts__V1__GetDiscoveryRequest
     , (char *)protobuf_c_empty_string }
 
 
+struct  Sts__V1__IntrospectRequest
+{
+  ProtobufCMessage base;
+  /*
+   * From Keycloak's paths: must be one of the configured realms.
+   */
+  char *realm;
+  /*
+   * The token to look at: an access JWT, a refresh token or an access token of this service.
+   */
+  char *token;
+  /*
+   * "access_token" or "refresh_token"; a hint only (RFC 7662 2.1): every kind is recognised by its shape.
+   */
+  char *token_type_hint;
+  /*
+   * A confidential client authenticating (client_secret_post), or HTTP Basic; else an admin's bearer token.
+   */
+  char *client_id;
+  char *client_secret;
+};
+#define STS__V1__INTROSPECT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sts__v1__introspect_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Sts__V1__RealmAccess
+{
+  ProtobufCMessage base;
+  size_t n_roles;
+  char **roles;
+};
+#define STS__V1__REALM_ACCESS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sts__v1__realm_access__descriptor) \
+    , 0,NULL }
+
+
+typedef enum {
+  STS__V1__INTROSPECTION__SCOPE_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__SCOPE_VALUE_SCOPE = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__SCOPE_VALUE__CASE)
+} Sts__V1__Introspection__ScopeValueCase;
+
+typedef enum {
+  STS__V1__INTROSPECTION__CLIENT_ID_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__CLIENT_ID_VALUE_CLIENT_ID = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__CLIENT_ID_VALUE__CASE)
+} Sts__V1__Introspection__ClientIdValueCase;
+
+typedef enum {
+  STS__V1__INTROSPECTION__USERNAME_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__USERNAME_VALUE_USERNAME = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__USERNAME_VALUE__CASE)
+} Sts__V1__Introspection__UsernameValueCase;
+
+typedef enum {
+  STS__V1__INTROSPECTION__TOKEN_TYPE_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__TOKEN_TYPE_VALUE_TOKEN_TYPE = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__TOKEN_TYPE_VALUE__CASE)
+} Sts__V1__Introspection__TokenTypeValueCase;
+
+typedef enum {
+  STS__V1__INTROSPECTION__EXP_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__EXP_VALUE_EXP = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__EXP_VALUE__CASE)
+} Sts__V1__Introspection__ExpValueCase;
+
+typedef enum {
+  STS__V1__INTROSPECTION__IAT_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__IAT_VALUE_IAT = 7
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__IAT_VALUE__CASE)
+} Sts__V1__Introspection__IatValueCase;
+
+typedef enum {
+  STS__V1__INTROSPECTION__SUB_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__SUB_VALUE_SUB = 8
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__SUB_VALUE__CASE)
+} Sts__V1__Introspection__SubValueCase;
+
+typedef enum {
+  STS__V1__INTROSPECTION__AUD_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__AUD_VALUE_AUD = 9
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__AUD_VALUE__CASE)
+} Sts__V1__Introspection__AudValueCase;
+
+typedef enum {
+  STS__V1__INTROSPECTION__ISS_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__ISS_VALUE_ISS = 10
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__ISS_VALUE__CASE)
+} Sts__V1__Introspection__IssValueCase;
+
+typedef enum {
+  STS__V1__INTROSPECTION__JTI_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__JTI_VALUE_JTI = 11
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__JTI_VALUE__CASE)
+} Sts__V1__Introspection__JtiValueCase;
+
+typedef enum {
+  STS__V1__INTROSPECTION__SID_VALUE__NOT_SET = 0,
+  STS__V1__INTROSPECTION__SID_VALUE_SID = 12
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(STS__V1__INTROSPECTION__SID_VALUE__CASE)
+} Sts__V1__Introspection__SidValueCase;
+
+/*
+ * RFC 7662 2.2. For a token that is not active (unknown, expired, revoked, malformed, another issuer's) exactly
+ * {"active":false}: every other member is absent. One-field oneofs give the members presence, since protobuf-c 1.4
+ * has no proto3 optional; times are uint32 seconds since the epoch so that JSON carries numbers, as the RFC says.
+ */
+struct  Sts__V1__Introspection
+{
+  ProtobufCMessage base;
+  protobuf_c_boolean active;
+  Sts__V1__RealmAccess *realm_access;
+  Sts__V1__Introspection__ScopeValueCase scope_value_case;
+  union {
+    char *scope;
+  };
+  Sts__V1__Introspection__ClientIdValueCase client_id_value_case;
+  union {
+    char *client_id;
+  };
+  Sts__V1__Introspection__UsernameValueCase username_value_case;
+  union {
+    char *username;
+  };
+  Sts__V1__Introspection__TokenTypeValueCase token_type_value_case;
+  union {
+    char *token_type;
+  };
+  Sts__V1__Introspection__ExpValueCase exp_value_case;
+  union {
+    uint32_t exp;
+  };
+  Sts__V1__Introspection__IatValueCase iat_value_case;
+  union {
+    uint32_t iat;
+  };
+  Sts__V1__Introspection__SubValueCase sub_value_case;
+  union {
+    char *sub;
+  };
+  Sts__V1__Introspection__AudValueCase aud_value_case;
+  union {
+    char *aud;
+  };
+  Sts__V1__Introspection__IssValueCase iss_value_case;
+  union {
+    char *iss;
+  };
+  Sts__V1__Introspection__JtiValueCase jti_value_case;
+  union {
+    char *jti;
+  };
+  Sts__V1__Introspection__SidValueCase sid_value_case;
+  union {
+    char *sid;
+  };
+};
+#define STS__V1__INTROSPECTION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sts__v1__introspection__descriptor) \
+    , 0, NULL, STS__V1__INTROSPECTION__SCOPE_VALUE__NOT_SET, {0}, STS__V1__INTROSPECTION__CLIENT_ID_VALUE__NOT_SET, {0}, STS__V1__INTROSPECTION__USERNAME_VALUE__NOT_SET, {0}, STS__V1__INTROSPECTION__TOKEN_TYPE_VALUE__NOT_SET, {0}, STS__V1__INTROSPECTION__EXP_VALUE__NOT_SET, {0}, STS__V1__INTROSPECTION__IAT_VALUE__NOT_SET, {0}, STS__V1__INTROSPECTION__SUB_VALUE__NOT_SET, {0}, STS__V1__INTROSPECTION__AUD_VALUE__NOT_SET, {0}, STS__V1__INTROSPECTION__ISS_VALUE__NOT_SET, {0}, STS__V1__INTROSPECTION__JTI_VALUE__NOT_SET, {0}, STS__V1__INTROSPECTION__SID_VALUE__NOT_SET, {0} }
+
+
+struct  Sts__V1__OAuthRevokeRequest
+{
+  ProtobufCMessage base;
+  /*
+   * From Keycloak's paths: must be one of the configured realms.
+   */
+  char *realm;
+  /*
+   * A refresh token (its whole family is revoked) or an access JWT (denied until it expires).
+   */
+  char *token;
+  char *token_type_hint;
+  /*
+   * The client the token was issued to (public: client_id alone; confidential: with its secret or HTTP Basic);
+   * else an admin's bearer token, which may revoke any token.
+   */
+  char *client_id;
+  char *client_secret;
+};
+#define STS__V1__OAUTH_REVOKE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sts__v1__oauth_revoke_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * RFC 7009 2.2: an empty 200, also for a token that was unknown or already invalid.
+ */
+struct  Sts__V1__OAuthRevokeResponse
+{
+  ProtobufCMessage base;
+};
+#define STS__V1__OAUTH_REVOKE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sts__v1__oauth_revoke_response__descriptor) \
+     }
+
+
 /*
  * OpenID Connect discovery and RFC 8414 authorization-server metadata: what this service's endpoints are.
  */
@@ -129,10 +333,16 @@ struct  Sts__V1__Discovery
   char **subject_types_supported;
   size_t n_id_token_signing_alg_values_supported;
   char **id_token_signing_alg_values_supported;
+  char *introspection_endpoint;
+  char *revocation_endpoint;
+  size_t n_introspection_endpoint_auth_methods_supported;
+  char **introspection_endpoint_auth_methods_supported;
+  size_t n_revocation_endpoint_auth_methods_supported;
+  char **revocation_endpoint_auth_methods_supported;
 };
 #define STS__V1__DISCOVERY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__discovery__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
 
 
 /* Sts__V1__OAuthTokenRequest methods */
@@ -192,6 +402,101 @@ Sts__V1__GetDiscoveryRequest *
 void   sts__v1__get_discovery_request__free_unpacked
                      (Sts__V1__GetDiscoveryRequest *message,
                       ProtobufCAllocator *allocator);
+/* Sts__V1__IntrospectRequest methods */
+void   sts__v1__introspect_request__init
+                     (Sts__V1__IntrospectRequest         *message);
+size_t sts__v1__introspect_request__get_packed_size
+                     (const Sts__V1__IntrospectRequest   *message);
+size_t sts__v1__introspect_request__pack
+                     (const Sts__V1__IntrospectRequest   *message,
+                      uint8_t             *out);
+size_t sts__v1__introspect_request__pack_to_buffer
+                     (const Sts__V1__IntrospectRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sts__V1__IntrospectRequest *
+       sts__v1__introspect_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sts__v1__introspect_request__free_unpacked
+                     (Sts__V1__IntrospectRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sts__V1__RealmAccess methods */
+void   sts__v1__realm_access__init
+                     (Sts__V1__RealmAccess         *message);
+size_t sts__v1__realm_access__get_packed_size
+                     (const Sts__V1__RealmAccess   *message);
+size_t sts__v1__realm_access__pack
+                     (const Sts__V1__RealmAccess   *message,
+                      uint8_t             *out);
+size_t sts__v1__realm_access__pack_to_buffer
+                     (const Sts__V1__RealmAccess   *message,
+                      ProtobufCBuffer     *buffer);
+Sts__V1__RealmAccess *
+       sts__v1__realm_access__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sts__v1__realm_access__free_unpacked
+                     (Sts__V1__RealmAccess *message,
+                      ProtobufCAllocator *allocator);
+/* Sts__V1__Introspection methods */
+void   sts__v1__introspection__init
+                     (Sts__V1__Introspection         *message);
+size_t sts__v1__introspection__get_packed_size
+                     (const Sts__V1__Introspection   *message);
+size_t sts__v1__introspection__pack
+                     (const Sts__V1__Introspection   *message,
+                      uint8_t             *out);
+size_t sts__v1__introspection__pack_to_buffer
+                     (const Sts__V1__Introspection   *message,
+                      ProtobufCBuffer     *buffer);
+Sts__V1__Introspection *
+       sts__v1__introspection__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sts__v1__introspection__free_unpacked
+                     (Sts__V1__Introspection *message,
+                      ProtobufCAllocator *allocator);
+/* Sts__V1__OAuthRevokeRequest methods */
+void   sts__v1__oauth_revoke_request__init
+                     (Sts__V1__OAuthRevokeRequest         *message);
+size_t sts__v1__oauth_revoke_request__get_packed_size
+                     (const Sts__V1__OAuthRevokeRequest   *message);
+size_t sts__v1__oauth_revoke_request__pack
+                     (const Sts__V1__OAuthRevokeRequest   *message,
+                      uint8_t             *out);
+size_t sts__v1__oauth_revoke_request__pack_to_buffer
+                     (const Sts__V1__OAuthRevokeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sts__V1__OAuthRevokeRequest *
+       sts__v1__oauth_revoke_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sts__v1__oauth_revoke_request__free_unpacked
+                     (Sts__V1__OAuthRevokeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sts__V1__OAuthRevokeResponse methods */
+void   sts__v1__oauth_revoke_response__init
+                     (Sts__V1__OAuthRevokeResponse         *message);
+size_t sts__v1__oauth_revoke_response__get_packed_size
+                     (const Sts__V1__OAuthRevokeResponse   *message);
+size_t sts__v1__oauth_revoke_response__pack
+                     (const Sts__V1__OAuthRevokeResponse   *message,
+                      uint8_t             *out);
+size_t sts__v1__oauth_revoke_response__pack_to_buffer
+                     (const Sts__V1__OAuthRevokeResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sts__V1__OAuthRevokeResponse *
+       sts__v1__oauth_revoke_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sts__v1__oauth_revoke_response__free_unpacked
+                     (Sts__V1__OAuthRevokeResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Sts__V1__Discovery methods */
 void   sts__v1__discovery__init
                      (Sts__V1__Discovery         *message);
@@ -222,6 +527,21 @@ typedef void (*Sts__V1__OAuthTokenResponse_Closure)
 typedef void (*Sts__V1__GetDiscoveryRequest_Closure)
                  (const Sts__V1__GetDiscoveryRequest *message,
                   void *closure_data);
+typedef void (*Sts__V1__IntrospectRequest_Closure)
+                 (const Sts__V1__IntrospectRequest *message,
+                  void *closure_data);
+typedef void (*Sts__V1__RealmAccess_Closure)
+                 (const Sts__V1__RealmAccess *message,
+                  void *closure_data);
+typedef void (*Sts__V1__Introspection_Closure)
+                 (const Sts__V1__Introspection *message,
+                  void *closure_data);
+typedef void (*Sts__V1__OAuthRevokeRequest_Closure)
+                 (const Sts__V1__OAuthRevokeRequest *message,
+                  void *closure_data);
+typedef void (*Sts__V1__OAuthRevokeResponse_Closure)
+                 (const Sts__V1__OAuthRevokeResponse *message,
+                  void *closure_data);
 typedef void (*Sts__V1__Discovery_Closure)
                  (const Sts__V1__Discovery *message,
                   void *closure_data);
@@ -236,6 +556,14 @@ struct Sts__V1__OAuthService_Service
                 const Sts__V1__OAuthTokenRequest *input,
                 Sts__V1__OAuthTokenResponse_Closure closure,
                 void *closure_data);
+  void (*introspect)(Sts__V1__OAuthService_Service *service,
+                     const Sts__V1__IntrospectRequest *input,
+                     Sts__V1__Introspection_Closure closure,
+                     void *closure_data);
+  void (*revoke)(Sts__V1__OAuthService_Service *service,
+                 const Sts__V1__OAuthRevokeRequest *input,
+                 Sts__V1__OAuthRevokeResponse_Closure closure,
+                 void *closure_data);
   void (*get_discovery)(Sts__V1__OAuthService_Service *service,
                         const Sts__V1__GetDiscoveryRequest *input,
                         Sts__V1__Discovery_Closure closure,
@@ -249,11 +577,21 @@ void sts__v1__oauth_service__init (Sts__V1__OAuthService_Service *service,
 #define STS__V1__OAUTH_SERVICE__INIT(function_prefix__) \
     { STS__V1__OAUTH_SERVICE__BASE_INIT,\
       function_prefix__ ## token,\
+      function_prefix__ ## introspect,\
+      function_prefix__ ## revoke,\
       function_prefix__ ## get_discovery  }
 void sts__v1__oauth_service__token(ProtobufCService *service,
                                    const Sts__V1__OAuthTokenRequest *input,
                                    Sts__V1__OAuthTokenResponse_Closure closure,
                                    void *closure_data);
+void sts__v1__oauth_service__introspect(ProtobufCService *service,
+                                        const Sts__V1__IntrospectRequest *input,
+                                        Sts__V1__Introspection_Closure closure,
+                                        void *closure_data);
+void sts__v1__oauth_service__revoke(ProtobufCService *service,
+                                    const Sts__V1__OAuthRevokeRequest *input,
+                                    Sts__V1__OAuthRevokeResponse_Closure closure,
+                                    void *closure_data);
 void sts__v1__oauth_service__get_discovery(ProtobufCService *service,
                                            const Sts__V1__GetDiscoveryRequest *input,
                                            Sts__V1__Discovery_Closure closure,
@@ -264,6 +602,11 @@ void sts__v1__oauth_service__get_discovery(ProtobufCService *service,
 extern const ProtobufCMessageDescriptor sts__v1__oauth_token_request__descriptor;
 extern const ProtobufCMessageDescriptor sts__v1__oauth_token_response__descriptor;
 extern const ProtobufCMessageDescriptor sts__v1__get_discovery_request__descriptor;
+extern const ProtobufCMessageDescriptor sts__v1__introspect_request__descriptor;
+extern const ProtobufCMessageDescriptor sts__v1__realm_access__descriptor;
+extern const ProtobufCMessageDescriptor sts__v1__introspection__descriptor;
+extern const ProtobufCMessageDescriptor sts__v1__oauth_revoke_request__descriptor;
+extern const ProtobufCMessageDescriptor sts__v1__oauth_revoke_response__descriptor;
 extern const ProtobufCMessageDescriptor sts__v1__discovery__descriptor;
 extern const ProtobufCServiceDescriptor sts__v1__oauth_service__descriptor;
 
