@@ -168,6 +168,7 @@ static void fill_facts(sts_call_t *call, const slot_t *slot, sts_token_facts_t *
                             .audience = "",
                             .jti = sts_arena_strdup(arena, slot->id),
                             .session_id = "",
+                            .scope = "",
                             .issued_at_s = slot->created_at / 1000000,
                             .expires_at_s = slot->expires_at / 1000000};
     const char **roles = sts_arena_alloc(arena, (slot->role_count + 1) * sizeof(char *));

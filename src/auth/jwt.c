@@ -206,6 +206,8 @@ static void extract_identity(yajl_val claims, const sts_jwt_rules_t *rules, long
     identity->client_id = sts_strdup(client_id != NULL ? YAJL_GET_STRING(client_id) : "");
     yajl_val jti = get(claims, "jti", yajl_t_string);
     identity->jti = sts_strdup(jti != NULL ? YAJL_GET_STRING(jti) : "");
+    yajl_val scope = get(claims, "scope", yajl_t_string);
+    identity->scope = sts_strdup(scope != NULL ? YAJL_GET_STRING(scope) : "");
     /* The service's own tokens carry the milliseconds in a private claim; others have only iat, whole seconds. */
     yajl_val iat = get(claims, "iat", yajl_t_any);
     yajl_val issued_ms = get(claims, STS_ACCESS_JWT_ISSUED_MS_CLAIM, yajl_t_any);
@@ -287,6 +289,7 @@ void sts_jwt_identity_dispose(sts_jwt_identity_t *identity)
     free(identity->session_id);
     free(identity->client_id);
     free(identity->jti);
+    free(identity->scope);
     for (size_t i = 0; i < identity->role_count; i++)
         free(identity->roles[i]);
     free(identity->roles);

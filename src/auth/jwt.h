@@ -66,6 +66,7 @@ typedef struct {
     char *session_id;       /**< the "sid" claim; "" when absent */
     char *client_id;        /**< the "client_id" claim (RFC 9068); "" when absent */
     char *jti;              /**< the "jti" claim (a revocation names it); "" when absent */
+    char *scope;            /**< the "scope" claim (RFC 9068), for introspection; "" when absent */
 } sts_jwt_identity_t;
 
 /**

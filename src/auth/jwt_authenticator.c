@@ -88,6 +88,7 @@ static void fill_facts(sts_call_t *call, const sts_jwt_identity_t *identity, voi
                                  .audience = "",
                                  .jti = sts_arena_strdup(arena, identity->jti),
                                  .session_id = sts_arena_strdup(arena, identity->session_id),
+                                 .scope = sts_arena_strdup(arena, identity->scope),
                                  .issued_at_s = identity->issued_at_ms / 1000,
                                  .expires_at_s = identity->expires_at};
     const char **roles = sts_arena_alloc(arena, (identity->role_count + 1) * sizeof(char *));

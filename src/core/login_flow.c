@@ -132,12 +132,14 @@ static void session_roles(sts_call_t *call, const sts_user_record_t *user, const
 
 /* The access token of a user's session, through client when not NULL. */
 static sts_status_t session_token(sts_call_t *call, const sts_login_settings_t *login, const sts_user_record_t *user,
-                                  const sts_client_record_t *client, const char *session_id, const char **access)
+                                  const sts_client_record_t *client, const char *session_id, const char *scope,
+                                  const char **access)
 {
     sts_access_jwt_claims_t claims = {.subject = user->id,
                                       .username = user->username,
                                       .session_id = session_id,
-                                      .client_id = client != NULL ? client->client_id : NULL};
+                                      .client_id = client != NULL ? client->client_id : NULL,
+                                      .scope = scope};
     session_roles(call, user, client, &claims);
     int64_t lifetime = login->access_token_lifetime_s;
     if (client != NULL && client->max_lifetime_seconds < lifetime)
@@ -167,7 +169,8 @@ static sts_status_t start_family(sts_call_t *call, const sts_login_settings_t *l
 }
 
 sts_status_t sts__login_session(sts_call_t *call, const sts_login_settings_t *login, const sts_user_record_t *user,
-                                const sts_client_record_t *client, const char **access, const char **refresh)
+                                const sts_client_record_t *client, const char *scope, const char **access,
+                                const char **refresh)
 {
     char session_id[STS_STORE_ID_CHARS + 1];
     sts__random_id(session_id);
@@ -175,12 +178,12 @@ sts_status_t sts__login_session(sts_call_t *call, const sts_login_settings_t *lo
     if (refresh != NULL)
         status = start_family(call, login, user, client, session_id, refresh);
     if (status == STS_STATUS_OK)
-        status = session_token(call, login, user, client, session_id, access);
+        status = session_token(call, login, user, client, session_id, scope, access);
     return status;
 }
 
 sts_status_t sts__login_refresh(sts_call_t *call, const sts_login_settings_t *login, const char *token,
-                                const char *client_id, const char **access, const char **refresh)
+                                const char *client_id, const char *scope, const char **access, const char **refresh)
 {
     char id[STS_STORE_ID_CHARS + 1];
     sts_status_t status = sts__refresh_token_parse(call, token, id);
@@ -222,7 +225,7 @@ sts_status_t sts__login_refresh(sts_call_t *call, const sts_login_settings_t *lo
     if (old.client_id[0] != '\0' &&
         (status = sts__login_find_client(call, "client_id", old.client_id, &client)) != STS_STATUS_OK)
         return status;
-    if ((status = session_token(call, login, &user, old.client_id[0] != '\0' ? &client : NULL, old.session_id,
+    if ((status = session_token(call, login, &user, old.client_id[0] != '\0' ? &client : NULL, old.session_id, scope,
                                 access)) != STS_STATUS_OK)
         return status;
     *refresh = sts_arena_strdup(&call->arena, next_text);

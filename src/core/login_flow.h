@@ -22,19 +22,20 @@ sts_status_t sts__login_find_client(sts_call_t *call, const char *field, const c
 
 /**
  * A new login session of user, through client when not NULL: an access token (the user's roles, limited to those the
- * client allows, living at most the client's longest lifetime) into *access, and when refresh is not NULL a new
- * refresh family bound to the client into *refresh.
+ * client allows, living at most the client's longest lifetime, with scope as its scope claim when not NULL or "")
+ * into *access, and when refresh is not NULL a new refresh family bound to the client into *refresh.
  */
 sts_status_t sts__login_session(sts_call_t *call, const sts_login_settings_t *login, const sts_user_record_t *user,
-                                const sts_client_record_t *client, const char **access, const char **refresh);
+                                const sts_client_record_t *client, const char *scope, const char **access,
+                                const char **refresh);
 
 /**
  * Rotates a presented refresh token: a new access token and refresh token for its session, with the family rules
- * (reuse revokes the family, grace replays). client_id, when not NULL, must be the client the family was issued to.
- * Failures are UNAUTHENTICATED with a message saying which rule, or UNAVAILABLE.
+ * (reuse revokes the family, grace replays). client_id, when not NULL, must be the client the family was issued to;
+ * scope as for sts__login_session. Failures are UNAUTHENTICATED with a message saying which rule, or UNAVAILABLE.
  */
 sts_status_t sts__login_refresh(sts_call_t *call, const sts_login_settings_t *login, const char *token,
-                                const char *client_id, const char **access, const char **refresh);
+                                const char *client_id, const char *scope, const char **access, const char **refresh);
 
 /** True when realm is empty (the service's own paths) or one of the configured realms. */
 int sts__login_realm_known(const sts_login_settings_t *login, const char *realm);

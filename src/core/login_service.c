@@ -30,7 +30,7 @@ sts_status_t sts_handle_login_service_login(sts_call_t *call, const ProtobufCMes
     if (status == STS_STATUS_OK)
         status = sts__login_check_password(call, login, in->username, in->password, &user);
     if (status == STS_STATUS_OK)
-        status = sts__login_session(call, login, &user, NULL, &access, &refresh);
+        status = sts__login_session(call, login, &user, NULL, NULL, &access, &refresh);
     if (status == STS_STATUS_OK)
         pair(call, response, access, refresh);
     return status;
@@ -47,7 +47,7 @@ sts_status_t sts_handle_login_service_refresh(sts_call_t *call, const ProtobufCM
     if (strcmp(in->grant_type, "refresh_token") != 0)
         return sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "grant-type must be refresh_token");
     const char *access = NULL, *refresh = NULL;
-    if ((status = sts__login_refresh(call, login, in->refresh_token, NULL, &access, &refresh)) == STS_STATUS_OK)
+    if ((status = sts__login_refresh(call, login, in->refresh_token, NULL, NULL, &access, &refresh)) == STS_STATUS_OK)
         pair(call, response, access, refresh);
     return status;
 }
@@ -104,7 +104,7 @@ sts_status_t sts_handle_login_service_client_token(sts_call_t *call, const Proto
     if (status == STS_STATUS_OK)
         status = sts__login_check_password(call, login, in->username, in->password, &user);
     if (status == STS_STATUS_OK)
-        status = sts__login_session(call, login, &user, &client, &access, NULL);
+        status = sts__login_session(call, login, &user, &client, NULL, &access, NULL);
     if (status != STS_STATUS_OK)
         return status;
     out->access_token = (char *)access;

@@ -110,6 +110,7 @@ static sts_status_t refresh_facts(sts_call_t *call, const sts_login_settings_t *
                                  .audience = "",
                                  .jti = "",
                                  .session_id = record.session_id,
+                                 .scope = "",
                                  .issued_at_s = record.created_time / 1000000,
                                  .expires_at_s = expires / 1000000};
     *active = 1;
@@ -167,6 +168,8 @@ static void fill_introspection(sts_call_t *call, const sts_token_facts_t *facts,
     out->jti = (char *)facts->jti;
     out->sid_value_case = facts->session_id[0] != '\0' ? STS__V1__INTROSPECTION__SID_VALUE_SID : 0;
     out->sid = (char *)facts->session_id;
+    out->scope_value_case = facts->scope[0] != '\0' ? STS__V1__INTROSPECTION__SCOPE_VALUE_SCOPE : 0;
+    out->scope = (char *)facts->scope;
     /* uint32 seconds reach 2106; the service's tokens live hours */
     if (facts->expires_at_s > 0 && facts->expires_at_s <= UINT32_MAX) {
         out->exp_value_case = STS__V1__INTROSPECTION__EXP_VALUE_EXP;

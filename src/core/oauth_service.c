@@ -20,12 +20,13 @@ static sts_status_t as_oauth2(sts_call_t *call, sts_status_t status)
 
 /* RFC 6749 4.4: a confidential client's own token; its subject and roles are the client's, with no refresh token. */
 static sts_status_t client_credentials(sts_call_t *call, const sts_login_settings_t *login,
-                                       const sts_client_record_t *client, const char **access)
+                                       const sts_client_record_t *client, const char *scope, const char **access)
 {
     sts_access_jwt_claims_t claims = {
         .subject = sts_arena_printf(&call->arena, "%s%s", STS_CLIENT_SUBJECT_PREFIX, client->client_id),
         .username = client->client_id,
-        .client_id = client->client_id};
+        .client_id = client->client_id,
+        .scope = scope};
     char **roles = NULL;
     sts__split_roles(call, client->allowed_roles, &roles, &claims.role_count);
     claims.roles = (const char *const *)roles;
@@ -64,7 +65,7 @@ sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMes
                                     credentials ? " (it is a public client)" : "");
     const char *access = NULL, *refresh_token = NULL;
     if (credentials) {
-        status = client_credentials(call, login, &client, &access);
+        status = client_credentials(call, login, &client, in->scope, &access);
     } else if (password) {
         sts_user_record_t user;
         if (in->username[0] == '\0' || in->password[0] == '\0')
@@ -72,12 +73,13 @@ sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMes
                                         "the password grant needs username and password");
         status = sts__login_check_password(call, login, in->username, in->password, &user);
         if (status == STS_STATUS_OK)
-            status = sts__login_session(call, login, &user, &client, &access, &refresh_token);
+            status = sts__login_session(call, login, &user, &client, in->scope, &access, &refresh_token);
     } else {
         if (in->refresh_token[0] == '\0')
             return sts_call_fail_reason(call, STS_STATUS_INVALID_ARGUMENT, "invalid_request",
                                         "the refresh_token grant needs refresh_token");
-        status = sts__login_refresh(call, login, in->refresh_token, client.client_id, &access, &refresh_token);
+        status =
+            sts__login_refresh(call, login, in->refresh_token, client.client_id, in->scope, &access, &refresh_token);
     }
     if (status != STS_STATUS_OK)
         return as_oauth2(call, status);

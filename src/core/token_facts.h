@@ -14,6 +14,7 @@ typedef struct {
     const char *audience;
     const char *jti;
     const char *session_id;
+    const char *scope; /**< what an OAuth 2.0 client asked for (sts grants roles, not scopes) */
     const char *const *roles;
     size_t role_count;
     int64_t issued_at_s;  /**< seconds since the epoch; 0 when unknown */

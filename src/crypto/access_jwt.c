@@ -43,8 +43,9 @@ int sts_access_jwt_payload(const sts_access_jwt_claims_t *claims, sts_buf_t *out
                  put_number(gen, STS_ACCESS_JWT_ISSUED_MS_CLAIM, claims->issued_at_ms) || put_string(gen, "jti", jti) ||
                  (claims->client_id != NULL && put_string(gen, "client_id", claims->client_id)) ||
                  (claims->username != NULL && put_string(gen, "preferred_username", claims->username)) ||
-                 (claims->session_id != NULL && put_string(gen, "sid", claims->session_id)) || put_roles(gen, claims) ||
-                 yajl_gen_map_close(gen) != yajl_gen_status_ok;
+                 (claims->session_id != NULL && put_string(gen, "sid", claims->session_id)) ||
+                 (claims->scope != NULL && claims->scope[0] != '\0' && put_string(gen, "scope", claims->scope)) ||
+                 put_roles(gen, claims) || yajl_gen_map_close(gen) != yajl_gen_status_ok;
     const unsigned char *json = NULL;
     size_t len = 0;
     if (!failed)

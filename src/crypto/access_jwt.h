@@ -18,6 +18,7 @@ typedef struct {
     const char *client_id;    /**< client_id; NULL when no client is involved */
     const char *username;     /**< preferred_username */
     const char *session_id;   /**< sid: the login session; NULL for none */
+    const char *scope;        /**< scope (RFC 9068 2.2.3): what an OAuth 2.0 client asked for; NULL or "" for none */
     const char *const *roles; /**< realm_access.roles */
     size_t role_count;
     /**

@@ -70,7 +70,7 @@ class IntrospectionAndRevocation(unittest.TestCase):
 
     def login(self, user="vers", password="initial0", client="shasta"):
         reply = self.post("/oauth2/token", {"grant_type": "password", "username": user, "password": password,
-                                            "client_id": client})
+                                            "client_id": client, "scope": "openid profile"})
         self.assertEqual(reply.status_code, 200, reply.text)
         return reply.json()
 
@@ -92,6 +92,7 @@ class IntrospectionAndRevocation(unittest.TestCase):
             self.assertEqual(facts, {"active": True, "token_type": "Bearer", "sub": claims["sub"], "username": "vers",
                                      "client_id": "shasta", "iss": claims["iss"], "aud": "sts", "jti": claims["jti"],
                                      "sid": claims["sid"], "exp": claims["exp"], "iat": claims["iat"],
+                                     "scope": "openid profile",
                                      "realm_access": {"roles": ["admin"]}}, path)
         unknown_realm = self.post("/realms/master/protocol/openid-connect/token/introspect",
                                   {"token": token["access_token"]}, auth=("probe", self.probe_secret))
@@ -106,8 +107,9 @@ class IntrospectionAndRevocation(unittest.TestCase):
         self.assertEqual(facts["sid"], jwt.decode(token["access_token"], options={"verify_signature": False})["sid"])
         # Rotated out: only its successor is active.
         rotated = self.post("/oauth2/token", {"grant_type": "refresh_token", "refresh_token": token["refresh_token"],
-                                              "client_id": "shasta"})
+                                              "client_id": "shasta", "scope": "openid"})
         self.assertEqual(rotated.status_code, 200, rotated.text)
+        self.assertEqual(self.introspect(rotated.json()["access_token"])["scope"], "openid")
         self.assertEqual(self.introspect(token["refresh_token"]), INACTIVE)
         self.assertTrue(self.introspect(rotated.json()["refresh_token"])["active"])
         # The service's access tokens (the Qumulo contract) are its tokens too.
