@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole check: style, a -Werror build, gen/ freshness, and every test under ASan+UBSan.
+# The whole check: style, a -Werror build, gen/ freshness, every test under ASan+UBSan, then a bounded fuzz run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -19,5 +19,7 @@ echo "== gen/ is current"
 bash tools/check-gen.sh build-asan
 
 echo "== tests"
-cd build-asan
-ctest --output-on-failure --timeout 300 -j"$jobs"
+(cd build-asan && ctest --output-on-failure --timeout 300 -j"$jobs")
+
+echo "== fuzzing: every target for 20 s from its committed corpus"
+bash tests/fuzz/run 20

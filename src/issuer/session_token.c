@@ -101,15 +101,24 @@ sts_verify_reason_t sts_session_token_open(const sts_session_sealer_t *sealers, 
     if (sts_aead_open(sealer->aead, sealed + 1 + STS_SESSION_KEY_ID_BYTES, sealed, HEADER_BYTES, sealed + HEADER_BYTES,
                       (size_t)sealed_len - HEADER_BYTES, plain) != 0)
         return STS_VERIFY_TAMPERED;
+    sts_verify_reason_t reason = sts_session_token_decode(plain, plain_len, record, arena);
+    OPENSSL_cleanse(plain, plain_len);
+    return reason;
+}
+
+sts_verify_reason_t sts_session_token_decode(const uint8_t *plain, size_t len, sts_session_record_t *record,
+                                             sts_arena_t *arena)
+{
+    if (len < 16)
+        return STS_VERIFY_MALFORMED;
     const uint8_t *in = plain + 16;
-    const uint8_t *end = plain + plain_len;
+    const uint8_t *end = plain + len;
     record->issued_at = get_i64(plain);
     record->expiration = get_i64(plain + 8);
     record->access_key_id = get_str(&in, end, arena);
     record->secret_access_key = get_str(&in, end, arena);
     record->subject = get_str(&in, end, arena);
     record->policy = get_str(&in, end, arena);
-    OPENSSL_cleanse(plain, plain_len);
     if (record->access_key_id == NULL || record->secret_access_key == NULL || record->subject == NULL ||
         record->policy == NULL || in != end)
         return STS_VERIFY_MALFORMED;

@@ -52,4 +52,11 @@ char *sts_session_token_seal(const sts_session_sealer_t *sealer, const sts_sessi
 sts_verify_reason_t sts_session_token_open(const sts_session_sealer_t *sealers, size_t count, const char *token,
                                            sts_session_record_t *record, sts_arena_t *arena);
 
+/**
+ * Reads an opened token's plaintext (the layout above) into record, strings in arena: STS_VERIFY_VALID, or MALFORMED
+ * when a length runs past the end or bytes are left over. The caller wipes plain.
+ */
+sts_verify_reason_t sts_session_token_decode(const uint8_t *plain, size_t len, sts_session_record_t *record,
+                                             sts_arena_t *arena);
+
 #endif

@@ -1,0 +1,2 @@
+
+aliceinitial0alicealice 

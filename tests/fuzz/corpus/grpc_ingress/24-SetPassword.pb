@@ -1,0 +1,2 @@
+
+ 0123456789abcdef0123456789abcdefinitial0alice

@@ -1,0 +1,2 @@
+
+shastaalicealice
