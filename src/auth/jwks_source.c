@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,9 @@ struct sts_jwks_source_s {
     sts_jwk_set_t *fixed; /* file and PEM keys, merged into every fetched set */
     char *url, *ca_file;
     char *shown_url; /* url without user information: the one for logs and messages */
-    int refresh_seconds, min_refetch_seconds;
+    int refresh_seconds, min_refetch_seconds, max_age_seconds;
+    _Atomic uint64_t generation;
+    int64_t last_success_ns; /* CLOCK_MONOTONIC of the last fetch that gave keys; used by the refresher only */
     sts_ticker_t *refresher; /* NULL without a URL, or if its thread could not start */
     pthread_mutex_t fetch_lock;
     int64_t last_fetch_ns; /* CLOCK_MONOTONIC, guarded by fetch_lock */
@@ -81,25 +84,41 @@ static sts_jwk_set_t *merge(sts_jwk_set_t *fetched, const sts_jwk_set_t *fixed)
     return fetched;
 }
 
+/* Makes set the current keys and frees the old ones (never the fixed set, which lives as long as the source). */
+static void swap_keys(sts_jwks_source_t *source, sts_jwk_set_t *set)
+{
+    pthread_rwlock_wrlock(&source->keys_lock);
+    sts_jwk_set_t *old = source->keys;
+    source->keys = set;
+    atomic_fetch_add(&source->generation, 1);
+    pthread_rwlock_unlock(&source->keys_lock);
+    if (old != source->fixed && old != set)
+        sts_jwk_set_free(old);
+}
+
 static void refresh(sts_jwks_source_t *source)
 {
     char error[512];
     sts_jwk_set_t *fetched = NULL;
+    int64_t now = sts_time_monotonic_ns();
     pthread_mutex_lock(&source->fetch_lock);
-    source->last_fetch_ns = sts_time_monotonic_ns();
+    source->last_fetch_ns = now;
     pthread_mutex_unlock(&source->fetch_lock);
-    if (fetch(source, &fetched, error, sizeof(error)) != 0) {
-        sts_log_warn("%s; keeping the keys we have", error);
+    if (fetch(source, &fetched, error, sizeof(error)) == 0) {
+        source->last_success_ns = now;
+        swap_keys(source, merge(fetched, source->fixed));
+        sts_log_info("loaded %zu JWT keys from %s", fetched->count, source->shown_url);
         return;
     }
-    merge(fetched, source->fixed);
-    pthread_rwlock_wrlock(&source->keys_lock);
-    sts_jwk_set_t *old = source->keys;
-    source->keys = fetched;
-    pthread_rwlock_unlock(&source->keys_lock);
-    if (old != source->fixed)
-        sts_jwk_set_free(old);
-    sts_log_info("loaded %zu JWT keys from %s", fetched->count, source->shown_url);
+    int64_t age_s = (now - source->last_success_ns) / 1000000000;
+    if (source->max_age_seconds > 0 && source->keys != source->fixed && age_s >= source->max_age_seconds) {
+        swap_keys(source, source->fixed);
+        sts_log_error("%s; the keys fetched %lld s ago are older than jwt_jwks_max_age_seconds (%d) and are dropped: "
+                      "tokens they signed are refused until a fetch succeeds",
+                      error, (long long)age_s, source->max_age_seconds);
+        return;
+    }
+    sts_log_warn("%s; keeping the keys we have", error);
 }
 
 static void run_refresh(void *arg)
@@ -178,6 +197,7 @@ sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, c
     source->keys = fixed;
     source->refresh_seconds = settings->refresh_seconds;
     source->min_refetch_seconds = settings->min_refetch_seconds;
+    source->max_age_seconds = settings->max_age_seconds;
     if (settings->jwks_url != NULL) {
         source->url = sts_strdup(settings->jwks_url);
         source->shown_url = sts_strdup(settings->jwks_url); /* redacting never lengthens it */
@@ -214,11 +234,12 @@ void sts_jwks_source_request_refresh(sts_jwks_source_t *source)
 
 void sts_jwks_source_replace(sts_jwks_source_t *source, sts_jwk_set_t *set)
 {
-    pthread_rwlock_wrlock(&source->keys_lock);
-    sts_jwk_set_t *old = source->keys != source->fixed ? source->keys : NULL;
-    source->keys = set;
-    pthread_rwlock_unlock(&source->keys_lock);
-    sts_jwk_set_free(old);
+    swap_keys(source, set);
+}
+
+uint64_t sts_jwks_source_generation(const sts_jwks_source_t *source)
+{
+    return atomic_load(&source->generation);
 }
 
 int sts_jwks_source_has_kid(sts_jwks_source_t *source, const char *kid)

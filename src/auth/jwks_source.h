@@ -2,6 +2,7 @@
 #ifndef STS_AUTH_JWKS_SOURCE_H
 #define STS_AUTH_JWKS_SOURCE_H
 #include <stddef.h>
+#include <stdint.h>
 #include "auth/jwk.h"
 
 typedef struct sts_jwks_source_s sts_jwks_source_t;
@@ -18,6 +19,11 @@ typedef struct {
     int refresh_seconds;     /**< URL: how often to fetch again */
     int min_refetch_seconds; /**< URL: least time between fetches asked for by unknown key ids */
     const char *ca_file;     /**< URL: CA bundle; NULL for the system store */
+    /**
+     * URL: how long the last keys fetched keep verifying while every fetch since fails (the URL answers garbage or
+     * is gone); after that they are dropped until a fetch succeeds. 0: they are kept however old.
+     */
+    int max_age_seconds;
 } sts_jwks_settings_t;
 
 /**
@@ -50,6 +56,12 @@ void sts_jwks_source_request_refresh(sts_jwks_source_t *source);
  * For sources without a URL. Thread-safe.
  */
 void sts_jwks_source_replace(sts_jwks_source_t *source, sts_jwk_set_t *set);
+
+/**
+ * A number that changes whenever the key set does (a fetch, keys dropped for age, a replace): what was verified
+ * under another number must be verified again. Thread-safe, lock-free.
+ */
+uint64_t sts_jwks_source_generation(const sts_jwks_source_t *source);
 
 /** True when the current set has a key with this kid. Thread-safe. */
 int sts_jwks_source_has_kid(sts_jwks_source_t *source, const char *kid);

@@ -11,6 +11,7 @@
 typedef struct {
     unsigned char hash[32];
     int used;
+    uint64_t generation; /* of the key set that verified it: another set must verify it again */
     sts_jwt_identity_t identity;
 } cache_entry_t;
 
@@ -120,7 +121,8 @@ static int from_cache(sts_jwt_authenticator_t *auth, sts_call_t *call, const uns
 {
     pthread_mutex_lock(&auth->cache_lock);
     cache_entry_t *entry = slot_for(auth, hash);
-    int hit = entry->used && CRYPTO_memcmp(entry->hash, hash, 32) == 0;
+    int hit = entry->used && CRYPTO_memcmp(entry->hash, hash, 32) == 0 &&
+              entry->generation == sts_jwks_source_generation(auth->source);
     if (hit && now > entry->identity.expires_at + auth->rules->leeway_seconds) {
         sts_jwt_identity_dispose(&entry->identity); /* the token expired: check it again, and fail */
         entry->used = 0;
@@ -134,12 +136,14 @@ static int from_cache(sts_jwt_authenticator_t *auth, sts_call_t *call, const uns
     return !hit ? -1 : *refused != NULL;
 }
 
-static void remember(sts_jwt_authenticator_t *auth, const unsigned char hash[32], sts_jwt_identity_t *identity)
+static void remember(sts_jwt_authenticator_t *auth, const unsigned char hash[32], uint64_t generation,
+                     sts_jwt_identity_t *identity)
 {
     pthread_mutex_lock(&auth->cache_lock);
     cache_entry_t *entry = slot_for(auth, hash);
     sts_jwt_identity_dispose(&entry->identity);
     memcpy(entry->hash, hash, 32);
+    entry->generation = generation;
     entry->identity = *identity; /* ownership moves into the cache */
     entry->used = 1;
     memset(identity, 0, sizeof(*identity));
@@ -159,6 +163,7 @@ static sts_status_t judge(sts_jwt_authenticator_t *auth, sts_call_t *call, const
     sts_jwt_identity_t identity;
     char why[256] = "no keys to verify it with";
     const sts_jwk_set_t *keys = sts_jwks_source_acquire(auth->source);
+    uint64_t generation = sts_jwks_source_generation(auth->source); /* stable while the set is borrowed */
     sts_jwt_result_t result = keys != NULL
                                   ? sts_jwt_verify(keys, auth->rules, token, len, now, &identity, why, sizeof(why))
                                   : STS_JWT_UNKNOWN_KID;
@@ -177,7 +182,7 @@ static sts_status_t judge(sts_jwt_authenticator_t *auth, sts_call_t *call, const
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "%s", refused);
     }
     use(call, &identity, out);
-    remember(auth, hash, &identity);
+    remember(auth, hash, generation, &identity);
     return STS_STATUS_OK;
 }
 

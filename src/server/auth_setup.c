@@ -59,6 +59,7 @@ static int start_jwt(sts_auth_setup_t *setup, const sts_config_t *config, char *
         .refresh_seconds = config->jwt_jwks_refresh_seconds,
         .min_refetch_seconds = 10,
         .ca_file = config->ca_file,
+        .max_age_seconds = config->jwt_jwks_max_age_seconds,
     };
     setup->source = sts_jwks_source_create(&keys, error, error_size);
     if (setup->source == NULL)

@@ -58,6 +58,7 @@ typedef struct {
     char *jwt_username_claim;
     char *jwt_role_claims; /**< comma-separated dotted paths */
     int jwt_jwks_refresh_seconds;
+    int jwt_jwks_max_age_seconds;
     char *admin_roles;          /**< comma-separated roles that administer every user's tokens */
     char *issuer_roles;         /**< comma-separated roles that may issue credentials; NULL: see validate */
     int issuer_roles_defaulted; /**< issuer_roles was unset and follows admin_roles (the old meaning) */

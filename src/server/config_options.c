@@ -194,6 +194,8 @@ const sts_option_t sts_options[] = {
     STRING_OPTION(jwt_role_claims, "realm_access.roles,resource_access.<audience>.roles", check_not_empty,
                   "jwt: comma-separated claim paths holding role arrays"),
     NUMBER_OPTION(jwt_jwks_refresh_seconds, STS_OPTION_INT, "300", 10, 86400, "jwt: how often the JWKS URL is fetched"),
+    NUMBER_OPTION(jwt_jwks_max_age_seconds, STS_OPTION_INT, "86400", 0, 2592000,
+                  "jwt: how long keys from the JWKS URL keep verifying while every fetch fails; 0: forever"),
     STRING_OPTION(admin_roles, "admin", check_not_empty,
                   "comma-separated roles that administer every user's access tokens"),
     STRING_OPTION(issuer_roles, NULL, check_not_empty,

@@ -312,6 +312,60 @@ class JwksUrlRotation(unittest.TestCase):
         stsd.assert_clean(self)
 
 
+class JwksUrlFaults(unittest.TestCase):
+    def test_garbage_or_no_answer_keeps_the_last_keys_until_their_maximum_age(self):
+        JwksServer.document = jwks((Keys.rsa, "k1", "RS256"))
+        JwksServer.status = 200
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), JwksServer)
+        thread = threading.Thread(target=server.serve_forever)
+        thread.start()
+        url = "http://127.0.0.1:%d/certs" % server.server_address[1]
+        # Fetched every 10 s (the least allowed); kept 25 s after the last good fetch.
+        stsd = Stsd("--jwt-jwks-refresh-seconds", "10", "--jwt-jwks-max-age-seconds", "25",
+                    env={"STS_AUTH": "jwt", "STS_JWT_JWKS_URL": url, "STS_JWT_ISSUER": ISSUER,
+                         "STS_JWT_AUDIENCE": "sts"}).start()
+        token = mint(Keys.rsa, "RS256", "k1")
+
+        def put():
+            return curl("-X", "PUT", stsd.rest + "/token", "-H", "Authorization: Bearer " + token)[0::2]
+        try:
+            self.assertEqual(put()[0], 201)
+            good_at = time.monotonic()
+            # The URL now answers garbage, then an error: the keys stay, the token keeps working.
+            JwksServer.document = "<html>garbage</html>"
+            fetches = JwksServer.fetches
+            while JwksServer.fetches < fetches + 2:
+                self.assertEqual(put()[0], 201)
+                time.sleep(0.5)
+            JwksServer.status = 503
+            self.assertEqual(put()[0], 201)
+            self.assertIn("keeping the keys we have", stsd.log())
+            # Past the maximum age the keys are dropped, cached verifications included.
+            deadline = good_at + 45
+            status, body = put()
+            while status == 201 and time.monotonic() < deadline:
+                time.sleep(0.5)
+                status, body = put()
+            self.assertEqual(status, 401, body)
+            self.assertGreaterEqual(time.monotonic() - good_at, 25)
+            self.assertIn("jwt_jwks_max_age_seconds", stsd.log())
+            # The URL heals: the next fetch brings the keys back, without a restart.
+            JwksServer.status = 200
+            JwksServer.document = jwks((Keys.rsa, "k1", "RS256"))
+            deadline = time.monotonic() + 25
+            while put()[0] != 201 and time.monotonic() < deadline:
+                time.sleep(0.5)
+            self.assertEqual(put()[0], 201)
+        finally:
+            JwksServer.status = 200
+            code = stsd.stop()
+            server.shutdown()
+            server.server_close()
+            thread.join()
+        self.assertEqual(code, 0, stsd.log())
+        stsd.assert_clean(self)
+
+
 class JwksUrlCredentials(unittest.TestCase):
     def test_credentials_in_the_url_are_used_but_never_logged(self):
         JwksServer.document = jwks((Keys.rsa, "k1", "RS256"))

@@ -339,6 +339,19 @@ TEST_F(ConfigTest, JwksUrlMustUseHttpsUnlessLoopback)
     }
 }
 
+TEST_F(ConfigTest, JwksKeysHaveAMaximumAgeByDefault)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_EQ(config.jwt_jwks_max_age_seconds, 86400);
+    ASSERT_EQ(load({"--jwt-jwks-max-age-seconds", "0"}), 0) << error; /* kept however old */
+    EXPECT_EQ(config.jwt_jwks_max_age_seconds, 0);
+    ASSERT_EQ(load({}, {"STS_JWT_JWKS_MAX_AGE_SECONDS=600"}), 0) << error;
+    EXPECT_EQ(config.jwt_jwks_max_age_seconds, 600);
+    EXPECT_EQ(load({"--jwt-jwks-max-age-seconds", "-1"}), -1);
+    EXPECT_STREQ(error, "--jwt-jwks-max-age-seconds: expected an integer from 0 to 2592000, got '-1'");
+    EXPECT_EQ(load({"--jwt-jwks-max-age-seconds", "2592001"}), -1);
+}
+
 TEST_F(ConfigTest, TlsOptionsAndDefaults)
 {
     ASSERT_EQ(load({}), 0) << error;

@@ -1,0 +1,131 @@
+"""Faults of the upstream STS, against the real stsd (issuer sts) and a scripted peer on loopback: garbage, truncated
+XML, an HTML error page, a 200 with an empty body, and no answer for longer than upstream_timeout_ms. Each fails the
+call with the service's error naming the peer and what was wrong, over REST and gRPC, never a hang or a crash; and
+the next call after the peer heals succeeds, without a restart. JWKS faults are in test_jwt_auth.py."""
+import http.server
+import json
+import os
+import tempfile
+import threading
+import time
+import unittest
+
+import grpc
+
+from stsd import Stsd, curl, stubs
+
+token_pb2, token_pb2_grpc, _, _ = stubs()
+
+GOOD = ("<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAHEALED</AccessKeyId>"
+        "<SecretAccessKey>healed-secret-key</SecretAccessKey><SessionToken>healed-session-token</SessionToken>"
+        "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts:::r</Arn>"
+        "<AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>")
+# mode: (HTTP status, Content-Type, body); "hang" answers nothing until the test ends.
+MODES = {
+    "garbage": (200, "text/xml", b"\x00\xff\xfe garbage \x01\x02<<<>>>"),
+    "truncated": (200, "text/xml", GOOD[:len(GOOD) // 2].encode()),
+    "html": (502, "text/html", b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
+                               b"<hr>nginx</body></html>"),
+    "empty": (200, "text/xml", b""),
+    "good": (200, "text/xml", GOOD.encode()),
+}
+
+
+class ScriptedSts(http.server.BaseHTTPRequestHandler):
+    mode = "good"
+    release = threading.Event()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if ScriptedSts.mode == "hang":
+            ScriptedSts.release.wait(30)
+            return
+        status, content_type, body = MODES[ScriptedSts.mode]
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class UpstreamFaults(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ScriptedSts)
+        cls.server.daemon_threads = True
+        cls.thread = threading.Thread(target=cls.server.serve_forever)
+        cls.thread.start()
+        cls.url = "http://127.0.0.1:%d/" % cls.server.server_address[1]
+        cls.creds = tempfile.mkdtemp(prefix="sts-faults-creds-")
+        for name, value in (("access_key", "AKIAFAULTS"), ("secret_key", "faults-secret-key")):
+            path = os.path.join(cls.creds, name)
+            with open(path, "w") as f:
+                f.write(value)
+            os.chmod(path, 0o600)
+        cls.stsd = Stsd("--issuer", "sts", "--sts-endpoint-url", cls.url, "--creds-path", cls.creds, "--role-arn",
+                        "arn:aws:iam:::role/r", "--upstream-timeout-ms", "1500").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        ScriptedSts.release.set()
+        try:
+            cls.stsd.stop_clean()
+        finally:
+            cls.server.shutdown()
+            cls.server.server_close()
+            cls.thread.join()
+
+    def issue_rest(self):
+        code, _, body = curl("-X", "PUT", self.stsd.rest + "/token")
+        return code, json.loads(body)
+
+    def issue_grpc(self):
+        with grpc.insecure_channel(self.stsd.grpc) as channel:
+            try:
+                reply = token_pb2_grpc.TokenServiceStub(channel).IssueToken(token_pb2.IssueTokenRequest(), timeout=20)
+                return grpc.StatusCode.OK, reply
+            except grpc.RpcError as failed:
+                return failed.code(), failed.details()
+
+    def heals(self):
+        ScriptedSts.mode = "good"
+        code, body = self.issue_rest()
+        self.assertEqual(code, 201, body)
+        self.assertEqual(body["Credentials"]["AccessKeyId"], "ASIAHEALED")
+        self.assertEqual(self.issue_grpc()[0], grpc.StatusCode.OK)
+
+    def test_malformed_answers_fail_the_call_naming_the_peer(self):
+        for mode in ("garbage", "truncated", "html", "empty"):
+            ScriptedSts.mode = mode
+            code, body = self.issue_rest()
+            self.assertEqual((code, body["status"]), (503, "UNAVAILABLE"), (mode, body))
+            self.assertIn(self.url, body["message"], mode)
+            self.assertNotIn("faults-secret-key", body["message"])
+            status, details = self.issue_grpc()
+            self.assertEqual(status, grpc.StatusCode.UNAVAILABLE, (mode, details))
+            self.heals()
+        self.assertNotIn("faults-secret-key", self.stsd.log())
+        self.assertNotIn("healed-secret-key", self.stsd.log())
+
+    def test_a_peer_that_never_answers_costs_the_timeout_not_a_hang(self):
+        ScriptedSts.mode = "hang"
+        ScriptedSts.release.clear()
+        started = time.monotonic()
+        code, body = self.issue_rest()
+        elapsed = time.monotonic() - started
+        # The peer's own timeout: unavailable (retry later), not the caller's deadline.
+        self.assertEqual((code, body["status"]), (503, "UNAVAILABLE"), body)
+        self.assertIn("did not answer in time", body["message"])
+        self.assertGreaterEqual(elapsed, 1.4)
+        self.assertLess(elapsed, 10)
+        status, _ = self.issue_grpc()
+        self.assertEqual(status, grpc.StatusCode.UNAVAILABLE)
+        ScriptedSts.release.set()
+        self.heals()
+
+
+if __name__ == "__main__":
+    unittest.main()
