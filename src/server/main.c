@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -68,12 +69,18 @@ static void log_transport(const sts_config_t *config)
                      config->grpc_client_ca_file != NULL ? " and requires client certificates" : "");
 }
 
+/* The store, keys and admin token live there: a directory stsd cannot write (a read-only mount) is said as such. */
 static int make_data_dir(const char *path)
 {
-    if (mkdir(path, 0700) == 0 || errno == EEXIST)
-        return 0;
-    sts_log_error("cannot create the data directory %s: %s", path, strerror(errno));
-    return -1;
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        sts_log_error("cannot create the data directory %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (access(path, W_OK) != 0) {
+        sts_log_error("cannot write in the data directory %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* Everything the service needs besides the adapters, released in reverse order by dispose_runtime. */

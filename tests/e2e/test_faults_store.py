@@ -1,10 +1,13 @@
 """Faults under the store, against the real stsd and SQLite: the database on a filesystem that fills up (a small
-tmpfs the test mounts), and the database write-locked by another process for longer than the busy timeout. Each
-asserts what callers see during the fault (503 naming the cause, reads and issuing unaffected, no hang) and that
-stsd recovers without a restart once the fault clears, with nothing it acknowledged lost. Needs root (mount)."""
+tmpfs the test mounts), the data directory's filesystem turned read-only by the kernel (ext4 on a loop device after
+an error, errors=remount-ro) or read-only from the start, and the database write-locked by another process for
+longer than the busy timeout. Each asserts what callers see during the fault (503 naming the cause, reads and
+issuing unaffected, no hang) and that stsd recovers once the fault clears (without a restart where the fault can
+clear under a running process), with nothing it acknowledged lost. Needs root (mount)."""
 import contextlib
 import errno
 import os
+import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -116,6 +119,72 @@ class FullFilesystem(unittest.TestCase):
             self.assertEqual(db.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
         self.assertNotIn(self.stsd.admin, self.stsd.log())
         self.stsd.stop_clean()
+
+
+class ReadOnlyFilesystem(unittest.TestCase):
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="sts-ro-")
+        self.image, self.mount = os.path.join(self.work, "fs.img"), os.path.join(self.work, "mnt")
+        os.mkdir(self.mount)
+        with open(self.image, "wb") as f:
+            f.truncate(16 << 20)
+        subprocess.run(["mkfs.ext4", "-q", "-F", self.image], check=True)
+        self.stsd = None
+
+    def tearDown(self):
+        if self.stsd is not None and self.stsd.proc is not None and self.stsd.proc.poll() is None:
+            self.stsd.stop()
+        subprocess.run(["umount", self.mount], capture_output=True)
+        shutil.rmtree(self.work)
+
+    def mount_fs(self, *options):
+        subprocess.run(["mount", "-o", ",".join(("loop", "errors=remount-ro") + options), self.image, self.mount],
+                       check=True)
+
+    def test_a_filesystem_the_kernel_turns_read_only_fails_writes_only_and_loses_nothing(self):
+        self.mount_fs()
+        data_dir = os.path.join(self.mount, "data")
+        self.stsd = start(data_dir)
+        caller = Caller(self.stsd)
+        acknowledged = []
+        for i in range(3):
+            reply = caller.create("before-%d" % i)
+            self.assertEqual(reply.status_code, 200, reply.text)
+            acknowledged.append(reply.json()["id"])
+        device = os.path.basename(subprocess.run(["findmnt", "-no", "SOURCE", self.mount], capture_output=True,
+                                                 text=True, check=True).stdout.strip())
+        with open("/sys/fs/ext4/%s/trigger_fs_error" % device, "w") as f:
+            f.write("sts fault test\n")  # as after an I/O error: ext4 remounts itself read-only
+        options = subprocess.run(["findmnt", "-no", "OPTIONS", self.mount], capture_output=True, text=True).stdout
+        self.assertTrue({"ro", "emergency_ro"} & set(options.strip().split(",")), options)
+        reply = caller.create("during")
+        self.assertEqual(reply.status_code, 503, reply.text)
+        self.assertEqual(reply.json()["status"], "UNAVAILABLE")
+        self.assertRegex(reply.json()["message"], "database: .*(I/O|readonly|read-only)")
+        self.assertEqual(caller.get(BASE + acknowledged[0]).status_code, 200)
+        self.assertEqual(caller.put_token().status_code, 201)
+        self.assertEqual(requests.get(self.stsd.rest + "/healthz", timeout=10).status_code, 200)
+        # A filesystem the kernel made read-only comes back only through an unmount: stop, repair, remount, start.
+        self.assertEqual(self.stsd.stop(), 0, self.stsd.log())
+        subprocess.run(["umount", self.mount], check=True)
+        subprocess.run(["e2fsck", "-fy", self.image], capture_output=True)
+        self.mount_fs()
+        self.stsd = start(data_dir)
+        caller = Caller(self.stsd)
+        missing = [i for i in acknowledged if caller.get(BASE + i).status_code != 200]
+        self.assertEqual(missing, [])
+        self.assertEqual(caller.create("after").status_code, 200)
+        self.stsd.stop_clean()
+
+    def test_a_read_only_data_directory_at_start_is_refused_naming_it(self):
+        self.mount_fs()
+        os.mkdir(os.path.join(self.mount, "data"))
+        subprocess.run(["mount", "-o", "remount,ro", self.mount], check=True)
+        self.stsd = Stsd(env={"STS_AUTH": "access-token"}, data_dir=os.path.join(self.mount, "data"))
+        self.stsd.start(wait_ready=False)
+        self.assertEqual(self.stsd.wait(20), 1, self.stsd.log())
+        self.assertIn("cannot write in the data directory %s: Read-only file system" % os.path.join(self.mount, "data"),
+                      self.stsd.log())
 
 
 class LockedDatabase(unittest.TestCase):
