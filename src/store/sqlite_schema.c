@@ -52,6 +52,8 @@ static const char *const migrations[] = {
     "CREATE INDEX refresh_tokens_by_user ON refresh_tokens(user_id);",
     /* Deleted users, so that their access tokens stay void after a restart (user_remove). */
     "CREATE TABLE user_removals (id TEXT PRIMARY KEY, removed_time INTEGER NOT NULL) WITHOUT ROWID;",
+    /* Where a user comes from: '' for the store's own, 'ldap' for the shadow record of a directory user. */
+    "ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT '';",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STS_SQLITE_SCHEMA_VERSION,
