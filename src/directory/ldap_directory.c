@@ -31,7 +31,8 @@ static void describe(LDAP *ld, int rc, const char *doing, char *error, size_t er
     char *diagnostic = NULL;
     if (ld != NULL)
         ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic);
-    if (diagnostic != NULL && diagnostic[0] != '\0')
+    /* libldap's TLS layer leaves "(unknown error code)", which says nothing. */
+    if (diagnostic != NULL && diagnostic[0] != '\0' && strcmp(diagnostic, "(unknown error code)") != 0)
         snprintf(error, error_size, "%s: %s (%.200s)", doing, ldap_err2string(rc), diagnostic);
     else
         snprintf(error, error_size, "%s: %s", doing, ldap_err2string(rc));
@@ -63,8 +64,22 @@ static sts_directory_result_t open_connection(const ldap_directory_t *d, LDAP **
         ldap_unbind_ext_s(ld, NULL, NULL);
         return STS_DIRECTORY_UNAVAILABLE;
     }
-    if (d->starttls && strncmp(d->url, "ldaps://", 8) != 0 && (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
-        describe(ld, rc, "StartTLS failed", error, error_size);
+    /* Connect now, so that a failure is told as what it is rather than as the first operation's. */
+    const char *doing = "cannot connect";
+    if (strncmp(d->url, "ldaps://", 8) == 0) {
+        doing = "cannot connect, or the TLS handshake failed (is the directory's certificate signed by a CA in "
+                "ldap_ca_file?)";
+        rc = ldap_connect(ld);
+    } else if (d->starttls) {
+        rc = ldap_start_tls_s(ld, NULL, NULL);
+        doing = rc == LDAP_CONNECT_ERROR ? "StartTLS failed: the directory's certificate is not trusted (is it signed "
+                                           "by a CA in ldap_ca_file?) or the TLS handshake failed"
+                                         : "StartTLS failed";
+    } else {
+        rc = ldap_connect(ld);
+    }
+    if (rc != LDAP_SUCCESS) {
+        describe(ld, rc, doing, error, error_size);
         ldap_unbind_ext_s(ld, NULL, NULL);
         return STS_DIRECTORY_UNAVAILABLE;
     }
