@@ -116,7 +116,7 @@ static int check_cert_roles(const char *value, char *expected, size_t expected_s
 /* user_sources: local and ldap, each at most once, in the order they are asked. */
 static int check_user_sources(const char *value, char *expected, size_t expected_size)
 {
-    int seen_local = 0, seen_ldap = 0, valid = value[0] != '\0';
+    int seen_local = 0, seen_ldap = 0, valid = value[0] != '\0' && value[strlen(value) - 1] != ',';
     for (const char *p = value; valid && *p != '\0'; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
         size_t len = strcspn(p, ",");
         int local = len == 5 && strncmp(p, "local", 5) == 0, ldap = len == 4 && strncmp(p, "ldap", 4) == 0;
