@@ -178,6 +178,8 @@ static sts_directory_result_t find_roles(const ldap_directory_t *d, LDAP *ld, co
         ldap_memfree(group_dn);
     }
     ldap_msgfree(result);
+    for (size_t i = 0; i < count; i++)
+        roles[i] = sts_arena_strdup(arena, roles[i]); /* the map's strings: out lives in the arena only */
     out->roles = roles;
     out->role_count = count;
     return STS_DIRECTORY_OK;
