@@ -121,7 +121,8 @@ TEST_F(LdapLive, FilterMetacharactersMatchNobody)
  */
 TEST_F(LdapLive, DnMetacharactersNameNoOtherEntry)
 {
-    const std::string hostile[] = {"alice,ou=people", "sts-service,ou=services", "alice+cn=x", "x,uid=alice"};
+    const std::string hostile[] = {
+        "alice,ou=people", "sts-service,ou=services", "alice+cn=x", "x,uid=alice", "\\61lice", "alic\\65"};
     for (const std::string &username : hostile) {
         EXPECT_EQ(authenticate(true, username, env["LDAP_ALICE_PASSWORD"]), STS_DIRECTORY_WRONG_PASSWORD) << username;
         EXPECT_EQ(authenticate(true, username, service_password), STS_DIRECTORY_WRONG_PASSWORD) << username;
