@@ -360,8 +360,9 @@ class Outage(LdapTestCase):
                     self.assertEqual(reply.json()["status"], "UNAVAILABLE")
                     self.assertIn(e["LDAP_URL"], reply.json()["message"])
                 grant = token_grant(stsd, "alice", e["LDAP_ALICE_PASSWORD"])
-                self.assertEqual(grant.status_code, 503, grant.text)
-                self.assertIn(e["LDAP_URL"], grant.text)
+                self.assertEqual((grant.status_code, grant.json()["error"]), (503, "temporarily_unavailable"),
+                                 grant.text)
+                self.assertIn(e["LDAP_URL"], grant.json()["error_description"])
                 self.assertNotIn("access_token", grant.text)
                 with grpc.insecure_channel(stsd.grpc) as channel:
                     with self.assertRaises(grpc.RpcError) as raised:
