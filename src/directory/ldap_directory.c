@@ -7,6 +7,7 @@
 #include <string.h>
 #include "directory/ldap_text.h"
 #include "directory/role_map.h"
+#include "directory/socket_deadlines.h"
 #include "util/ldap_filter.h"
 #include "util/log.h"
 
@@ -23,7 +24,33 @@ typedef struct {
     int starttls;
     int timeout_ms;
     sts_ldap_role_map_t role_map;
+    ldap_conncb on_connect; /**< arms and disarms each connection's handshake deadline */
+    sts_socket_deadlines_t *deadlines;
 } ldap_directory_t;
+
+/* Arms the socket's deadline as soon as it is connected (see socket_deadlines.h): the TLS handshake is unbounded. */
+static int socket_connected(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr, struct ldap_conncb *ctx)
+{
+    (void)ld;
+    (void)srv;
+    (void)addr;
+    const ldap_directory_t *d = ctx->lc_arg;
+    int fd = -1;
+    if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0)
+        sts_socket_deadlines_arm(d->deadlines, fd, d->timeout_ms);
+    return 0;
+}
+
+/* Called before libldap closes the socket. */
+static void socket_closing(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+    (void)ld;
+    const ldap_directory_t *d = ctx->lc_arg;
+    int fd = -1;
+    /* sb is NULL when the handle itself goes (its connection, if any, was announced already). */
+    if (sb != NULL && ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0)
+        sts_socket_deadlines_disarm(d->deadlines, fd);
+}
 
 /* What went wrong on ld, for messages: libldap's text and the server's or TLS layer's diagnostic, if any. */
 static void describe(LDAP *ld, int rc, const char *doing, char *error, size_t error_size)
@@ -53,6 +80,7 @@ static sts_directory_result_t open_connection(const ldap_directory_t *d, LDAP **
     ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
     ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout);
     ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout);
+    ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &d->on_connect);
     /* The connection's own TLS context (NEWCTX), so that neither ldap.conf nor another connection changes it. */
     int tls_ok =
         ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) == LDAP_OPT_SUCCESS &&
@@ -78,6 +106,10 @@ static sts_directory_result_t open_connection(const ldap_directory_t *d, LDAP **
     } else {
         rc = ldap_connect(ld);
     }
+    /* Connected (and TLS up): from here every operation is bounded by LDAP_OPT_TIMEOUT. */
+    int fd = -1;
+    if (ldap_get_option(ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS && fd >= 0)
+        sts_socket_deadlines_disarm(d->deadlines, fd);
     if (rc != LDAP_SUCCESS) {
         describe(ld, rc, doing, error, error_size);
         ldap_unbind_ext_s(ld, NULL, NULL);
@@ -247,6 +279,7 @@ static void destroy_directory(sts_user_directory_t *self)
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
         free(strings[i]);
     sts_ldap_role_map_dispose(&d->role_map);
+    sts_socket_deadlines_destroy(d->deadlines);
     free(d);
 }
 
@@ -319,6 +352,8 @@ int sts_ldap_directory_create(const sts_ldap_settings_t *settings, sts_user_dire
     d->group_filter = copy(settings->group_filter);
     d->starttls = settings->starttls;
     d->timeout_ms = settings->timeout_ms;
+    d->deadlines = sts_socket_deadlines_create();
+    d->on_connect = (ldap_conncb){.lc_add = socket_connected, .lc_del = socket_closing, .lc_arg = d};
     d->base.name = d->url;
     d->base.authenticate = authenticate_user;
     d->base.destroy = destroy_directory;

@@ -139,4 +139,42 @@ TEST_F(LdapDirectory, AnUnreachableDirectoryIsUnavailableAndSaysWhy)
     EXPECT_EQ(std::string(error).find("pw"), std::string::npos) << error;
 }
 
+/* A server that takes the connection (the kernel's backlog) and never answers: each step must time out. */
+TEST(LdapDirectoryTimeouts, ASilentServerIsUnavailableWithinTheTimeout)
+{
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(address);
+    ASSERT_EQ(bind(listener, (sockaddr *)&address, sizeof(address)), 0);
+    ASSERT_EQ(listen(listener, 16), 0);
+    getsockname(listener, (sockaddr *)&address, &len);
+    std::string port = std::to_string(ntohs(address.sin_port));
+    for (const std::string &url : {"ldap://127.0.0.1:" + port, "ldaps://127.0.0.1:" + port}) {
+        for (int starttls : {1, 0}) {
+            sts_ldap_settings_t s = search_settings();
+            s.url = url.c_str();
+            s.starttls = starttls;
+            s.timeout_ms = 1000;
+            sts_user_directory_t *directory = nullptr;
+            char error[512] = "";
+            ASSERT_EQ(sts_ldap_directory_create(&s, &directory, error, sizeof(error)), 0) << error;
+            sts_arena_t arena;
+            sts_arena_init(&arena);
+            sts_directory_user_t user;
+            auto started = std::chrono::steady_clock::now();
+            EXPECT_EQ(directory->authenticate(directory, "alice", "pw", &arena, &user, error, sizeof(error)),
+                      STS_DIRECTORY_UNAVAILABLE)
+                << url;
+            auto took = std::chrono::steady_clock::now() - started;
+            EXPECT_LT(took, std::chrono::milliseconds(3500)) << url << " starttls=" << starttls << ": " << error;
+            EXPECT_GE(took, std::chrono::milliseconds(900)) << url << ": " << error;
+            directory->destroy(directory);
+            sts_arena_dispose(&arena);
+        }
+    }
+    close(listener);
+}
+
 } // namespace
