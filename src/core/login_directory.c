@@ -90,21 +90,29 @@ sts_status_t sts__login_check_directory(sts_call_t *call, const sts_login_settin
                              "the user directory %s cannot check passwords now (%s); try again later", directory->name,
                              error);
     }
+    /* The name the directory knows the user by, so that "ALICE" and "alice" are one user with one record. */
+    const char *name = found.username != NULL ? found.username : username;
     if (result != STS_DIRECTORY_OK) {
         /* The shadow record, when there is one, so that lock_after applies to directory users too. */
         sts_user_record_t shadow;
         sts_store_t *store = call->service->store;
-        int known =
-            store->user_get(store, NULL, username, &call->arena, &shadow, error, sizeof(error)) == STS_STORE_OK &&
-            sts__user_is_shadow(&shadow);
+        int known = store->user_get(store, NULL, name, &call->arena, &shadow, error, sizeof(error)) == STS_STORE_OK &&
+                    sts__user_is_shadow(&shadow);
         return sts__login_failed(call, login, username, known ? &shadow : NULL);
     }
-    sts_status_t status = shadow_user(call, directory, username, &found, user);
+    if (sts__check_login_name(call, "username", name) != STS_STATUS_OK) {
+        sts_log_warn("logins: the user directory %s calls user %s '%s', which is not a valid username here",
+                     directory->name, username, name);
+        return sts_call_fail(call, STS_STATUS_FAILED_PRECONDITION,
+                             "the user directory %s names this user with characters a username cannot hold (letters, "
+                             "digits and . _ - @); ask an admin to check ldap_username_attribute",
+                             directory->name);
+    }
+    sts_status_t status = shadow_user(call, directory, name, &found, user);
     if (status != STS_STATUS_OK)
         return status;
     if (!user->enabled)
-        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "user %s is disabled; ask an admin to enable it",
-                             username);
+        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "user %s is disabled; ask an admin to enable it", name);
     sts_login_throttle_success(login->throttle, username, call->peer);
     return STS_STATUS_OK;
 }

@@ -16,6 +16,12 @@ typedef enum {
 
 /** What a directory says about a user it authenticated; strings live in the arena given to authenticate. */
 typedef struct {
+    /**
+     * The user's name as the directory spells it (its username attribute), which may differ from what was typed
+     * (case, or another of its values): the one name sts knows the entry by. Set on OK, and on WRONG_PASSWORD when
+     * the directory found the entry; NULL otherwise.
+     */
+    const char *username;
     const char *dn;           /**< the user's entry (for logs) */
     const char *const *roles; /**< the sts roles the user's groups map to, without duplicates */
     size_t role_count;

@@ -19,7 +19,7 @@
 typedef struct {
     sts_user_directory_t base;
     char *url, *bind_dn, *bind_password, *base_dn, *user_filter, *user_dn_template, *ca_file, *group_base_dn,
-        *group_filter;
+        *group_filter, *username_attribute;
     size_t bind_password_len;
     int starttls;
     int timeout_ms;
@@ -131,9 +131,23 @@ static int refused_credentials(int rc)
     return rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH || rc == LDAP_UNWILLING_TO_PERFORM;
 }
 
-/* The user's DN by search-then-bind's search, into the arena; UNKNOWN_USER unless exactly one entry matches. */
+/* The first value of attribute in entry, into the arena; NULL when it has none. */
+static const char *first_value(LDAP *ld, LDAPMessage *entry, const char *attribute, sts_arena_t *arena)
+{
+    struct berval **values = ldap_get_values_len(ld, entry, attribute);
+    const char *value = NULL;
+    if (values != NULL && values[0] != NULL)
+        value = sts_arena_strndup(arena, values[0]->bv_val, values[0]->bv_len);
+    ldap_value_free_len(values);
+    return value;
+}
+
+/*
+ * The user's DN and name (the first value of ldap_username_attribute) by search-then-bind's search, into the arena;
+ * UNKNOWN_USER unless exactly one entry matches.
+ */
 static sts_directory_result_t find_user(const ldap_directory_t *d, LDAP *ld, const char *username, sts_arena_t *arena,
-                                        const char **dn, char *error, size_t error_size)
+                                        const char **dn, const char **name, char *error, size_t error_size)
 {
     int rc = simple_bind(ld, d->bind_dn, d->bind_password, d->bind_password_len);
     if (rc != LDAP_SUCCESS) {
@@ -147,7 +161,7 @@ static sts_directory_result_t find_user(const ldap_directory_t *d, LDAP *ld, con
     if (len > 256 || sts_ldap_filter_escape(username, len, escaped, sizeof(escaped)) >= sizeof(escaped) ||
         sts_ldap_template_fill(d->user_filter, escaped, filter, sizeof(filter)) >= sizeof(filter))
         return STS_DIRECTORY_UNKNOWN_USER;
-    char *attributes[] = {LDAP_NO_ATTRS, NULL};
+    char *attributes[] = {d->username_attribute, NULL};
     struct timeval timeout = {d->timeout_ms / 1000, (d->timeout_ms % 1000) * 1000};
     LDAPMessage *result = NULL;
     /* Size limit 2: one entry is the user, a second means the filter is ambiguous. */
@@ -161,6 +175,7 @@ static sts_directory_result_t find_user(const ldap_directory_t *d, LDAP *ld, con
         char *found = ldap_get_dn(ld, ldap_first_entry(ld, result));
         if (found != NULL) {
             *dn = sts_arena_strdup(arena, found);
+            *name = first_value(ld, ldap_first_entry(ld, result), d->username_attribute, arena);
             verdict = STS_DIRECTORY_OK;
         }
         ldap_memfree(found);
@@ -217,15 +232,33 @@ static sts_directory_result_t find_roles(const ldap_directory_t *d, LDAP *ld, co
     return STS_DIRECTORY_OK;
 }
 
+/* Direct bind's user name: the first value of ldap_username_attribute in the user's own entry, read as the user. */
+static sts_directory_result_t read_name(const ldap_directory_t *d, LDAP *ld, const char *dn, sts_arena_t *arena,
+                                        const char **name, char *error, size_t error_size)
+{
+    char *attributes[] = {d->username_attribute, NULL};
+    struct timeval timeout = {d->timeout_ms / 1000, (d->timeout_ms % 1000) * 1000};
+    LDAPMessage *result = NULL;
+    int rc =
+        ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attributes, 0, NULL, NULL, &timeout, 1, &result);
+    if (rc == LDAP_SUCCESS && ldap_first_entry(ld, result) != NULL)
+        *name = first_value(ld, ldap_first_entry(ld, result), d->username_attribute, arena);
+    else
+        describe(ld, rc, "cannot read the user's own entry", error, error_size);
+    ldap_msgfree(result);
+    return rc == LDAP_SUCCESS ? STS_DIRECTORY_OK : STS_DIRECTORY_UNAVAILABLE;
+}
+
 static sts_directory_result_t authenticate_on(const ldap_directory_t *d, LDAP *ld, const char *username,
                                               const char *password, sts_arena_t *arena, sts_directory_user_t *out,
                                               char *error, size_t error_size)
 {
-    const char *dn = NULL;
+    const char *dn = NULL, *name = NULL;
     sts_directory_result_t result = STS_DIRECTORY_OK;
     if (d->user_dn_template == NULL) {
-        if ((result = find_user(d, ld, username, arena, &dn, error, error_size)) != STS_DIRECTORY_OK)
+        if ((result = find_user(d, ld, username, arena, &dn, &name, error, error_size)) != STS_DIRECTORY_OK)
             return result;
+        out->username = name; /* known before the password check: lockout counts against the right user */
         /* As the service account, which may read groups where users cannot. */
         if ((result = find_roles(d, ld, dn, arena, out, error, error_size)) != STS_DIRECTORY_OK)
             return result;
@@ -245,9 +278,16 @@ static sts_directory_result_t authenticate_on(const ldap_directory_t *d, LDAP *l
         return STS_DIRECTORY_UNAVAILABLE;
     }
     if (d->user_dn_template != NULL &&
-        (result = find_roles(d, ld, dn, arena, out, error, error_size)) != STS_DIRECTORY_OK)
+        ((result = read_name(d, ld, dn, arena, &name, error, error_size)) != STS_DIRECTORY_OK ||
+         (result = find_roles(d, ld, dn, arena, out, error, error_size)) != STS_DIRECTORY_OK))
         return result;
+    if (name == NULL) {
+        snprintf(error, error_size, "the user's entry %.200s has no %.64s (ldap_username_attribute)", dn,
+                 d->username_attribute);
+        return STS_DIRECTORY_UNAVAILABLE;
+    }
     out->dn = dn;
+    out->username = name;
     return STS_DIRECTORY_OK;
 }
 
@@ -274,8 +314,9 @@ static void destroy_directory(sts_user_directory_t *self)
     ldap_directory_t *d = (ldap_directory_t *)self;
     if (d->bind_password != NULL)
         explicit_bzero(d->bind_password, d->bind_password_len);
-    char *strings[] = {d->url,     d->bind_dn,       d->bind_password, d->base_dn, d->user_filter, d->user_dn_template,
-                       d->ca_file, d->group_base_dn, d->group_filter};
+    char *strings[] = {d->url,          d->bind_dn,           d->bind_password, d->base_dn,
+                       d->user_filter,  d->user_dn_template,  d->ca_file,       d->group_base_dn,
+                       d->group_filter, d->username_attribute};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
         free(strings[i]);
     sts_ldap_role_map_dispose(&d->role_map);
@@ -350,6 +391,7 @@ int sts_ldap_directory_create(const sts_ldap_settings_t *settings, sts_user_dire
     d->ca_file = copy(settings->ca_file);
     d->group_base_dn = copy(settings->group_base_dn);
     d->group_filter = copy(settings->group_filter);
+    d->username_attribute = copy(settings->username_attribute != NULL ? settings->username_attribute : "uid");
     d->starttls = settings->starttls;
     d->timeout_ms = settings->timeout_ms;
     d->deadlines = sts_socket_deadlines_create();

@@ -15,6 +15,11 @@ typedef struct {
     const char *bind_password; /**< wiped from the directory's copy on destroy; never logged */
     const char *base_dn;
     const char *user_filter;
+    /**
+     * The attribute whose (first) value is the user's name in sts ("uid"; NULL: "uid"): a login as "ALICE" that the
+     * directory matches to alice's entry is alice, so one entry is always one sts user.
+     */
+    const char *username_attribute;
     /** Direct bind: the user's DN, %s being the username escaped per RFC 4514 ("uid=%s,ou=people,dc=example,dc=org").
      */
     const char *user_dn_template;

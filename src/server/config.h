@@ -105,6 +105,7 @@ typedef struct {
     char *ldap_bind_password_file; /**< its password */
     char *ldap_base_dn;            /**< where users are searched */
     char *ldap_user_filter;        /**< "(uid=%s)" */
+    char *ldap_username_attribute; /**< "uid": its value is the user's name in sts */
     char *ldap_user_dn_template;   /**< direct bind: "uid=%s,ou=people,…" */
     char *ldap_starttls;           /**< "true" or "false" */
     char *ldap_ca_file;            /**< NULL: the system's CAs */

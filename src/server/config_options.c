@@ -307,6 +307,8 @@ const sts_option_t sts_options[] = {
     STRING_OPTION(ldap_base_dn, NULL, check_not_empty, "ldap: where users are searched (the subtree)"),
     STRING_OPTION(ldap_user_filter, "(uid=%s)", check_not_empty,
                   "ldap: the filter that finds a user, %s being the username (escaped, RFC 4515)"),
+    STRING_OPTION(ldap_username_attribute, "uid", check_not_empty,
+                  "ldap: the attribute whose value is the user's name in sts (a login as ALICE is the entry's alice)"),
     STRING_OPTION(ldap_user_dn_template, NULL, check_not_empty,
                   "ldap: instead of a search, bind directly as this DN, %s being the username (escaped, RFC 4514)"),
     STRING_OPTION(ldap_starttls, "true", check_bool,

@@ -47,6 +47,7 @@ void sts_login_ldap_settings(const sts_config_t *config, const char *bind_passwo
                                  .bind_password = bind_password,
                                  .base_dn = config->ldap_base_dn,
                                  .user_filter = config->ldap_user_filter,
+                                 .username_attribute = config->ldap_username_attribute,
                                  .user_dn_template = config->ldap_user_dn_template,
                                  .starttls = strcmp(config->ldap_starttls, "true") == 0,
                                  .ca_file = config->ldap_ca_file,

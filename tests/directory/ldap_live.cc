@@ -95,6 +95,12 @@ TEST_F(LdapLive, AliceLogsInWithHerGroupsRoles)
         sts_directory_user_t user;
         ASSERT_EQ(authenticate(direct, "alice", env["LDAP_ALICE_PASSWORD"], &user), STS_DIRECTORY_OK);
         EXPECT_STREQ(user.dn, env["LDAP_ALICE_DN"].c_str());
+        EXPECT_STREQ(user.username, "alice");
+        ASSERT_EQ(authenticate(direct, "ALICE", env["LDAP_ALICE_PASSWORD"], &user), STS_DIRECTORY_OK);
+        EXPECT_STREQ(user.username, "alice") << "the entry's uid, not what was typed";
+        EXPECT_STREQ(user.username, "alice");
+        ASSERT_EQ(authenticate(direct, "ALICE", env["LDAP_ALICE_PASSWORD"], &user), STS_DIRECTORY_OK);
+        EXPECT_STREQ(user.username, "alice") << "the entry's uid, not what was typed";
         ASSERT_EQ(user.role_count, 1u);
         EXPECT_STREQ(user.roles[0], "admin");
         EXPECT_EQ(authenticate(direct, "alice", "not-her-password"), STS_DIRECTORY_WRONG_PASSWORD);

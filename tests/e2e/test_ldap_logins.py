@@ -142,6 +142,14 @@ class SearchThenBind(LdapTestCase):
         self.assertEqual(refreshed.status_code, 200, refreshed.text)
         self.assertEqual(claims(refreshed.json()["access-token"])["sub"], claims(alice["access-token"])["sub"])
 
+    def test_one_directory_entry_is_one_user_however_the_name_is_typed(self):
+        alice = claims(self.login_ok(self.stsd, "alice", self.e["LDAP_ALICE_PASSWORD"])["access-token"])
+        for typed in ("ALICE", "Alice"):
+            other = claims(self.login_ok(self.stsd, typed, self.e["LDAP_ALICE_PASSWORD"])["access-token"])
+            self.assertEqual((other["sub"], other["preferred_username"]), (alice["sub"], "alice"))
+        self.assertIsNone(self.user_record("ALICE"))
+        self.assertIsNone(self.user_record("Alice"))
+
     def test_shadow_user_record_is_listed_with_its_source(self):
         self.login_ok(self.stsd, "bob", self.e["LDAP_BOB_PASSWORD"])
         self.login_ok(self.stsd, "bob", self.e["LDAP_BOB_PASSWORD"])
@@ -221,9 +229,11 @@ class SearchThenBind(LdapTestCase):
                                headers=self.admin, timeout=60)
         self.assertEqual(reply.status_code, 200, reply.text)
         try:
-            refused = login(self.stsd, "carol", self.e["LDAP_CAROL_PASSWORD"])
-            self.assertEqual(refused.status_code, 401, refused.text)
-            self.assertIn("disabled", refused.json()["message"])
+            # However the name is typed, the directory's entry is carol, and carol is disabled.
+            for typed in ("carol", "CAROL", "Carol"):
+                refused = login(self.stsd, typed, self.e["LDAP_CAROL_PASSWORD"])
+                self.assertEqual(refused.status_code, 401, (typed, refused.text))
+                self.assertIn("disabled", refused.json()["message"])
             grant = token_grant(self.stsd, "carol", self.e["LDAP_CAROL_PASSWORD"])
             self.assertNotEqual(grant.status_code, 200, grant.text)
             self.assertFalse(self.user_record("carol")["enabled"], "a login does not enable the user again")
