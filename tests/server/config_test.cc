@@ -670,6 +670,7 @@ TEST_F(ConfigTest, LdapUserSources)
     EXPECT_STREQ(config.ldap_group_filter, "(member=%s)");
     EXPECT_STREQ(config.ldap_starttls, "true");
     EXPECT_STREQ(config.ldap_role_map, "");
+    EXPECT_STREQ(config.ldap_username_attribute, "uid");
     EXPECT_EQ(config.ldap_timeout, 5);
 
     sts_config_dispose(&config);
