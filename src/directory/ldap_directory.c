@@ -1,13 +1,10 @@
 /* LDAP logins: search-then-bind or direct bind, groups to roles, one connection per call. */
 #include "directory/ldap_directory.h"
-#include <sys/time.h> /* struct timeval, which ldap.h uses without including it under -std=c11 */
-#include <ldap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "directory/ldap_internal.h"
 #include "directory/ldap_text.h"
-#include "directory/role_map.h"
-#include "directory/socket_deadlines.h"
 #include "util/ldap_filter.h"
 #include "util/log.h"
 
@@ -15,109 +12,6 @@
 #define GROUPS_MAX 500
 /* Longest DN or filter built from a username or user DN. */
 #define REQUEST_TEXT_MAX 2048
-
-typedef struct {
-    sts_user_directory_t base;
-    char *url, *bind_dn, *bind_password, *base_dn, *user_filter, *user_dn_template, *ca_file, *group_base_dn,
-        *group_filter, *username_attribute;
-    size_t bind_password_len;
-    int starttls;
-    int timeout_ms;
-    sts_ldap_role_map_t role_map;
-    ldap_conncb on_connect; /**< arms and disarms each connection's handshake deadline */
-    sts_socket_deadlines_t *deadlines;
-} ldap_directory_t;
-
-/* Arms the socket's deadline as soon as it is connected (see socket_deadlines.h): the TLS handshake is unbounded. */
-static int socket_connected(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr, struct ldap_conncb *ctx)
-{
-    (void)ld;
-    (void)srv;
-    (void)addr;
-    const ldap_directory_t *d = ctx->lc_arg;
-    int fd = -1;
-    if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0)
-        sts_socket_deadlines_arm(d->deadlines, fd, d->timeout_ms);
-    return 0;
-}
-
-/* Called before libldap closes the socket. */
-static void socket_closing(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
-{
-    (void)ld;
-    const ldap_directory_t *d = ctx->lc_arg;
-    int fd = -1;
-    /* sb is NULL when the handle itself goes (its connection, if any, was announced already). */
-    if (sb != NULL && ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1 && fd >= 0)
-        sts_socket_deadlines_disarm(d->deadlines, fd);
-}
-
-/* What went wrong on ld, for messages: libldap's text and the server's or TLS layer's diagnostic, if any. */
-static void describe(LDAP *ld, int rc, const char *doing, char *error, size_t error_size)
-{
-    char *diagnostic = NULL;
-    if (ld != NULL)
-        ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic);
-    /* libldap's TLS layer leaves "(unknown error code)", which says nothing. */
-    if (diagnostic != NULL && diagnostic[0] != '\0' && strcmp(diagnostic, "(unknown error code)") != 0)
-        snprintf(error, error_size, "%s: %s (%.200s)", doing, ldap_err2string(rc), diagnostic);
-    else
-        snprintf(error, error_size, "%s: %s", doing, ldap_err2string(rc));
-    ldap_memfree(diagnostic);
-}
-
-static sts_directory_result_t open_connection(const ldap_directory_t *d, LDAP **out, char *error, size_t error_size)
-{
-    LDAP *ld = NULL;
-    int rc = ldap_initialize(&ld, d->url);
-    if (rc != LDAP_SUCCESS) {
-        describe(NULL, rc, "cannot use the URL", error, error_size);
-        return STS_DIRECTORY_UNAVAILABLE;
-    }
-    int version = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, new_context = 0;
-    struct timeval timeout = {d->timeout_ms / 1000, (d->timeout_ms % 1000) * 1000};
-    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
-    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout);
-    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout);
-    ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &d->on_connect);
-    /* The connection's own TLS context (NEWCTX), so that neither ldap.conf nor another connection changes it. */
-    int tls_ok =
-        ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) == LDAP_OPT_SUCCESS &&
-        (d->ca_file == NULL || ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, d->ca_file) == LDAP_OPT_SUCCESS) &&
-        ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &new_context) == LDAP_OPT_SUCCESS;
-    if (!tls_ok) {
-        snprintf(error, error_size, "cannot set up TLS (is ldap_ca_file %s a readable PEM file?)",
-                 d->ca_file != NULL ? d->ca_file : "(unset)");
-        ldap_unbind_ext_s(ld, NULL, NULL);
-        return STS_DIRECTORY_UNAVAILABLE;
-    }
-    /* Connect now, so that a failure is told as what it is rather than as the first operation's. */
-    const char *doing = "cannot connect";
-    if (strncmp(d->url, "ldaps://", 8) == 0) {
-        doing = "cannot connect, or the TLS handshake failed (is the directory's certificate signed by a CA in "
-                "ldap_ca_file?)";
-        rc = ldap_connect(ld);
-    } else if (d->starttls) {
-        rc = ldap_start_tls_s(ld, NULL, NULL);
-        doing = rc == LDAP_CONNECT_ERROR ? "StartTLS failed: the directory's certificate is not trusted (is it signed "
-                                           "by a CA in ldap_ca_file?) or the TLS handshake failed"
-                                         : "StartTLS failed";
-    } else {
-        rc = ldap_connect(ld);
-    }
-    /* Connected (and TLS up): from here every operation is bounded by LDAP_OPT_TIMEOUT. */
-    int fd = -1;
-    if (ldap_get_option(ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS && fd >= 0)
-        sts_socket_deadlines_disarm(d->deadlines, fd);
-    if (rc != LDAP_SUCCESS) {
-        describe(ld, rc, doing, error, error_size);
-        ldap_unbind_ext_s(ld, NULL, NULL);
-        return STS_DIRECTORY_UNAVAILABLE;
-    }
-    *out = ld;
-    return STS_DIRECTORY_OK;
-}
 
 static int simple_bind(LDAP *ld, const char *dn, const char *password, size_t len)
 {
@@ -153,7 +47,7 @@ static sts_directory_result_t find_user(const ldap_directory_t *d, LDAP *ld, con
     if (rc != LDAP_SUCCESS) {
         char doing[300];
         snprintf(doing, sizeof(doing), "the service account %.200s (ldap_bind_dn) cannot bind", d->bind_dn);
-        describe(ld, rc, doing, error, error_size);
+        sts__ldap_describe(ld, rc, doing, error, error_size);
         return STS_DIRECTORY_UNAVAILABLE;
     }
     char escaped[STS_LDAP_FILTER_ESCAPE_MAX(256)], filter[REQUEST_TEXT_MAX];
@@ -169,7 +63,7 @@ static sts_directory_result_t find_user(const ldap_directory_t *d, LDAP *ld, con
     sts_directory_result_t verdict = STS_DIRECTORY_UNKNOWN_USER;
     int entries = result != NULL ? ldap_count_entries(ld, result) : 0;
     if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
-        describe(ld, rc, "the search for the user failed", error, error_size);
+        sts__ldap_describe(ld, rc, "the search for the user failed", error, error_size);
         verdict = STS_DIRECTORY_UNAVAILABLE;
     } else if (entries == 1) {
         char *found = ldap_get_dn(ld, ldap_first_entry(ld, result));
@@ -207,7 +101,7 @@ static sts_directory_result_t find_roles(const ldap_directory_t *d, LDAP *ld, co
     int rc = ldap_search_ext_s(ld, d->group_base_dn, LDAP_SCOPE_SUBTREE, filter, attributes, 0, NULL, NULL, &timeout,
                                GROUPS_MAX, &result);
     if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
-        describe(ld, rc, "the search for the user's groups failed", error, error_size);
+        sts__ldap_describe(ld, rc, "the search for the user's groups failed", error, error_size);
         ldap_msgfree(result);
         return STS_DIRECTORY_UNAVAILABLE;
     }
@@ -244,7 +138,7 @@ static sts_directory_result_t read_name(const ldap_directory_t *d, LDAP *ld, con
     if (rc == LDAP_SUCCESS && ldap_first_entry(ld, result) != NULL)
         *name = first_value(ld, ldap_first_entry(ld, result), d->username_attribute, arena);
     else
-        describe(ld, rc, "cannot read the user's own entry", error, error_size);
+        sts__ldap_describe(ld, rc, "cannot read the user's own entry", error, error_size);
     ldap_msgfree(result);
     return rc == LDAP_SUCCESS ? STS_DIRECTORY_OK : STS_DIRECTORY_UNAVAILABLE;
 }
@@ -274,7 +168,7 @@ static sts_directory_result_t authenticate_on(const ldap_directory_t *d, LDAP *l
     if (refused_credentials(rc))
         return STS_DIRECTORY_WRONG_PASSWORD; /* with a DN template, also a user that does not exist */
     if (rc != LDAP_SUCCESS) {
-        describe(ld, rc, "the user's bind failed", error, error_size);
+        sts__ldap_describe(ld, rc, "the user's bind failed", error, error_size);
         return STS_DIRECTORY_UNAVAILABLE;
     }
     if (d->user_dn_template != NULL &&
@@ -301,7 +195,7 @@ static sts_directory_result_t authenticate_user(sts_user_directory_t *self, cons
     if (password == NULL || password[0] == '\0')
         return STS_DIRECTORY_WRONG_PASSWORD;
     LDAP *ld = NULL;
-    sts_directory_result_t result = open_connection(d, &ld, error, error_size);
+    sts_directory_result_t result = sts__ldap_open(d, &ld, error, error_size);
     if (result == STS_DIRECTORY_OK) {
         result = authenticate_on(d, ld, username, password, arena, out, error, error_size);
         ldap_unbind_ext_s(ld, NULL, NULL);
@@ -395,7 +289,8 @@ int sts_ldap_directory_create(const sts_ldap_settings_t *settings, sts_user_dire
     d->starttls = settings->starttls;
     d->timeout_ms = settings->timeout_ms;
     d->deadlines = sts_socket_deadlines_create();
-    d->on_connect = (ldap_conncb){.lc_add = socket_connected, .lc_del = socket_closing, .lc_arg = d};
+    d->on_connect =
+        (ldap_conncb){.lc_add = sts__ldap_socket_connected, .lc_del = sts__ldap_socket_closing, .lc_arg = d};
     d->base.name = d->url;
     d->base.authenticate = authenticate_user;
     d->base.destroy = destroy_directory;
