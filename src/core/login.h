@@ -6,6 +6,7 @@
 #include "core/key_ring.h"
 #include "core/login_throttle.h"
 #include "core/revocations.h"
+#include "core/user_directory.h"
 #include "crypto/password.h"
 
 /** Refresh tokens look like access tokens with their own prefix, so neither is ever taken for the other. */
@@ -38,6 +39,12 @@ typedef struct {
     /** The realms Keycloak-style paths accept ("shasta"); borrowed. */
     const char *const *realms;
     size_t realm_count;
+    /**
+     * Where a username and password are checked, in order (user_sources); the first source that knows the username
+     * decides. Borrowed. source_count 0: the store's own users only.
+     */
+    const sts_user_source_t *sources;
+    size_t source_count;
 } sts_login_settings_t;
 
 /** The sub of tokens issued to a client itself (extended tokens) is this prefix and the client id. */

@@ -30,13 +30,18 @@ static void lock_user(sts_call_t *call, const sts_login_settings_t *login, const
     }
 }
 
-static sts_status_t failed_login(sts_call_t *call, const sts_login_settings_t *login, const char *username,
-                                 const sts_user_record_t *user)
+sts_status_t sts__login_failed(sts_call_t *call, const sts_login_settings_t *login, const char *username,
+                               const sts_user_record_t *user)
 {
     int failures = sts_login_throttle_failure(login->throttle, username, call->peer, now_ms());
     if (user != NULL && user->enabled && failures >= login->lock_after)
         lock_user(call, login, user);
     return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "%s", wrong_credentials);
+}
+
+int sts__user_is_shadow(const sts_user_record_t *user)
+{
+    return user->source != NULL && user->source[0] != '\0' && strcmp(user->source, "local") != 0;
 }
 
 /* Stores a hash under the current parameters for a user whose hash is older; best effort. */
@@ -54,9 +59,35 @@ static void rehash(sts_call_t *call, const sts_login_settings_t *login, const st
 }
 
 /*
- * Checks a username and password with the same work whether or not the user exists: exactly one argon2id
- * computation, unless the throttle refuses first. On OK *user is the (enabled) user.
+ * The store's own users: *decided is 0 when the store holds no such user, or only the shadow record of a directory
+ * user, whose password the store cannot check (it has no hash, and the directory is the one to ask).
  */
+static sts_status_t check_local(sts_call_t *call, const sts_login_settings_t *login, const char *username,
+                                const char *password, sts_user_record_t *user, int *decided)
+{
+    *decided = 1;
+    sts_store_t *store = call->service->store;
+    char error[256];
+    sts_store_result_t result = store->user_get(store, NULL, username, &call->arena, user, error, sizeof(error));
+    if (result == STS_STORE_NOT_FOUND || (result == STS_STORE_OK && sts__user_is_shadow(user))) {
+        *decided = 0;
+        return STS_STATUS_OK;
+    }
+    if (result != STS_STORE_OK)
+        return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "%s", error);
+    sts_password_verdict_t verdict =
+        sts_password_verify(&login->password, user->password_hash, password, strlen(password));
+    if (verdict == STS_PASSWORD_MISMATCH || verdict == STS_PASSWORD_BAD_HASH)
+        return sts__login_failed(call, login, username, user);
+    if (!user->enabled)
+        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "user %s is disabled; ask an admin to enable it",
+                             username);
+    sts_login_throttle_success(login->throttle, username, call->peer);
+    if (verdict == STS_PASSWORD_MATCH_REHASH)
+        rehash(call, login, user, password);
+    return STS_STATUS_OK;
+}
+
 sts_status_t sts__login_check_password(sts_call_t *call, const sts_login_settings_t *login, const char *username,
                                        const char *password, sts_user_record_t *user)
 {
@@ -72,26 +103,21 @@ sts_status_t sts__login_check_password(sts_call_t *call, const sts_login_setting
                              "too many failed logins for this user or address; try again in %d seconds",
                              call->retry_after_seconds);
     }
-    sts_store_t *store = call->service->store;
-    char error[256];
-    sts_store_result_t result = store->user_get(store, NULL, username, &call->arena, user, error, sizeof(error));
-    if (result == STS_STORE_NOT_FOUND) {
-        sts_password_verify_dummy(&login->password, password, strlen(password));
-        return failed_login(call, login, username, NULL);
+    static const sts_user_source_t local_only = {"local", NULL};
+    const sts_user_source_t *sources = login->source_count > 0 ? login->sources : &local_only;
+    size_t count = login->source_count > 0 ? login->source_count : 1;
+    for (size_t i = 0; i < count; i++) {
+        int decided = 0;
+        if (sources[i].directory == NULL)
+            status = check_local(call, login, username, password, user, &decided);
+        else
+            status = sts__login_check_directory(call, login, sources[i].directory, username, password, user, &decided);
+        if (decided)
+            return status;
     }
-    if (result != STS_STORE_OK)
-        return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "%s", error);
-    sts_password_verdict_t verdict =
-        sts_password_verify(&login->password, user->password_hash, password, strlen(password));
-    if (verdict == STS_PASSWORD_MISMATCH || verdict == STS_PASSWORD_BAD_HASH)
-        return failed_login(call, login, username, user);
-    if (!user->enabled)
-        return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "user %s is disabled; ask an admin to enable it",
-                             username);
-    sts_login_throttle_success(login->throttle, username, call->peer);
-    if (verdict == STS_PASSWORD_MATCH_REHASH)
-        rehash(call, login, user, password);
-    return STS_STATUS_OK;
+    /* No source knows the user: the same work as a wrong local password, so that timing tells nothing more. */
+    sts_password_verify_dummy(&login->password, password, strlen(password));
+    return sts__login_failed(call, login, username, NULL);
 }
 
 sts_status_t sts__login_find_client(sts_call_t *call, const char *field, const char *client_id,

@@ -6,12 +6,36 @@
 #include "store/store.h"
 
 /**
- * Checks a username and password with the same work whether or not the user exists: exactly one argon2id
- * computation, unless the throttle refuses first (RESOURCE_EXHAUSTED, call->retry_after_seconds set). On OK *user is
- * the enabled user; a wrong password or unknown user is UNAUTHENTICATED with one message for both.
+ * Checks a username and password in the user sources, in order (login->sources; the store's own users when there
+ * are none): the first source that knows the username decides, a wrong password there is final. A local user costs
+ * one argon2id computation, and so does a username no source knows; a directory user is checked by the directory
+ * (on this thread: call it on a worker) and gets a shadow record in the store, its roles refreshed from the directory
+ * at every login. The throttle refuses first when it must (RESOURCE_EXHAUSTED, call->retry_after_seconds set). On OK
+ * *user is the enabled user; a wrong password or unknown user is UNAUTHENTICATED with one message for both; a
+ * directory that cannot answer is UNAVAILABLE naming it (no other source is tried).
  */
 sts_status_t sts__login_check_password(sts_call_t *call, const sts_login_settings_t *login, const char *username,
                                        const char *password, sts_user_record_t *user);
+
+/**
+ * Records a failed login of username (user: its record, when one exists, so that lock_after can disable it) and
+ * returns UNAUTHENTICATED with the one message of wrong passwords and unknown users.
+ */
+sts_status_t sts__login_failed(sts_call_t *call, const sts_login_settings_t *login, const char *username,
+                               const sts_user_record_t *user);
+
+/** 1 when user is the shadow record of a directory user (its password is not in the store), else 0. */
+int sts__user_is_shadow(const sts_user_record_t *user);
+
+/**
+ * Asks directory about username and password (a step of sts__login_check_password). *decided is 0 when the
+ * directory does not know the user (the next source is asked), else 1 and the status is final: OK with *user the
+ * user's shadow record (made or updated, enabled), UNAUTHENTICATED, UNAVAILABLE naming the directory, or
+ * FAILED_PRECONDITION when a local user holds the name. Blocks on the network and the store.
+ */
+sts_status_t sts__login_check_directory(sts_call_t *call, const sts_login_settings_t *login,
+                                        sts_user_directory_t *directory, const char *username, const char *password,
+                                        sts_user_record_t *user, int *decided);
 
 /**
  * The registered, enabled client with this id (field names it in messages): OK, INVALID_ARGUMENT (malformed),

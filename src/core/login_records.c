@@ -108,6 +108,7 @@ Sts__V1__User *sts__user_message(sts_call_t *call, const sts_user_record_t *reco
     out->enabled = record->enabled != 0;
     out->created_time = (char *)sts__format_time(call, record->created_time);
     out->updated_time = (char *)sts__format_time(call, record->updated_time);
+    out->source = (char *)(record->source != NULL && record->source[0] != '\0' ? record->source : "local");
     return out;
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/dispatch.h"
+#include "core/login_flow.h"
 #include "core/login_records.h"
 #include "core/service.h"
 #include "sts/v1/access_tokens.pb-c.h"
@@ -176,6 +177,10 @@ sts_status_t sts_handle_user_service_set_password(sts_call_t *call, const Protob
     sts_store_result_t result = store->user_get(store, in->id, NULL, &call->arena, &user, error, sizeof(error));
     if (result != STS_STORE_OK)
         return sts__login_store_failed(call, result, "user with id", in->id, error);
+    if (sts__user_is_shadow(&user))
+        return sts_call_fail(call, STS_STATUS_FAILED_PRECONDITION,
+                             "user %s comes from the user directory (%s): change the password there", user.username,
+                             user.source);
     if (!admin) {
         if ((status = sts__check_password(call, "old_password", in->old_password)) != STS_STATUS_OK)
             return status;

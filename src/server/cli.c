@@ -121,7 +121,7 @@ static void print_user(const Sts__V1__User *user)
     printf("%s %s roles=", user->id, user->username);
     for (size_t i = 0; i < user->n_roles; i++)
         printf("%s%s", i > 0 ? "," : "", user->roles[i]);
-    printf(" %s\n", user->enabled ? "enabled" : "disabled");
+    printf(" %s source=%s\n", user->enabled ? "enabled" : "disabled", user->source);
 }
 
 static char **split_roles(sts_call_t *call, const char *roles, size_t *count)

@@ -99,6 +99,21 @@ typedef struct {
     long login_throttle_max_delay; /**< seconds */
     int login_lockout_failures;
     char *realms; /**< comma-separated realms the Keycloak-style OAuth 2.0 paths accept */
+    /* Users from a directory (LDAP). */
+    char *user_sources;            /**< "local", "ldap", "local,ldap" or "ldap,local" */
+    char *ldap_url;                /**< ldap:// or ldaps:// */
+    char *ldap_bind_dn;            /**< search-then-bind's service account; NULL: direct bind */
+    char *ldap_bind_password_file; /**< its password */
+    char *ldap_base_dn;            /**< where users are searched */
+    char *ldap_user_filter;        /**< "(uid=%s)" */
+    char *ldap_username_attribute; /**< "uid": its value is the user's name in sts */
+    char *ldap_user_dn_template;   /**< direct bind: "uid=%s,ou=people,…" */
+    char *ldap_starttls;           /**< "true" or "false" */
+    char *ldap_ca_file;            /**< NULL: the system's CAs */
+    char *ldap_group_base_dn;      /**< NULL: no roles from groups */
+    char *ldap_group_filter;       /**< "(member=%s)", %s the user's DN */
+    char *ldap_role_map;           /**< "GROUP=role|role;…" */
+    long ldap_timeout;             /**< seconds */
 } sts_config_t;
 
 /** Fills config with the built-in defaults. */

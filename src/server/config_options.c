@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "directory/role_map.h"
 #include "util/log.h"
 
 static int check_listen(const char *value, char *expected, size_t expected_size)
@@ -109,6 +110,34 @@ static int check_cert_roles(const char *value, char *expected, size_t expected_s
     if (valid)
         return 0;
     snprintf(expected, expected_size, "comma-separated cn:NAME=role|role grants");
+    return -1;
+}
+
+/* user_sources: local and ldap, each at most once, in the order they are asked. */
+static int check_user_sources(const char *value, char *expected, size_t expected_size)
+{
+    int seen_local = 0, seen_ldap = 0, valid = value[0] != '\0' && value[strlen(value) - 1] != ',';
+    for (const char *p = value; valid && *p != '\0'; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        size_t len = strcspn(p, ",");
+        int local = len == 5 && strncmp(p, "local", 5) == 0, ldap = len == 4 && strncmp(p, "ldap", 4) == 0;
+        valid = (local && !seen_local++) || (ldap && !seen_ldap++);
+    }
+    if (valid)
+        return 0;
+    snprintf(expected, expected_size, "a list of user sources, each once: local, ldap (e.g. 'local,ldap')");
+    return -1;
+}
+
+static int check_role_map(const char *value, char *expected, size_t expected_size)
+{
+    sts_ldap_role_map_t map;
+    char error[256];
+    if (sts_ldap_role_map_parse(value, &map, error, sizeof(error)) == 0) {
+        sts_ldap_role_map_dispose(&map);
+        return 0;
+    }
+    snprintf(expected, expected_size, "GROUP=role|role grants separated by ';' (%.80s)",
+             error + strlen("ldap_role_map: "));
     return -1;
 }
 
@@ -268,6 +297,35 @@ const sts_option_t sts_options[] = {
     STRING_OPTION(
         realms, "shasta", check_not_empty,
         "comma-separated realms that /realms/{realm}/… and /keycloak/realms/{realm}/… accept (others are 404)"),
+    STRING_OPTION(user_sources, "local", check_user_sources,
+                  "where logins look users up, in order: local (this service's users), ldap (a directory); the first "
+                  "that knows the username checks the password"),
+    STRING_OPTION(ldap_url, NULL, check_not_empty,
+                  "ldap: the directory, ldap://HOST:PORT (with StartTLS) or ldaps://HOST:PORT"),
+    STRING_OPTION(ldap_bind_dn, NULL, check_not_empty,
+                  "ldap: the service account that searches for users (search, then bind as the user)"),
+    STRING_OPTION(ldap_bind_password_file, NULL, check_not_empty,
+                  "ldap: file holding ldap_bind_dn's password (private: mode 0600)"),
+    STRING_OPTION(ldap_base_dn, NULL, check_not_empty, "ldap: where users are searched (the subtree)"),
+    STRING_OPTION(ldap_user_filter, "(uid=%s)", check_not_empty,
+                  "ldap: the filter that finds a user, %s being the username (escaped, RFC 4515)"),
+    STRING_OPTION(ldap_username_attribute, "uid", check_not_empty,
+                  "ldap: the attribute whose value is the user's name in sts (a login as ALICE is the entry's alice)"),
+    STRING_OPTION(ldap_user_dn_template, NULL, check_not_empty,
+                  "ldap: instead of a search, bind directly as this DN, %s being the username (escaped, RFC 4514)"),
+    STRING_OPTION(ldap_starttls, "true", check_bool,
+                  "ldap: StartTLS on ldap:// URLs (false sends passwords in clear text; warned about)"),
+    STRING_OPTION(ldap_ca_file, NULL, check_not_empty,
+                  "ldap: PEM CAs that verify the directory's certificate (default: the system's)"),
+    STRING_OPTION(ldap_group_base_dn, NULL, check_not_empty,
+                  "ldap: where groups are searched for roles; unset: directory users get no roles"),
+    STRING_OPTION(ldap_group_filter, "(member=%s)", check_not_empty,
+                  "ldap: the filter that finds a user's groups, %s being the user's DN (escaped)"),
+    STRING_OPTION(ldap_role_map, "", check_role_map,
+                  "ldap: roles of group members: GROUP=role|role grants separated by ';', GROUP a cn or a full DN"),
+    NUMBER_OPTION(ldap_timeout, STS_OPTION_SECONDS, "5", 1, 300,
+                  "ldap: how long connecting, and then each operation, may take before the directory counts as "
+                  "unavailable"),
     {NULL, STS_OPTION_STRING, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 

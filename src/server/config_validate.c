@@ -7,6 +7,7 @@
 #include "auth/jwks_source.h"
 #include "crypto/password.h"
 #include "server/config_options.h"
+#include "server/login_setup.h"
 #include "util/log.h"
 
 /* STS_AUTH unset: authentication is still required: access tokens, plus JWTs when JWT keys are configured. */
@@ -186,6 +187,28 @@ static int validate_logins(sts_config_t *config, char *error, size_t error_size)
     return 0;
 }
 
+/* The directory's settings, checked without contacting it; the service password file is read at startup. */
+static int validate_ldap(const sts_config_t *config, char *error, size_t error_size)
+{
+    if (strstr(config->user_sources, "ldap") == NULL) {
+        if (config->ldap_url != NULL)
+            sts_log_warn("ldap_url is set, but user_sources (%s) does not list ldap: the directory is not used",
+                         config->user_sources);
+        return 0;
+    }
+    if (config->ldap_url == NULL) {
+        snprintf(error, error_size, "user_sources lists ldap: set ldap_url, the directory (ldap:// or ldaps://)");
+        return -1;
+    }
+    sts_ldap_settings_t settings;
+    sts_login_ldap_settings(config, config->ldap_bind_password_file, &settings);
+    if (sts_ldap_settings_check(&settings, error, error_size) != 0)
+        return -1;
+    if (strncmp(config->ldap_url, "ldap://", 7) == 0 && !settings.starttls)
+        sts_log_warn("ldap_starttls is false: passwords go to %s in clear text", config->ldap_url);
+    return 0;
+}
+
 int sts__config_validate(sts_config_t *config, char *error, size_t error_size)
 {
     choose_auth(config);
@@ -197,7 +220,8 @@ int sts__config_validate(sts_config_t *config, char *error, size_t error_size)
         snprintf(error, error_size, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
         return -1;
     }
-    if (validate_jwt(config, error, error_size) != 0 || validate_logins(config, error, error_size) != 0)
+    if (validate_jwt(config, error, error_size) != 0 || validate_logins(config, error, error_size) != 0 ||
+        validate_ldap(config, error, error_size) != 0)
         return -1;
     if (config->min_duration_seconds > config->default_duration_seconds) {
         snprintf(error, error_size, "min_duration_seconds (%d) must not exceed default_duration_seconds (%d)",

@@ -2,6 +2,8 @@
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
+#include "crypto/secret_file.h"
+#include "directory/ldap_directory.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -40,6 +42,61 @@ static void start_own_jwt(sts_login_setup_t *setup, const sts_config_t *config, 
     sts_jwt_authenticator_set_check(setup->own_jwt, sts_login_check_token, &setup->settings);
 }
 
+void sts_login_ldap_settings(const sts_config_t *config, const char *bind_password, sts_ldap_settings_t *out)
+{
+    *out = (sts_ldap_settings_t){.url = config->ldap_url,
+                                 .bind_dn = config->ldap_bind_dn,
+                                 .bind_password = bind_password,
+                                 .base_dn = config->ldap_base_dn,
+                                 .user_filter = config->ldap_user_filter,
+                                 .username_attribute = config->ldap_username_attribute,
+                                 .user_dn_template = config->ldap_user_dn_template,
+                                 .starttls = strcmp(config->ldap_starttls, "true") == 0,
+                                 .ca_file = config->ldap_ca_file,
+                                 .group_base_dn = config->ldap_group_base_dn,
+                                 .group_filter = config->ldap_group_filter,
+                                 .role_map = config->ldap_role_map,
+                                 .timeout_ms = (int)config->ldap_timeout * 1000};
+}
+
+/* The LDAP directory, its service password read from its private file. */
+static int start_directory(sts_login_setup_t *setup, const sts_config_t *config, char *error, size_t error_size)
+{
+    char password[STS_SECRET_FILE_MAX] = "";
+    if (config->ldap_bind_password_file != NULL &&
+        sts_secret_file_read(config->ldap_bind_password_file,
+                             "the LDAP service password file (ldap_bind_password_file)", password, NULL, error,
+                             error_size) != 0)
+        return -1;
+    sts_ldap_settings_t settings;
+    sts_login_ldap_settings(config, config->ldap_bind_password_file != NULL ? password : NULL, &settings);
+    int rc = sts_ldap_directory_create(&settings, &setup->directory, error, error_size);
+    OPENSSL_cleanse(password, sizeof(password));
+    if (rc == 0)
+        sts_log_info("logins: users from the LDAP directory %s (%s)", setup->directory->name,
+                     config->ldap_user_dn_template != NULL ? "direct bind" : "search, then bind");
+    return rc;
+}
+
+/* user_sources, in order, into the settings. */
+static int start_sources(sts_login_setup_t *setup, const sts_config_t *config, char *error, size_t error_size)
+{
+    size_t count = 0;
+    for (const char *p = config->user_sources; *p != '\0' && count < STS_USER_SOURCES_MAX;
+         p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        if (strncmp(p, "ldap", 4) == 0 && (p[4] == ',' || p[4] == '\0')) {
+            if (setup->directory == NULL && start_directory(setup, config, error, error_size) != 0)
+                return -1;
+            setup->sources[count++] = (sts_user_source_t){"ldap", setup->directory};
+        } else {
+            setup->sources[count++] = (sts_user_source_t){"local", NULL};
+        }
+    }
+    setup->settings.sources = setup->sources;
+    setup->settings.source_count = count;
+    return 0;
+}
+
 int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, sts_store_t *store,
                           const sts_key_setup_t *keys, char *error, size_t error_size)
 {
@@ -72,6 +129,8 @@ int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, 
     sts_name_list_split(config->realms, &setup->realms);
     s->realms = (const char *const *)setup->realms.items;
     s->realm_count = setup->realms.count;
+    if (start_sources(setup, config, error, error_size) != 0)
+        return -1;
     if (s->throttle == NULL ||
         sts_login_load_revocations(s, store, sts_time_now(), (int64_t)config->access_token_lifetime * 1000000, error,
                                    error_size) != 0) {
@@ -96,4 +155,6 @@ void sts_login_setup_dispose(sts_login_setup_t *setup)
         sts_login_throttle_destroy(setup->settings.throttle);
     OPENSSL_cleanse(setup->settings.refresh_key, sizeof(setup->settings.refresh_key));
     sts_name_list_free(&setup->realms);
+    if (setup->directory != NULL)
+        setup->directory->destroy(setup->directory);
 }

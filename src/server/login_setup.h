@@ -3,6 +3,8 @@
 #define STS_SERVER_LOGIN_SETUP_H
 #include <stddef.h>
 #include "auth/jwt_authenticator.h"
+#include "core/user_directory.h"
+#include "directory/ldap_directory.h"
 #include "core/login.h"
 #include "server/auth_setup.h"
 #include "server/config.h"
@@ -17,8 +19,10 @@ typedef struct {
     sts_name_list_t realms;
     const char *issuers[1], *audiences[1], *role_paths[1];
     sts_jwt_rules_t own_rules;
-    sts_jwt_authenticator_t *own_jwt; /**< verifies the service's own access tokens */
-    sts_ticker_t *housekeeping;       /**< forgets expired revocations and refresh tokens */
+    sts_jwt_authenticator_t *own_jwt;                /**< verifies the service's own access tokens */
+    sts_ticker_t *housekeeping;                      /**< forgets expired revocations and refresh tokens */
+    sts_user_source_t sources[STS_USER_SOURCES_MAX]; /**< user_sources, in order */
+    sts_user_directory_t *directory;                 /**< the LDAP directory when user_sources lists ldap */
 } sts_login_setup_t;
 
 /**
@@ -30,5 +34,8 @@ int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, 
                           const sts_key_setup_t *keys, char *error, size_t error_size);
 
 void sts_login_setup_dispose(sts_login_setup_t *setup);
+
+/** The LDAP settings of config (strings borrowed from it), with bind_password as given. */
+void sts_login_ldap_settings(const sts_config_t *config, const char *bind_password, sts_ldap_settings_t *out);
 
 #endif

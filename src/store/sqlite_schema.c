@@ -54,6 +54,8 @@ static const char *const migrations[] = {
     "CREATE TABLE user_removals (id TEXT PRIMARY KEY, removed_time INTEGER NOT NULL) WITHOUT ROWID;",
     /* Revoked access JWTs (RFC 7009), until they expire. */
     "CREATE TABLE denied_tokens (jti TEXT PRIMARY KEY, expires_time INTEGER NOT NULL) WITHOUT ROWID;",
+    /* Where a user comes from: '' for the store's own, 'ldap' for the shadow record of a directory user. */
+    "ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT '';",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STS_SQLITE_SCHEMA_VERSION,

@@ -5,7 +5,7 @@
 #include "store/store.h"
 
 /** The schema version this build writes. */
-#define STS_SQLITE_SCHEMA_VERSION 5
+#define STS_SQLITE_SCHEMA_VERSION 6
 
 /**
  * Opens (creating if needed) the database at path, in WAL mode with synchronous=FULL (every write reaches the disk

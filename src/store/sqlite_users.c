@@ -3,7 +3,8 @@
 #include <string.h>
 #include "store/sqlite_internal.h"
 
-#define USER_COLUMNS "id, username, password_hash, roles, enabled, created_time, updated_time, tokens_not_before"
+#define USER_COLUMNS                                                                                                   \
+    "id, username, password_hash, roles, enabled, created_time, updated_time, tokens_not_before, source"
 
 static void read_user(sqlite3_stmt *stmt, sts_arena_t *arena, void *record)
 {
@@ -17,6 +18,7 @@ static void read_user(sqlite3_stmt *stmt, sts_arena_t *arena, void *record)
     out->created_time = sqlite3_column_int64(stmt, 5);
     out->updated_time = sqlite3_column_int64(stmt, 6);
     out->tokens_not_before = sqlite3_column_int64(stmt, 7);
+    out->source = sts__sqlite_text(stmt, 8, arena);
 }
 
 sts_store_result_t sts__sqlite_user_create(sts_store_t *self, const sts_user_record_t *r, char *error,
@@ -28,7 +30,7 @@ sts_store_result_t sts__sqlite_user_create(sts_store_t *self, const sts_user_rec
         return STS_STORE_ERROR;
     sqlite3_stmt *stmt = NULL;
     sts_store_result_t result = STS_STORE_ERROR;
-    if (sqlite3_prepare_v2(db, "INSERT INTO users (" USER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1,
+    if (sqlite3_prepare_v2(db, "INSERT INTO users (" USER_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1,
                            &stmt, NULL) == SQLITE_OK) {
         sqlite3_bind_text(stmt, 1, r->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, r->username, -1, SQLITE_STATIC);
@@ -38,6 +40,7 @@ sts_store_result_t sts__sqlite_user_create(sts_store_t *self, const sts_user_rec
         sqlite3_bind_int64(stmt, 6, r->created_time);
         sqlite3_bind_int64(stmt, 7, r->updated_time);
         sqlite3_bind_int64(stmt, 8, r->tokens_not_before);
+        sqlite3_bind_text(stmt, 9, sts__sqlite_or_empty(r->source), -1, SQLITE_STATIC);
         if (sqlite3_step(stmt) == SQLITE_DONE)
             result = STS_STORE_OK;
         /* The id is random, so only the username's own UNIQUE constraint means "taken"; a clashing id is a fault. */

@@ -69,6 +69,12 @@ typedef struct {
     int64_t updated_time;
     /** Access JWTs issued to the user before this time are void (set on disable, password change, delete). */
     int64_t tokens_not_before;
+    /**
+     * Where the user comes from: "" (or NULL when writing) for the store's own users, who have a password hash; a
+     * source name such as "ldap" for a shadow user, the record of a directory user made at their first login, whose
+     * password only the directory checks (password_hash is ""). Set at creation, never changed.
+     */
+    const char *source;
 } sts_user_record_t;
 
 /** A deleted user: its id and when it was deleted (microseconds since the epoch). */

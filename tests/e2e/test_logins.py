@@ -329,7 +329,8 @@ class Logins(unittest.TestCase):
         self.assertEqual(len(first["entries"]), 2)
         self.assertTrue(first["paging"]["next"])
         for entry in first["entries"]:
-            self.assertEqual(set(entry), {"id", "username", "roles", "enabled", "created_time", "updated_time"})
+            self.assertEqual(set(entry), {"id", "username", "roles", "enabled", "created_time", "updated_time", "source"})
+            self.assertEqual(entry["source"], "local")
         user = self.make_user("doomed", roles=["admin"])
         token = login_ok(self, self.anon, "doomed", "pw-" + "x" * 12)["access-token"]
         self.assertEqual(self.admin.call("DELETE", "/v1/auth/users/" + user["id"]).status_code, 200)

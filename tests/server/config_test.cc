@@ -673,4 +673,77 @@ TEST_F(ConfigTest, IssuerUrlFollowsTheRestListener)
     EXPECT_STREQ(config.issuer_url, "https://127.0.0.1:8443");
 }
 
+/* Users from LDAP: defaults, the YAML of the README's example, and every refusal naming its option. */
+TEST_F(ConfigTest, LdapUserSources)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_STREQ(config.user_sources, "local");
+    EXPECT_EQ(config.ldap_url, nullptr);
+    EXPECT_STREQ(config.ldap_user_filter, "(uid=%s)");
+    EXPECT_STREQ(config.ldap_group_filter, "(member=%s)");
+    EXPECT_STREQ(config.ldap_starttls, "true");
+    EXPECT_STREQ(config.ldap_role_map, "");
+    EXPECT_STREQ(config.ldap_username_attribute, "uid");
+    EXPECT_EQ(config.ldap_timeout, 5);
+
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    std::string path = write_yaml("user_sources: ldap,local\n"
+                                  "ldap_url: ldaps://ldap.example.org\n"
+                                  "ldap_bind_dn: cn=sts,ou=services,dc=example,dc=org\n"
+                                  "ldap_bind_password_file: /etc/sts/ldap.password\n"
+                                  "ldap_base_dn: ou=people,dc=example,dc=org\n"
+                                  "ldap_ca_file: /etc/sts/ldap-ca.pem\n"
+                                  "ldap_group_base_dn: ou=groups,dc=example,dc=org\n"
+                                  "ldap_role_map: \"admins=admin; cn=s3,ou=groups,dc=example,dc=org=issuer|viewer\"\n"
+                                  "ldap_timeout: 3s\n");
+    ASSERT_EQ(load({"--config", path}), 0) << error;
+    EXPECT_STREQ(config.user_sources, "ldap,local");
+    EXPECT_STREQ(config.ldap_role_map, "admins=admin; cn=s3,ou=groups,dc=example,dc=org=issuer|viewer");
+    EXPECT_EQ(config.ldap_timeout, 3);
+    EXPECT_NE(print().find("ldap_bind_password_file: \"/etc/sts/ldap.password\""), std::string::npos);
+
+    const std::vector<std::string> ldap = {"--user-sources",
+                                           "local,ldap",
+                                           "--ldap-url",
+                                           "ldap://127.0.0.1:389",
+                                           "--ldap-user-dn-template",
+                                           "uid=%s,ou=people,dc=example"};
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    ASSERT_EQ(load(ldap), 0) << error << " (direct bind)";
+
+    const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+        {{"--user-sources", "ldap,ldap"}, "--user-sources: expected a list of user sources, each once: local, ldap"},
+        {{"--user-sources", "kerberos"}, "--user-sources: expected a list of user sources"},
+        {{"--user-sources", ""}, "--user-sources: expected a list of user sources"},
+        {{"--user-sources", "local,"}, "--user-sources: expected a list of user sources"},
+        {{"--user-sources", "ldap"}, "user_sources lists ldap: set ldap_url"},
+        {{"--user-sources", "ldap", "--ldap-url", "http://x"}, "ldap_url must be an ldap:// or ldaps:// URL"},
+        {{"--user-sources", "ldap", "--ldap-url", "ldap://x"}, "either ldap_bind_dn"},
+        {{"--user-sources", "ldap", "--ldap-url", "ldap://x", "--ldap-bind-dn", "cn=s"},
+         "ldap_bind_dn needs ldap_bind_password_file and ldap_base_dn"},
+        {{"--user-sources", "ldap", "--ldap-url", "ldap://x", "--ldap-user-dn-template", "uid=alice"},
+         "ldap_user_dn_template must hold %s"},
+        {{"--user-sources", "ldap", "--ldap-url", "ldap://x", "--ldap-user-dn-template", "uid=%s",
+          "--ldap-group-filter", "(member=x)"},
+         "ldap_group_filter must hold %s"},
+        {{"--user-sources", "ldap", "--ldap-url", "ldap://x", "--ldap-user-dn-template", "uid=%s", "--ldap-role-map",
+          "admins=admin"},
+         "ldap_role_map needs ldap_group_base_dn"},
+        {{"--ldap-role-map", "admins"},
+         "--ldap-role-map: expected GROUP=role|role grants separated by ';' ('admins' "
+         "is not GROUP=role|role)"},
+        {{"--ldap-role-map", "admins=bad role"}, "--ldap-role-map: expected GROUP=role|role grants"},
+        {{"--ldap-starttls", "yes"}, "--ldap-starttls: expected 'true' or 'false'"},
+        {{"--ldap-timeout", "0"}, "--ldap-timeout: expected a duration from 1s to 300s"},
+    };
+    for (const auto &[args, expected] : refused) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load(args), -1) << args[0] << " " << args[1];
+        EXPECT_NE(std::string(error).find(expected), std::string::npos) << error;
+    }
+}
+
 } // namespace

@@ -75,6 +75,7 @@ TEST_F(SqliteLogins, UserCreateGetByIdAndByUsername)
     EXPECT_EQ(got.created_time, 1001);
     EXPECT_EQ(got.updated_time, 1001);
     EXPECT_EQ(got.tokens_not_before, 0);
+    EXPECT_STREQ(got.source, "") << "the store's own users";
     sts_user_record_t by_name{};
     ASSERT_EQ(store->user_get(store, nullptr, "alice", &arena, &by_name, error, sizeof(error)), STS_STORE_OK);
     EXPECT_EQ(by_name.id, id(1));
@@ -82,6 +83,34 @@ TEST_F(SqliteLogins, UserCreateGetByIdAndByUsername)
     EXPECT_EQ(store->user_get(store, nullptr, "bob", &arena, &got, error, sizeof(error)), STS_STORE_NOT_FOUND);
     EXPECT_EQ(store->user_get(store, nullptr, nullptr, &arena, &got, error, sizeof(error)), STS_STORE_ERROR);
     EXPECT_EQ(store->user_get(store, id(1).c_str(), "alice", &arena, &got, error, sizeof(error)), STS_STORE_ERROR);
+}
+
+/* A directory user's shadow record: its source, no hash, and updates that leave the source alone. */
+TEST_F(SqliteLogins, ShadowUsersKeepTheirSource)
+{
+    sts_user_record_t shadow{};
+    snprintf(shadow.id, sizeof(shadow.id), "%s", id(7).c_str());
+    shadow.username = "dir-user";
+    shadow.roles = "admin";
+    shadow.enabled = 1;
+    shadow.created_time = shadow.updated_time = 5;
+    shadow.source = "ldap";
+    ASSERT_EQ(store->user_create(store, &shadow, error, sizeof(error)), STS_STORE_OK) << error;
+    const char *roles = "";
+    sts_user_change_t change{};
+    change.roles = roles;
+    change.now = 6;
+    sts_user_record_t got{};
+    ASSERT_EQ(store->user_update(store, id(7).c_str(), &change, &arena, &got, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_STREQ(got.source, "ldap");
+    EXPECT_STREQ(got.password_hash, "");
+    EXPECT_STREQ(got.roles, "");
+    sts_user_record_t *rows = nullptr;
+    size_t count = 0;
+    int more = 0;
+    ASSERT_EQ(store->user_list(store, "", 10, &arena, &rows, &count, &more, error, sizeof(error)), STS_STORE_OK);
+    ASSERT_EQ(count, 1u);
+    EXPECT_STREQ(rows[0].source, "ldap");
 }
 
 TEST_F(SqliteLogins, TakenUsernameIsExistsAndTheMessageHasNoHash)
@@ -433,6 +462,9 @@ TEST_F(SqliteLogins, MigratesAVersionTwoDatabase)
     EXPECT_STREQ(token.user.name, "admin");
     EXPECT_EQ(token.role_ceiling, nullptr);
     ASSERT_EQ(add_user(1, "alice"), STS_STORE_OK) << error;
+    sts_user_record_t alice{};
+    ASSERT_EQ(store->user_get(store, nullptr, "alice", &arena, &alice, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_STREQ(alice.source, "");
     ASSERT_EQ(add_client("xco"), STS_STORE_OK) << error;
     ASSERT_EQ(add_key("k1", 1, 1), STS_STORE_OK) << error;
     ASSERT_EQ(add_refresh(11, 101, 1), STS_STORE_OK) << error;

@@ -1042,7 +1042,7 @@ void   sts__v1__rotate_signing_key_request__free_unpacked
   assert(message->base.descriptor == &sts__v1__rotate_signing_key_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sts__v1__user__field_descriptors[6] =
+static const ProtobufCFieldDescriptor sts__v1__user__field_descriptors[7] =
 {
   {
     "id",
@@ -1116,19 +1116,32 @@ static const ProtobufCFieldDescriptor sts__v1__user__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "source",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__User, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__user__field_indices_by_name[] = {
   4,   /* field[4] = created_time */
   3,   /* field[3] = enabled */
   0,   /* field[0] = id */
   2,   /* field[2] = roles */
+  6,   /* field[6] = source */
   5,   /* field[5] = updated_time */
   1,   /* field[1] = username */
 };
 static const ProtobufCIntRange sts__v1__user__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor sts__v1__user__descriptor =
 {
@@ -1138,7 +1151,7 @@ const ProtobufCMessageDescriptor sts__v1__user__descriptor =
   "Sts__V1__User",
   "sts.v1",
   sizeof(Sts__V1__User),
-  6,
+  7,
   sts__v1__user__field_descriptors,
   sts__v1__user__field_indices_by_name,
   1,  sts__v1__user__number_ranges,

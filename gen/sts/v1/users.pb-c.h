@@ -60,10 +60,15 @@ struct  Sts__V1__User
   protobuf_c_boolean enabled;
   char *created_time;
   char *updated_time;
+  /*
+   * Where the user comes from: "local" (the service's own users, with a password) or "ldap" (a directory user, made
+   * at their first login; the directory checks the password and gives the roles, refreshed at every login).
+   */
+  char *source;
 };
 #define STS__V1__USER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__user__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 typedef enum {
