@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole check: style, a -Werror build, gen/ freshness, every test under ASan+UBSan, then a bounded fuzz run.
+# The whole check: style, a -Werror build, gen/ freshness, every test under ASan+UBSan, a bounded fuzz run, and
+# the coverage floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -23,3 +24,6 @@ echo "== tests"
 
 echo "== fuzzing: every target for 20 s from its committed corpus"
 bash tests/fuzz/run 20
+
+echo "== coverage: at least 90% of the lines and 75% of the branches of src/"
+bash tools/coverage.sh
