@@ -76,6 +76,9 @@ static grpc_server *create_grpc_server(const sts_grpc_limits_t *limits)
         integer_arg(GRPC_ARG_ALLOW_REUSEPORT, 0),
         integer_arg(GRPC_ARG_MAX_CONCURRENT_STREAMS, limits->max_concurrent_streams),
         integer_arg(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, limits->min_ping_interval_ms),
+        /* Otherwise gRPC counts every ping on a connection without calls closer than two hours as a strike, and the
+         * configured interval would hold only while calls run. */
+        integer_arg(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1),
         integer_arg(GRPC_ARG_HTTP2_MAX_PING_STRIKES, limits->max_ping_strikes),
         /* gRPC reads INT_MAX as "never"; 0 would mean "at once". */
         integer_arg(GRPC_ARG_MAX_CONNECTION_AGE_MS,

@@ -22,8 +22,8 @@ void sts_rest_limits_defaults(sts_rest_limits_t *limits)
                                   .header_timeout_ms = 10000,
                                   .idle_timeout_ms = 60000,
                                   .max_header_count = 64,
-                                  .max_header_bytes = 6144,
-                                  .max_request_line_bytes = 4096};
+                                  .max_header_bytes = 8192,
+                                  .max_request_line_bytes = 8192};
 }
 
 static void on_connection_closed(void *data)

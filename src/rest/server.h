@@ -11,8 +11,8 @@ typedef struct sts_rest_server_s sts_rest_server_t;
 
 /**
  * What one client may take of the REST listener. Every refusal the server can still answer is the service's JSON
- * error; a request head beyond h2o's own fixed caps (8192 bytes or 100 headers) gets h2o's plain 400 and the
- * connection is closed.
+ * error; an HTTP/1.1 request head beyond h2o's own fixed caps (100 headers, or H2O_MAX_REQLEN: 417,792 bytes) gets
+ * h2o's plain-text 400 and the connection is closed, since h2o answers it before any filter can run.
  */
 typedef struct {
     /** Largest request body; larger gets 413 (up to twice it h2o reads the body, beyond that it stops reading). */

@@ -33,7 +33,7 @@ typedef struct {
     int max_header_bytes;        /**< REST request header names and values together; more get 431 */
     int max_request_line_bytes;  /**< REST method and target; longer gets 414 */
     int grpc_max_concurrent_streams;
-    int grpc_min_ping_interval_ms; /**< pings closer than this without data are strikes */
+    int grpc_min_ping_interval_ms; /**< pings closer than this (no data between) are strikes */
     int grpc_max_ping_strikes;     /**< strikes before GOAWAY ENHANCE_YOUR_CALM */
     int grpc_max_connection_age_ms;        /**< 0: unlimited */
     int grpc_max_connection_age_grace_ms;  /**< time calls get after the age's GOAWAY */
