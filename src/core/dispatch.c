@@ -103,8 +103,8 @@ sts_status_t sts_dispatch_refuse(sts_call_t *call)
         [STS_WORK_UPSTREAM] = "worker_queue",
         [STS_WORK_PASSWORD] = "password_worker_queue",
     };
-    const char *option = call->wants > STS_WORK_INLINE && call->wants < STS_WORK_CLASSES ? queue_option[call->wants]
-                                                                                         : "worker queue";
+    const char *option =
+        call->wants > STS_WORK_INLINE && call->wants < STS_WORK_CLASSES ? queue_option[call->wants] : "worker queue";
     call->wants = STS_WORK_INLINE;
     call->retry_after_seconds = STS_OVERLOAD_RETRY_AFTER_SECONDS;
     return sts_call_fail(call, STS_STATUS_RESOURCE_EXHAUSTED,

@@ -216,8 +216,12 @@ void sts_grpc_server_shutdown(sts_grpc_server_t *s, int drain_ms)
     }
     grpc_completion_queue_shutdown(done);
     grpc_completion_queue_destroy(done);
-    /* Workers reply onto the completion queues, so those stay up until the last worker call has replied. */
-    while (atomic_load(&s->pending) > 0)
+    /*
+     * gRPC's shutdown counts connections, not our queues: calls it handed us just before (their events still
+     * queued) and worker calls still replying must finish first, or they would start a batch on a queue that is
+     * shut down. Their clients are gone or cancelled now, so they finish at once.
+     */
+    while (atomic_load(&s->armed) > 0 || atomic_load(&s->in_flight) > 0 || atomic_load(&s->pending) > 0)
         usleep(1000);
     for (int i = 0; i < s->thread_count; i++) {
         if (s->threads[i].started) {

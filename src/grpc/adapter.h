@@ -27,9 +27,9 @@ void sts_grpc_limits_defaults(sts_grpc_limits_t *limits);
 
 /**
  * Initialises gRPC, registers every method of the service's table and binds listen ("HOST:PORT"; port 0 picks a
- * free port) with SO_REUSEPORT off, so a port held by another process is an error, with limits (copied). With tls, the port speaks TLS only, with the
- * certificate tls holds (re-fetched at the next handshake after it changes); when tls has client CA certificates,
- * every client must present a certificate they verify, and its subject reaches the core as
+ * free port) with SO_REUSEPORT off, so a port held by another process is an error, with limits (copied). With tls, the
+ * port speaks TLS only, with the certificate tls holds (re-fetched at the next handshake after it changes); when tls
+ * has client CA certificates, every client must present a certificate they verify, and its subject reaches the core as
  * call->client_certificate_subject. NULL serves plain text. Returns NULL with a message in error.
  * The service and tls must outlive the server.
  * Lifecycle: create → start → shutdown → destroy, each once, from one thread.

@@ -25,7 +25,7 @@ struct sts__grpc_rpc_s {
     grpc_byte_buffer *response;
     grpc_slice status_details;
     int cancelled;
-    int armed, in_flight; /* counted in the worker's armed and in_flight */
+    int armed, in_flight;    /* counted in the worker's armed and in_flight */
     int retry_after_seconds; /* > 0: sent as retry-after trailing metadata, as REST sends Retry-After */
     grpc_metadata trailer;
     char retry_after[16];
@@ -43,6 +43,9 @@ int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index)
     rpc->status_details = grpc_empty_slice();
     grpc_metadata_array_init(&rpc->metadata);
     grpc_call_error rc;
+    /* Counted before posting: with several queue threads the call may complete on another one at once. */
+    rpc->armed = 1;
+    atomic_fetch_add(worker->armed, 1);
     if (method_index < 0) {
         grpc_call_details_init(&rpc->details);
         rc = grpc_server_request_call(worker->server, &rpc->call, &rpc->details, &rpc->metadata, worker->cq, worker->cq,
@@ -52,11 +55,11 @@ int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index)
                                                  &rpc->deadline, &rpc->metadata, &rpc->payload, worker->cq, worker->cq,
                                                  rpc);
     }
-    if (rc == GRPC_CALL_OK) {
-        rpc->armed = 1;
-        atomic_fetch_add(worker->armed, 1);
+    if (rc == GRPC_CALL_OK)
         return 0;
-    }
+    /* Never posted: nothing will complete it. */
+    rpc->armed = 0;
+    atomic_fetch_sub(worker->armed, 1);
     sts__grpc_rpc_on_event(rpc, 0);
     return -1;
 }

@@ -63,7 +63,9 @@ static void send_json(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, si
         }
         text[len] = '\0';
         snprintf(message, sizeof(message), "the request cannot be read: %s",
-                 len > 0 ? text : req->res.reason != NULL ? req->res.reason : "bad request");
+                 len > 0                   ? text
+                 : req->res.reason != NULL ? req->res.reason
+                                           : "bad request");
     }
     h2o_iovec_t body = h2o_iovec_init(NULL, 0);
     if (!rewriter->sent) {

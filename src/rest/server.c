@@ -65,11 +65,6 @@ static void on_accept(h2o_socket_t *listener, const char *error)
     h2o_accept(accept, sock);
 }
 
-unsigned long sts_rest_server_refused_connections(const sts_rest_server_t *server)
-{
-    return atomic_load(&server->refused);
-}
-
 static int has_connections(h2o_context_t *context)
 {
     return !h2o_linklist_is_empty(&context->http1._conns) || !h2o_linklist_is_empty(&context->http2._conns);
@@ -227,7 +222,8 @@ void sts_rest_server_shutdown(sts_rest_server_t *server, int drain_ms)
             pthread_join(server->threads[i].thread, NULL);
         server->threads[i].joined = 1;
     }
-    sts_log_info("rest: stopped after answering %lu requests", atomic_load(&server->answered));
+    sts_log_info("rest: stopped after answering %lu requests; %lu connections refused at max_connections",
+                 atomic_load(&server->answered), atomic_load(&server->refused));
 }
 
 void sts_rest_server_destroy(sts_rest_server_t *server)

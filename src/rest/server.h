@@ -45,9 +45,6 @@ sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const ch
                                           const sts_rest_limits_t *limits, sts_tls_source_t *tls, char *error,
                                           size_t error_size);
 
-/** Connections closed at accept because max_connections were open, since start. Thread-safe. */
-unsigned long sts_rest_server_refused_connections(const sts_rest_server_t *server);
-
 /** The bound port (useful when 0 was asked). */
 int sts_rest_server_port(const sts_rest_server_t *server);
 

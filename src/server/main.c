@@ -263,8 +263,8 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
         sts_log_error("%s", error);
         goto out;
     }
-    grpc = sts_grpc_server_create(&service, config->grpc_listen, config->grpc_threads, &grpc_limits, runtime.tls,
-                                  error, sizeof(error));
+    grpc = sts_grpc_server_create(&service, config->grpc_listen, config->grpc_threads, &grpc_limits, runtime.tls, error,
+                                  sizeof(error));
     if (grpc == NULL) {
         sts_log_error("%s", error);
         goto out;
