@@ -250,7 +250,7 @@ def grpc_connect(test):
 
 
 class GrpcLimits(StsdTestCase):
-    stsd_args = ("--grpc-max-concurrent-streams", "3", "--grpc-min-ping-interval-ms", "400",
+    stsd_args = ("--grpc-max-concurrent-streams", "3", "--grpc-min-ping-interval-ms", "300",
                  "--grpc-max-ping-strikes", "2")
 
     def connect(self):
@@ -280,7 +280,7 @@ class GrpcLimits(StsdTestCase):
         connection, _ = self.connect()
         for _ in range(4):  # just under: pings further apart than the minimum are never strikes
             connection.ping()
-            time.sleep(0.5)
+            time.sleep(0.7)
         frames = connection.read_until(lambda f: f.kind == h2raw.GOAWAY, 0.2)
         self.assertNotIn(h2raw.GOAWAY, [f.kind for f in frames])
         # Over: the first quick ping is still spaced from the last; the next two are strikes 1 and 2, the allowed
