@@ -94,3 +94,21 @@ sts_worker_pool_t *sts_dispatch_pool(const sts_call_t *call)
 {
     return call->wants != STS_WORK_INLINE ? call->service->pools[call->wants] : NULL;
 }
+
+sts_status_t sts_dispatch_refuse(sts_call_t *call)
+{
+    static const char *const queue_option[STS_WORK_CLASSES] = {
+        [STS_WORK_LOOKUP] = "lookup_worker_queue",
+        [STS_WORK_STORE] = "store_worker_queue",
+        [STS_WORK_UPSTREAM] = "worker_queue",
+        [STS_WORK_PASSWORD] = "password_worker_queue",
+    };
+    const char *option =
+        call->wants > STS_WORK_INLINE && call->wants < STS_WORK_CLASSES ? queue_option[call->wants] : "worker queue";
+    call->wants = STS_WORK_INLINE;
+    call->retry_after_seconds = STS_OVERLOAD_RETRY_AFTER_SECONDS;
+    return sts_call_fail(call, STS_STATUS_RESOURCE_EXHAUSTED,
+                         "the server is overloaded: too many calls are waiting for a worker (%s is full); retry in "
+                         "%d s",
+                         option, STS_OVERLOAD_RETRY_AFTER_SECONDS);
+}

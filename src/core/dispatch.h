@@ -31,4 +31,14 @@ sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, Pro
 /** The pool call->wants names, or NULL when the call needs no move. */
 sts_worker_pool_t *sts_dispatch_pool(const sts_call_t *call);
 
+/** Seconds a caller refused for a full worker queue is told to wait (Retry-After, retry-after metadata). */
+#define STS_OVERLOAD_RETRY_AFTER_SECONDS 1
+
+/**
+ * The pool for call->wants refused the call (its queue is full, or it is stopping): fails the call with
+ * RESOURCE_EXHAUSTED naming the queue's option, sets call->retry_after_seconds and call->wants back to INLINE,
+ * and returns the status. The adapter replies at once. Thread-safe.
+ */
+sts_status_t sts_dispatch_refuse(sts_call_t *call);
+
 #endif

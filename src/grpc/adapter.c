@@ -1,6 +1,7 @@
 #include "grpc/adapter.h"
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ struct sts_grpc_server_s {
     atomic_ulong replied;
     atomic_ulong cancelled;
     atomic_int pending;
+    atomic_int armed;
+    atomic_int in_flight;
     int shut_down;
     sts__grpc_tls_t *tls; /* NULL for plain text */
     void **registered;
@@ -48,22 +51,46 @@ static void *run(void *arg)
     return NULL;
 }
 
-static grpc_server *create_grpc_server(size_t max_message_bytes)
+void sts_grpc_limits_defaults(sts_grpc_limits_t *limits)
 {
-    grpc_arg args[2];
-    args[0].type = GRPC_ARG_INTEGER;
-    args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-    args[0].value.integer = (int)max_message_bytes;
-    /* With reuse allowed, a second stsd would silently share the port instead of failing. */
-    args[1].type = GRPC_ARG_INTEGER;
-    args[1].key = (char *)GRPC_ARG_ALLOW_REUSEPORT;
-    args[1].value.integer = 0;
-    grpc_channel_args channel_args = {.num_args = 2, .args = args};
+    *limits = (sts_grpc_limits_t){.max_message_bytes = 65536,
+                                  .max_concurrent_streams = 100,
+                                  .min_ping_interval_ms = 300000,
+                                  .max_ping_strikes = 2,
+                                  .max_connection_age_ms = 1800000,
+                                  .max_connection_age_grace_ms = 30000};
+}
+
+static grpc_arg integer_arg(const char *key, int value)
+{
+    grpc_arg arg = {.type = GRPC_ARG_INTEGER, .key = (char *)key};
+    arg.value.integer = value;
+    return arg;
+}
+
+static grpc_server *create_grpc_server(const sts_grpc_limits_t *limits)
+{
+    grpc_arg args[] = {
+        integer_arg(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, (int)limits->max_message_bytes),
+        /* With reuse allowed, a second stsd would silently share the port instead of failing. */
+        integer_arg(GRPC_ARG_ALLOW_REUSEPORT, 0),
+        integer_arg(GRPC_ARG_MAX_CONCURRENT_STREAMS, limits->max_concurrent_streams),
+        integer_arg(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, limits->min_ping_interval_ms),
+        /* Otherwise gRPC counts every ping on a connection without calls closer than two hours as a strike, and the
+         * configured interval would hold only while calls run. */
+        integer_arg(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1),
+        integer_arg(GRPC_ARG_HTTP2_MAX_PING_STRIKES, limits->max_ping_strikes),
+        /* gRPC reads INT_MAX as "never"; 0 would mean "at once". */
+        integer_arg(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                    limits->max_connection_age_ms > 0 ? limits->max_connection_age_ms : INT_MAX),
+        integer_arg(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, limits->max_connection_age_grace_ms),
+    };
+    grpc_channel_args channel_args = {.num_args = sizeof(args) / sizeof(args[0]), .args = args};
     return grpc_server_create(&channel_args, NULL);
 }
 
 sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const char *listen, int threads,
-                                          size_t max_message_bytes, sts_tls_source_t *tls, char *error,
+                                          const sts_grpc_limits_t *limits, sts_tls_source_t *tls, char *error,
                                           size_t error_size)
 {
     grpc_init();
@@ -75,7 +102,7 @@ sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const ch
     s->service = service;
     s->registered = registered;
     s->thread_count = threads;
-    s->server = create_grpc_server(max_message_bytes);
+    s->server = create_grpc_server(limits);
     for (int i = 0; i < threads; i++) {
         sts__grpc_worker_t *worker = &s->threads[i].worker;
         worker->server = s->server;
@@ -86,6 +113,8 @@ sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const ch
         worker->replied = &s->replied;
         worker->cancelled = &s->cancelled;
         worker->pending = &s->pending;
+        worker->armed = &s->armed;
+        worker->in_flight = &s->in_flight;
         worker->verified_client_certificates = tls != NULL && sts_tls_source_has_client_ca(tls);
         grpc_server_register_completion_queue(s->server, worker->cq, NULL);
     }
@@ -150,23 +179,49 @@ static void drain_queue(grpc_completion_queue *cq)
     }
 }
 
+/*
+ * gRPC's shutdown sends GOAWAY but completes only once every client has closed its connection, which an idle
+ * channel never does. So wait for our own calls instead: once no request is left posted (gRPC fails them at
+ * shutdown) and no call is in flight, nothing remains to drain and the connections can be closed.
+ */
+static int wait_for_calls(sts_grpc_server_t *s, grpc_completion_queue *done, int drain_ms)
+{
+    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(drain_ms, GPR_TIMESPAN));
+    for (;;) {
+        gpr_timespec step = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(5, GPR_TIMESPAN));
+        if (gpr_time_cmp(step, deadline) > 0)
+            step = deadline;
+        if (grpc_completion_queue_pluck(done, s, step, NULL).type == GRPC_OP_COMPLETE)
+            return 1; /* every client had already gone */
+        if (atomic_load(&s->armed) == 0 && atomic_load(&s->in_flight) == 0)
+            return 0;
+        if (gpr_time_cmp(gpr_now(GPR_CLOCK_MONOTONIC), deadline) >= 0)
+            return -1;
+    }
+}
+
 void sts_grpc_server_shutdown(sts_grpc_server_t *s, int drain_ms)
 {
     atomic_store(&s->stopping, 1);
     grpc_completion_queue *done = grpc_completion_queue_create_for_pluck(NULL);
     grpc_server_shutdown_and_notify(s->server, done, s);
-    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(drain_ms, GPR_TIMESPAN));
-    grpc_event event = grpc_completion_queue_pluck(done, s, deadline, NULL);
-    if (event.type == GRPC_QUEUE_TIMEOUT) {
-        if (drain_ms > 0)
-            sts_log_warn("grpc: calls still running after %d ms; cancelling them", drain_ms);
+    int drained = wait_for_calls(s, done, drain_ms);
+    if (drained <= 0) {
+        if (drained < 0 && drain_ms > 0)
+            sts_log_warn("grpc: %d calls still running after %d ms; cancelling them", atomic_load(&s->in_flight),
+                         drain_ms);
+        /* Also closes every connection, which is what completes the shutdown when no call is left. */
         grpc_server_cancel_all_calls(s->server);
         grpc_completion_queue_pluck(done, s, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
     }
     grpc_completion_queue_shutdown(done);
     grpc_completion_queue_destroy(done);
-    /* Workers reply onto the completion queues, so those stay up until the last worker call has replied. */
-    while (atomic_load(&s->pending) > 0)
+    /*
+     * gRPC's shutdown counts connections, not our queues: calls it handed us just before (their events still
+     * queued) and worker calls still replying must finish first, or they would start a batch on a queue that is
+     * shut down. Their clients are gone or cancelled now, so they finish at once.
+     */
+    while (atomic_load(&s->armed) > 0 || atomic_load(&s->in_flight) > 0 || atomic_load(&s->pending) > 0)
         usleep(1000);
     for (int i = 0; i < s->thread_count; i++) {
         if (s->threads[i].started) {

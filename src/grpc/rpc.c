@@ -25,6 +25,10 @@ struct sts__grpc_rpc_s {
     grpc_byte_buffer *response;
     grpc_slice status_details;
     int cancelled;
+    int armed, in_flight;    /* counted in the worker's armed and in_flight */
+    int retry_after_seconds; /* > 0: sent as retry-after trailing metadata, as REST sends Retry-After */
+    grpc_metadata trailer;
+    char retry_after[16];
     sts_call_t context; /* the core call, while it runs */
     ProtobufCMessage *request;
 };
@@ -39,6 +43,9 @@ int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index)
     rpc->status_details = grpc_empty_slice();
     grpc_metadata_array_init(&rpc->metadata);
     grpc_call_error rc;
+    /* Counted before posting: with several queue threads the call may complete on another one at once. */
+    rpc->armed = 1;
+    atomic_fetch_add(worker->armed, 1);
     if (method_index < 0) {
         grpc_call_details_init(&rpc->details);
         rc = grpc_server_request_call(worker->server, &rpc->call, &rpc->details, &rpc->metadata, worker->cq, worker->cq,
@@ -50,12 +57,17 @@ int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index)
     }
     if (rc == GRPC_CALL_OK)
         return 0;
+    /* Never posted: nothing will complete it. */
+    rpc->armed = 0;
+    atomic_fetch_sub(worker->armed, 1);
     sts__grpc_rpc_on_event(rpc, 0);
     return -1;
 }
 
 static void rpc_free(sts__grpc_rpc_t *rpc)
 {
+    if (rpc->in_flight)
+        atomic_fetch_sub(rpc->worker->in_flight, 1);
     if (rpc->call != NULL)
         grpc_call_unref(rpc->call);
     if (rpc->payload != NULL)
@@ -160,6 +172,13 @@ static void reply(sts__grpc_rpc_t *rpc, sts_status_t status, const char *message
     if (message != NULL)
         rpc->status_details = grpc_slice_from_copied_string(message);
     ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    if (rpc->retry_after_seconds > 0) {
+        int len = snprintf(rpc->retry_after, sizeof(rpc->retry_after), "%d", rpc->retry_after_seconds);
+        rpc->trailer.key = grpc_slice_from_static_string("retry-after");
+        rpc->trailer.value = grpc_slice_from_static_buffer(rpc->retry_after, (size_t)len);
+        ops[n].data.send_status_from_server.trailing_metadata_count = 1;
+        ops[n].data.send_status_from_server.trailing_metadata = &rpc->trailer;
+    }
     ops[n].data.send_status_from_server.status = (grpc_status_code)status;
     ops[n++].data.send_status_from_server.status_details = message != NULL ? &rpc->status_details : NULL;
     ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
@@ -187,6 +206,8 @@ static int run(sts__grpc_rpc_t *rpc)
         rpc->response = pack_response(call, response);
     else
         snprintf(message, sizeof(message), "%s", sts_call_error_message(call, status));
+    if (status != STS_STATUS_OK)
+        rpc->retry_after_seconds = call->retry_after_seconds;
     if (sts_status_http(status) >= 500)
         sts_log_warn("%s failed: %s: %s", call->method->grpc_path, sts_status_name(status), message);
     sts_call_dispose(call);
@@ -194,10 +215,15 @@ static int run(sts__grpc_rpc_t *rpc)
     return 0;
 }
 
+/* A worker queue is full: refused at once, never queued, with the hint REST gives in Retry-After. */
 static void refuse(sts__grpc_rpc_t *rpc)
 {
+    char message[256];
+    sts_status_t status = sts_dispatch_refuse(&rpc->context);
+    snprintf(message, sizeof(message), "%s", sts_call_error_message(&rpc->context, status));
+    rpc->retry_after_seconds = rpc->context.retry_after_seconds;
     sts_call_dispose(&rpc->context);
-    reply(rpc, STS_STATUS_RESOURCE_EXHAUSTED, "too many calls are waiting for a worker; retry later");
+    reply(rpc, status, message);
 }
 
 static void run_on_worker(void *arg)
@@ -251,6 +277,15 @@ static void serve(sts__grpc_rpc_t *rpc)
 
 void sts__grpc_rpc_on_event(sts__grpc_rpc_t *rpc, int ok)
 {
+    if (rpc->state == RPC_WAITING && rpc->armed) {
+        rpc->armed = 0;
+        /* Counted in flight before it stops counting as armed, so shutdown never sees both at 0 in between. */
+        if (ok) {
+            rpc->in_flight = 1;
+            atomic_fetch_add(rpc->worker->in_flight, 1);
+        }
+        atomic_fetch_sub(rpc->worker->armed, 1);
+    }
     if (rpc->state == RPC_REPLYING) {
         atomic_fetch_add(ok && !rpc->cancelled ? rpc->worker->replied : rpc->worker->cancelled, 1);
         rpc_free(rpc);

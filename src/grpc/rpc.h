@@ -20,6 +20,10 @@ typedef struct {
     atomic_ulong *cancelled;
     /** Calls handed to the worker pool and not yet replied to; shutdown waits for it to reach 0. */
     atomic_int *pending;
+    /** Requests posted and not yet completed, and calls received whose reply has not completed: shutdown knows
+     * no call is left once both are 0 (a call gRPC matched before it stopped is still a completed request). */
+    atomic_int *armed;
+    atomic_int *in_flight;
     /** 1 when TLS requires and verifies client certificates: their subject then reaches the core. */
     int verified_client_certificates;
 } sts__grpc_worker_t;

@@ -83,9 +83,7 @@ static void run(exchange_t *x)
 /* The pool refused the call: it gets a reply saying so instead. */
 static void refuse(exchange_t *x)
 {
-    x->call.wants = STS_WORK_INLINE;
-    x->status =
-        sts_call_fail(&x->call, STS_STATUS_RESOURCE_EXHAUSTED, "too many calls are waiting for a worker; retry later");
+    x->status = sts_dispatch_refuse(&x->call);
 }
 
 static void reply(exchange_t *x)

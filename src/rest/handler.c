@@ -1,12 +1,44 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "rest/reply.h"
 #include "rest/server_internal.h"
 
+/* The head limits, checked before anything reads the request; 0, or -1 once the refusal is sent. */
+static int refuse_oversized_head(sts_rest_server_t *server, h2o_req_t *req)
+{
+    const sts_rest_limits_t *limits = &server->limits;
+    char message[256];
+    size_t line = req->input.method.len + 1 + req->input.path.len;
+    if (line > (size_t)limits->max_request_line_bytes) {
+        snprintf(message, sizeof(message),
+                 "the request's method and target take %zu bytes; the limit is %d (max_request_line_bytes)", line,
+                 limits->max_request_line_bytes);
+        req->http1_is_persistent = 0;
+        sts_rest_send_error(req, 414, STS_STATUS_RESOURCE_EXHAUSTED, message);
+        return -1;
+    }
+    size_t bytes = 0;
+    for (size_t i = 0; i < req->headers.size; i++)
+        bytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len;
+    if (req->headers.size > (size_t)limits->max_header_count || bytes > (size_t)limits->max_header_bytes) {
+        snprintf(message, sizeof(message),
+                 "the request has %zu headers of %zu bytes; the limits are %d headers (max_header_count) and %d "
+                 "bytes (max_header_bytes)",
+                 req->headers.size, bytes, limits->max_header_count, limits->max_header_bytes);
+        req->http1_is_persistent = 0;
+        sts_rest_send_error(req, 431, STS_STATUS_RESOURCE_EXHAUSTED, message);
+        return -1;
+    }
+    return 0;
+}
+
 int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req)
 {
     sts_rest_server_t *server = ((sts__rest_handler_t *)self)->server;
     atomic_fetch_add(&server->answered, 1);
+    if (refuse_oversized_head(server, req) != 0)
+        return 0;
     sts_route_match_t match;
     char allow[64];
     char message[256];
@@ -28,9 +60,9 @@ int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req)
     case STS_ROUTE_FOUND:
         break;
     }
-    if (req->entity.len > server->max_body_bytes) {
+    if (req->entity.len > server->limits.max_body_bytes) {
         snprintf(message, sizeof(message), "the request body is larger than the limit of %zu bytes",
-                 server->max_body_bytes);
+                 server->limits.max_body_bytes);
         sts_rest_send_error(req, 413, STS_STATUS_RESOURCE_EXHAUSTED, message);
         return 0;
     }

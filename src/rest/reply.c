@@ -26,8 +26,12 @@ static const char *reason_phrase(int http_status)
         return "Conflict";
     case 413:
         return "Payload Too Large";
+    case 414:
+        return "URI Too Long";
     case 429:
         return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
     case 501:
         return "Not Implemented";
     case 503:
@@ -93,16 +97,39 @@ static void send_object(h2o_req_t *req, int http_status, yajl_gen gen)
     yajl_gen_free(gen);
 }
 
-void sts_rest_send_error(h2o_req_t *req, int http_status, sts_status_t status, const char *message)
+static yajl_gen error_object(int http_status, sts_status_t status, const char *message)
 {
     yajl_gen gen = open_object();
     yajl_gen_string(gen, (const unsigned char *)"code", 4);
     yajl_gen_integer(gen, http_status);
     put_text(gen, "status", sts_status_name(status));
     put_text(gen, "message", message);
+    return gen;
+}
+
+void sts_rest_send_error(h2o_req_t *req, int http_status, sts_status_t status, const char *message)
+{
+    yajl_gen gen = error_object(http_status, status, message);
     if (status == STS_STATUS_UNAUTHENTICATED)
         add_authenticate_header(req, message);
     send_object(req, http_status, gen);
+}
+
+h2o_iovec_t sts_rest_render_error(h2o_mem_pool_t *pool, int http_status, sts_status_t status, const char *message)
+{
+    yajl_gen gen = error_object(http_status, status, message);
+    yajl_gen_map_close(gen);
+    const unsigned char *body;
+    size_t len;
+    yajl_gen_get_buf(gen, &body, &len);
+    h2o_iovec_t copy = h2o_strdup(pool, (const char *)body, len);
+    yajl_gen_free(gen);
+    return copy;
+}
+
+const char *sts_rest_reason_phrase(int http_status)
+{
+    return reason_phrase(http_status);
 }
 
 /* RFC 6749 5.2's error code for a status when the handler named none. */

@@ -15,6 +15,12 @@ void sts_rest_send_json(h2o_req_t *req, int http_status, const char *body, size_
  */
 void sts_rest_send_error(h2o_req_t *req, int http_status, sts_status_t status, const char *message);
 
+/** The same error document as sts_rest_send_error, rendered into pool (no WWW-Authenticate). */
+h2o_iovec_t sts_rest_render_error(h2o_mem_pool_t *pool, int http_status, sts_status_t status, const char *message);
+
+/** The reason phrase the service sends with http_status (a static string). */
+const char *sts_rest_reason_phrase(int http_status);
+
 /**
  * Sends an error in RFC 6749 5.2's shape, {"error","error_description"}: error is reason (the handler's OAuth code)
  * or one derived from status. HTTP 400, or 401 with WWW-Authenticate: Basic for invalid_client; statuses the RFC

@@ -15,13 +15,54 @@ enum { LOOP_POLL_MS = 50 };
 /* How long connections may take to close after the last reply of a drain. */
 enum { LINGER_MS = 1000 };
 
+void sts_rest_limits_defaults(sts_rest_limits_t *limits)
+{
+    *limits = (sts_rest_limits_t){.max_body_bytes = 65536,
+                                  .max_connections = 16384,
+                                  .header_timeout_ms = 10000,
+                                  .idle_timeout_ms = 60000,
+                                  .max_header_count = 64,
+                                  .max_header_bytes = 8192,
+                                  .max_request_line_bytes = 8192};
+}
+
+static void on_connection_closed(void *data)
+{
+    sts_rest_server_t *server = data;
+    atomic_fetch_sub(&server->connections, 1);
+}
+
+static void refuse_connection(sts_rest_server_t *server, h2o_socket_t *sock)
+{
+    /* Closed before h2o reads a byte: the cheapest answer, and the one a flood cannot make us spend more on. */
+    h2o_socket_close(sock);
+    unsigned long refused = atomic_fetch_add(&server->refused, 1) + 1;
+    long long now = sts_time_monotonic_ns();
+    long long logged = atomic_load(&server->refusal_logged_ns);
+    if ((logged == 0 || now - logged >= 1000000000LL) &&
+        atomic_compare_exchange_strong(&server->refusal_logged_ns, &logged, now))
+        sts_log_warn("rest: max_connections (%d) reached; closed a new connection at accept (%lu so far)",
+                     server->limits.max_connections, refused);
+}
+
 static void on_accept(h2o_socket_t *listener, const char *error)
 {
     if (error != NULL)
         return;
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-    if (sock != NULL)
-        h2o_accept(listener->data, sock);
+    if (sock == NULL)
+        return;
+    h2o_accept_ctx_t *accept = listener->data;
+    sts_rest_server_t *server = H2O_STRUCT_FROM_MEMBER(sts__rest_thread_t, accept, accept)->server;
+    if (atomic_fetch_add(&server->connections, 1) >= server->limits.max_connections) {
+        atomic_fetch_sub(&server->connections, 1);
+        refuse_connection(server, sock);
+        return;
+    }
+    /* h2o keeps the same socket through TLS, HTTP/2 upgrades and keep-alive, so its close ends the connection. */
+    sock->on_close.cb = on_connection_closed;
+    sock->on_close.data = server;
+    h2o_accept(accept, sock);
 }
 
 static int has_connections(h2o_context_t *context)
@@ -52,8 +93,16 @@ static void drain_and_close_loop(sts__rest_thread_t *thread)
     sts_rest_server_t *server = thread->server;
     h2o_socket_read_stop(thread->listener);
     h2o_socket_close(thread->listener);
-    /* Answer what is in flight and let h2o close keep-alive connections, within the drain budget. */
+    /* Answer what is in flight (HTTP/2 connections get GOAWAY), within the drain budget. */
     h2o_context_request_shutdown(&thread->context);
+    /*
+     * h2o 2.2 has no way to close idle connections on demand, but every idle one waits on one of these timers
+     * (HTTP/1.1 between requests, HTTP/2 without open streams, TLS in its handshake), and a request in progress on
+     * none: at zero they expire at the next loop turn, and a connection busy now meets them when its reply is done.
+     */
+    thread->context.http1.req_timeout.timeout = 0;
+    thread->context.http2.idle_timeout.timeout = 0;
+    thread->context.handshake_timeout.timeout = 0;
     int64_t deadline = sts_time_monotonic_ns() + (int64_t)server->drain_ms * 1000000;
     while (has_connections(&thread->context) && sts_time_monotonic_ns() < deadline)
         h2o_evloop_run(thread->loop, 10);
@@ -91,7 +140,8 @@ static void *run_loop(void *arg)
 }
 
 sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const char *listen, int threads,
-                                          size_t max_body_bytes, sts_tls_source_t *tls, char *error, size_t error_size)
+                                          const sts_rest_limits_t *limits, sts_tls_source_t *tls, char *error,
+                                          size_t error_size)
 {
     sts_router_t *router = sts_router_create(service->methods, error, error_size);
     if (router == NULL)
@@ -119,15 +169,22 @@ sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const ch
     server->service = service;
     server->router = router;
     server->ssl_ctx = ssl_ctx;
-    server->max_body_bytes = max_body_bytes;
+    server->limits = *limits;
     server->port = port;
     server->thread_count = threads;
     h2o_config_init(&server->config);
     server->config.server_name = h2o_iovec_init(H2O_STRLIT("sts"));
-    /* Bodies between our limit and twice it still reach us, so they get the JSON 413; beyond that h2o answers. */
-    server->config.max_request_entity_size = max_body_bytes * 2;
+    /* Bodies up to twice our limit reach the handler; beyond that h2o stops reading and its 413 (HTTP/1.1) goes
+     * through the error filter; over HTTP/2 it resets the stream (REFUSED_STREAM), as it cannot answer there. */
+    server->config.max_request_entity_size = limits->max_body_bytes * 2;
+    server->config.http1.req_timeout = (uint64_t)limits->header_timeout_ms;
+    server->config.handshake_timeout = (uint64_t)limits->header_timeout_ms;
+    server->config.http2.idle_timeout = (uint64_t)limits->idle_timeout_ms;
     h2o_hostconf_t *host = h2o_config_register_host(&server->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    /* h2o answers errors found before routing (a body over its limit) on the host's fallback path. */
+    sts__rest_error_filter_register(server, &host->fallback_path);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    sts__rest_error_filter_register(server, path);
     sts__rest_handler_t *handler = (sts__rest_handler_t *)h2o_create_handler(path, sizeof(*handler));
     handler->super.on_req = sts__rest_on_request;
     handler->server = server;
@@ -165,7 +222,8 @@ void sts_rest_server_shutdown(sts_rest_server_t *server, int drain_ms)
             pthread_join(server->threads[i].thread, NULL);
         server->threads[i].joined = 1;
     }
-    sts_log_info("rest: stopped after answering %lu requests", atomic_load(&server->answered));
+    sts_log_info("rest: stopped after answering %lu requests; %lu connections refused at max_connections",
+                 atomic_load(&server->answered), atomic_load(&server->refused));
 }
 
 void sts_rest_server_destroy(sts_rest_server_t *server)

@@ -37,7 +37,7 @@ typedef struct {
 struct sts_rest_server_s {
     const sts_service_t *service;
     sts_router_t *router;
-    size_t max_body_bytes;
+    sts_rest_limits_t limits;
     h2o_globalconf_t config;
     /** NULL for plain HTTP; else shared by every loop for the server's life (OpenSSL makes that thread-safe). */
     SSL_CTX *ssl_ctx;
@@ -46,6 +46,11 @@ struct sts_rest_server_s {
     atomic_int stopping;
     /** Requests answered (any status), for the shutdown log line. */
     atomic_ulong answered;
+    /** Connections open over all loops, those closed at accept beyond limits.max_connections, and when that was last
+     * logged (monotonic ns; one line a second at most, so a flood cannot flood the log). */
+    atomic_int connections;
+    atomic_ulong refused;
+    atomic_llong refusal_logged_ns;
     int thread_count;
     sts__rest_thread_t threads[];
 };
@@ -65,6 +70,9 @@ void sts__rest_on_finished(h2o_multithread_receiver_t *receiver, h2o_linklist_t 
  * no change here). source must outlive the context. Returns NULL with a message in error.
  */
 SSL_CTX *sts__rest_tls_create(sts_tls_source_t *source, char *error, size_t error_size);
+
+/** Adds the filter that renders h2o's own plain-text errors in the service's JSON error shape to path. */
+void sts__rest_error_filter_register(sts_rest_server_t *server, h2o_pathconf_t *path);
 
 /** h2o's on_req for every path: routes, transcodes, dispatches and replies. Runs on an event-loop thread. */
 int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req);

@@ -25,6 +25,19 @@ typedef struct {
     int min_duration_seconds;
     long max_body_bytes;
     long max_message_bytes;
+    /* Connection and request limits (README: Limits). */
+    int max_connections;        /**< REST connections open at once; more are closed at accept */
+    int header_timeout_ms;      /**< HTTP/1.1: accept or last response until the whole next request arrived */
+    int idle_timeout_ms;        /**< HTTP/2: a connection without open streams is closed after this */
+    int max_header_count;       /**< REST request headers; more get 431 */
+    int max_header_bytes;       /**< REST request header names and values together; more get 431 */
+    int max_request_line_bytes; /**< REST method and target; longer gets 414 */
+    int grpc_max_concurrent_streams;
+    int grpc_min_ping_interval_ms;        /**< pings closer than this (no data between) are strikes */
+    int grpc_max_ping_strikes;            /**< strikes before GOAWAY ENHANCE_YOUR_CALM */
+    int grpc_max_connection_age_ms;       /**< 0: unlimited */
+    int grpc_max_connection_age_grace_ms; /**< time calls get after the age's GOAWAY */
+
     char *auth; /**< NULL when unset, else "none" */
     char *log_level;
     int shutdown_timeout_seconds;

@@ -33,16 +33,24 @@ typedef struct {
     int drain_ms;
 } grpc_stop_t;
 
+/* What the upstream watchdog needs: the upstream pool (NULL when the issuer does not block) and a once flag. */
+typedef struct {
+    sts_worker_pool_t *upstream;
+    atomic_int aborted;
+} watchdog_t;
+
 /*
  * The upstream watchdog, run by a ticker one drain budget after the drain starts: calls still waiting on the
- * upstream are cut short so stsd exits in time. Stopping the ticker first (the drain ended) means it never runs.
+ * upstream are cut short so stsd exits in time. Stopping the ticker first (the drain ended) means it never runs;
+ * when it runs with no upstream call in flight (a slow REST or gRPC client held the drain), it says nothing.
  */
 static void abort_upstream(void *arg)
 {
-    atomic_int *aborted = arg;
-    if (atomic_exchange(aborted, 1))
+    watchdog_t *watchdog = arg;
+    size_t running = watchdog->upstream != NULL ? sts_worker_pool_busy(watchdog->upstream) : 0;
+    if (running == 0 || atomic_exchange(&watchdog->aborted, 1))
         return;
-    sts_log_warn("upstream calls still running at the end of the drain; aborting them");
+    sts_log_warn("%zu upstream calls still running at the end of the drain; aborting them", running);
     sts_aws_http_abort_all();
 }
 
@@ -239,14 +247,31 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     }
     int rc = 1;
     sts_grpc_server_t *grpc = NULL;
-    sts_rest_server_t *rest = sts_rest_server_create(&service, config->rest_listen, config->rest_threads,
-                                                     (size_t)config->max_body_bytes, runtime.tls, error, sizeof(error));
+    sts_rest_limits_t rest_limits = {
+        .max_body_bytes = (size_t)config->max_body_bytes,
+        .max_connections = config->max_connections,
+        .header_timeout_ms = config->header_timeout_ms,
+        .idle_timeout_ms = config->idle_timeout_ms,
+        .max_header_count = config->max_header_count,
+        .max_header_bytes = config->max_header_bytes,
+        .max_request_line_bytes = config->max_request_line_bytes,
+    };
+    sts_grpc_limits_t grpc_limits = {
+        .max_message_bytes = (size_t)config->max_message_bytes,
+        .max_concurrent_streams = config->grpc_max_concurrent_streams,
+        .min_ping_interval_ms = config->grpc_min_ping_interval_ms,
+        .max_ping_strikes = config->grpc_max_ping_strikes,
+        .max_connection_age_ms = config->grpc_max_connection_age_ms,
+        .max_connection_age_grace_ms = config->grpc_max_connection_age_grace_ms,
+    };
+    sts_rest_server_t *rest = sts_rest_server_create(&service, config->rest_listen, config->rest_threads, &rest_limits,
+                                                     runtime.tls, error, sizeof(error));
     if (rest == NULL) {
         sts_log_error("%s", error);
         goto out;
     }
-    grpc = sts_grpc_server_create(&service, config->grpc_listen, config->grpc_threads,
-                                  (size_t)config->max_message_bytes, runtime.tls, error, sizeof(error));
+    grpc = sts_grpc_server_create(&service, config->grpc_listen, config->grpc_threads, &grpc_limits, runtime.tls, error,
+                                  sizeof(error));
     if (grpc == NULL) {
         sts_log_error("%s", error);
         goto out;
@@ -262,8 +287,8 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     sts_log_info("received %s, draining in-flight calls", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     /* Both adapters drain at once so the whole stop fits in one timeout. */
     grpc_stop_t stop = {grpc, config->shutdown_timeout_seconds * 1000 - 500};
-    atomic_int upstream_aborted = 0;
-    sts_ticker_t *watchdog = sts_ticker_start(stop.drain_ms, 0, abort_upstream, &upstream_aborted);
+    watchdog_t upstream_watch = {.upstream = runtime.pools[STS_WORK_UPSTREAM]};
+    sts_ticker_t *watchdog = sts_ticker_start(stop.drain_ms, 0, abort_upstream, &upstream_watch);
     pthread_t grpc_stopper;
     int stopping_grpc = pthread_create(&grpc_stopper, NULL, stop_grpc, &stop) == 0;
     if (!stopping_grpc)

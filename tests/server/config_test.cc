@@ -10,6 +10,8 @@
 
 extern "C" {
 #include "crypto/secret_file.h"
+#include "grpc/adapter.h"
+#include "rest/server.h"
 #include "server/config.h"
 #include "server/issuer_setup.h"
 }
@@ -600,6 +602,72 @@ TEST_F(ConfigTest, TokenLifetimesTakeUnits)
     sts_config_init(&config);
     EXPECT_EQ(load({"--self-service-tokens", "no"}), -1);
     EXPECT_STREQ(error, "--self-service-tokens: expected 'true' or 'false', got 'no'");
+}
+
+/* The connection and request limits: safe defaults, the same the adapters fall back to, and bounded values. */
+TEST_F(ConfigTest, LimitDefaultsMatchTheAdaptersAndAreBounded)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    sts_rest_limits_t rest;
+    sts_rest_limits_defaults(&rest);
+    EXPECT_EQ(config.max_connections, 16384);
+    EXPECT_EQ(config.max_connections, rest.max_connections);
+    EXPECT_EQ(config.header_timeout_ms, 10000);
+    EXPECT_EQ(config.header_timeout_ms, rest.header_timeout_ms);
+    EXPECT_EQ(config.idle_timeout_ms, 60000);
+    EXPECT_EQ(config.idle_timeout_ms, rest.idle_timeout_ms);
+    EXPECT_EQ(config.max_header_count, 64);
+    EXPECT_EQ(config.max_header_count, rest.max_header_count);
+    EXPECT_EQ(config.max_header_bytes, 8192);
+    EXPECT_EQ(config.max_header_bytes, rest.max_header_bytes);
+    EXPECT_EQ(config.max_request_line_bytes, 8192);
+    EXPECT_EQ(config.max_request_line_bytes, rest.max_request_line_bytes);
+    EXPECT_EQ(static_cast<size_t>(config.max_body_bytes), rest.max_body_bytes);
+    sts_grpc_limits_t grpc;
+    sts_grpc_limits_defaults(&grpc);
+    EXPECT_EQ(config.grpc_max_concurrent_streams, 100);
+    EXPECT_EQ(config.grpc_max_concurrent_streams, grpc.max_concurrent_streams);
+    EXPECT_EQ(config.grpc_min_ping_interval_ms, 300000);
+    EXPECT_EQ(config.grpc_min_ping_interval_ms, grpc.min_ping_interval_ms);
+    EXPECT_EQ(config.grpc_max_ping_strikes, 2);
+    EXPECT_EQ(config.grpc_max_ping_strikes, grpc.max_ping_strikes);
+    EXPECT_EQ(config.grpc_max_connection_age_ms, 1800000);
+    EXPECT_EQ(config.grpc_max_connection_age_ms, grpc.max_connection_age_ms);
+    EXPECT_EQ(config.grpc_max_connection_age_grace_ms, 30000);
+    EXPECT_EQ(config.grpc_max_connection_age_grace_ms, grpc.max_connection_age_grace_ms);
+    EXPECT_EQ(static_cast<size_t>(config.max_message_bytes), grpc.max_message_bytes);
+
+    sts_config_dispose(&config);
+    sts_config_init(&config);
+    std::string path = write_yaml("max_connections: 100\nheader_timeout_ms: 2500\ngrpc_max_ping_strikes: 0\n");
+    ASSERT_EQ(load({"--config", path, "--max-header-count", "20", "--grpc-max-connection-age-ms", "0"},
+                   {"STS_IDLE_TIMEOUT_MS=1500", "STS_MAX_REQUEST_LINE_BYTES=1000"}),
+              0)
+        << error;
+    EXPECT_EQ(config.max_connections, 100);
+    EXPECT_EQ(config.header_timeout_ms, 2500);
+    EXPECT_EQ(config.grpc_max_ping_strikes, 0);
+    EXPECT_EQ(config.max_header_count, 20);
+    EXPECT_EQ(config.grpc_max_connection_age_ms, 0);
+    EXPECT_EQ(config.idle_timeout_ms, 1500);
+    EXPECT_EQ(config.max_request_line_bytes, 1000);
+    EXPECT_NE(print().find("max_connections: 100\n"), std::string::npos);
+
+    /* Out of range: h2o cannot count more than 100 headers, a zero timeout would close every connection. */
+    EXPECT_EQ(load({"--max-header-count", "101"}), -1);
+    EXPECT_STREQ(error, "--max-header-count: expected an integer from 1 to 100, got '101'");
+    EXPECT_EQ(load({"--max-connections", "0"}), -1);
+    EXPECT_STREQ(error, "--max-connections: expected an integer from 1 to 1000000, got '0'");
+    EXPECT_EQ(load({}, {"STS_HEADER_TIMEOUT_MS=0"}), -1);
+    EXPECT_STREQ(error, "STS_HEADER_TIMEOUT_MS: expected an integer from 100 to 600000, got '0'");
+    EXPECT_EQ(load({"--max-header-bytes", "65537"}), -1);
+    EXPECT_EQ(load({"--max-request-line-bytes", "63"}), -1);
+    EXPECT_EQ(load({"--idle-timeout-ms", "99"}), -1);
+    EXPECT_EQ(load({"--grpc-max-concurrent-streams", "0"}), -1);
+    EXPECT_EQ(load({"--grpc-min-ping-interval-ms", "99"}), -1);
+    EXPECT_EQ(load({"--grpc-max-ping-strikes", "-1"}), -1);
+    EXPECT_EQ(load({"--grpc-max-connection-age-ms", "-1"}), -1);
+    EXPECT_EQ(load({"--grpc-max-connection-age-grace-ms", "x"}), -1);
 }
 
 TEST_F(ConfigTest, EachClassOfBlockingWorkHasItsOwnPool)
