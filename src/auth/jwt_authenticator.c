@@ -3,10 +3,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "crypto/aead.h"
 #include "sts/v1/access_tokens.pb-c.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 
 typedef struct {
     unsigned char hash[32];
@@ -155,7 +155,9 @@ static sts_status_t judge(sts_jwt_authenticator_t *auth, sts_call_t *call, const
 {
     unsigned char hash[32];
     sts_sha256(token, len, hash);
-    long long now = (long long)time(NULL);
+    /* The clock the service's own tokens are minted with: time() may run a tick behind it (CLOCK_REALTIME_COARSE),
+     * and a token must never look issued in the future to the process that just made it. */
+    long long now = (long long)(sts_time_now() / 1000000);
     const char *refused = NULL;
     int cached = from_cache(auth, call, hash, now, &refused, use, out);
     if (cached >= 0)
