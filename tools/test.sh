@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole check: style, a -Werror build, gen/ freshness, every test under ASan+UBSan, a bounded fuzz run, and
-# the coverage floor.
+# The whole check: style, a -Werror build, gen/ freshness, every test under ASan+UBSan, a short soak, a bounded
+# fuzz run, and the coverage floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -21,6 +21,9 @@ bash tools/check-gen.sh build-asan
 
 echo "== tests"
 (cd build-asan && ctest --output-on-failure --timeout 300 -j"$jobs")
+
+echo "== soak, short: 2,000 connections for 10 s (tests/soak/run without options is the full one)"
+bash tests/soak/run --seconds 10 --connections 2000 --active 200 --slowloris 50
 
 echo "== fuzzing: every target for 20 s from its committed corpus"
 bash tests/fuzz/run 20

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -227,9 +228,32 @@ static void build_service(sts_service_t *service, const sts_config_t *config, ru
     service->min_duration_seconds = config->min_duration_seconds;
 }
 
+/*
+ * Every connection is a descriptor: the soft open-file limit (often 1024) is raised to the hard one, as servers do, and
+ * a max_connections the limit cannot hold is said at start rather than found under load.
+ */
+static void raise_file_limit(const sts_config_t *config)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+        getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    /* The listeners, store, gRPC and log need some descriptors of their own. */
+    if (limit.rlim_cur != RLIM_INFINITY && (rlim_t)config->max_connections + 256 > limit.rlim_cur)
+        sts_log_warn("the open-file limit (%llu) is below max_connections (%d) plus what stsd needs besides; new "
+                     "connections will fail at accept before max_connections is reached: raise the limit "
+                     "(LimitNOFILE=) or lower max_connections",
+                     (unsigned long long)limit.rlim_cur, config->max_connections);
+}
+
 static int serve(const sts_config_t *config, sigset_t *stop_signals)
 {
     char error[512];
+    raise_file_limit(config);
     if (make_data_dir(config->data_dir) != 0)
         return 1;
     runtime_t runtime;
