@@ -4,8 +4,17 @@
 #include <string.h>
 #include <strings.h>
 #include "core/login_flow.h"
+#include "core/login_records.h"
 #include "crypto/access_token.h"
 #include "util/base64.h"
+
+sts_status_t sts__oauth_settings(sts_call_t *call, const char *realm, const sts_login_settings_t **login)
+{
+    sts_status_t status = sts__need_logins(call, login);
+    if (status == STS_STATUS_OK && !sts__login_realm_known(*login, realm))
+        return sts_call_fail_reason(call, STS_STATUS_NOT_FOUND, "invalid_request", "no realm '%.64s' here", realm);
+    return status;
+}
 
 int sts__oauth_grant_allowed(const sts_client_record_t *client, const char *grant)
 {

@@ -15,6 +15,12 @@
 sts_status_t sts__oauth_authenticate_client(sts_call_t *call, const sts_login_settings_t *login, const char *client_id,
                                             const char *client_secret, sts_client_record_t *client);
 
+/**
+ * The login settings for an OAuth 2.0 call on realm ("" on the service's own paths): FAILED_PRECONDITION when logins
+ * are off, NOT_FOUND (invalid_request) for a realm not configured.
+ */
+sts_status_t sts__oauth_settings(sts_call_t *call, const char *realm, const sts_login_settings_t **login);
+
 /** Whether the client may use grant (its grants list). */
 int sts__oauth_grant_allowed(const sts_client_record_t *client, const char *grant);
 

@@ -70,6 +70,19 @@ static sts_status_t identify_caller(sts_call_t *call, const sts_login_settings_t
     return status;
 }
 
+/* What both endpoints check first: logins on, the realm, the caller, and a token to look at. */
+static sts_status_t begin(sts_call_t *call, const char *realm, const char *client_id, const char *client_secret,
+                          const char *token, int confidential, const sts_login_settings_t **login,
+                          oauth_caller_t *caller)
+{
+    sts_status_t status = sts__oauth_settings(call, realm, login);
+    if (status == STS_STATUS_OK)
+        status = identify_caller(call, *login, client_id, client_secret, confidential, caller);
+    if (status == STS_STATUS_OK && token[0] == '\0')
+        return sts_call_fail_reason(call, STS_STATUS_INVALID_ARGUMENT, "invalid_request", "token is required");
+    return status;
+}
+
 /* The id of a well-formed refresh token; 0 for anything else, which is an answer (inactive), not an error. */
 static int refresh_id(sts_call_t *call, const char *token, char id[STS_STORE_ID_CHARS + 1])
 {
@@ -194,16 +207,10 @@ sts_status_t sts_handle_oauth_service_introspect(sts_call_t *call, const Protobu
     const Sts__V1__IntrospectRequest *in = (const Sts__V1__IntrospectRequest *)request;
     Sts__V1__Introspection *out = (Sts__V1__Introspection *)response;
     const sts_login_settings_t *login;
-    sts_status_t status = sts__need_logins(call, &login);
+    oauth_caller_t caller;
+    sts_status_t status = begin(call, in->realm, in->client_id, in->client_secret, in->token, 1, &login, &caller);
     if (status != STS_STATUS_OK)
         return status;
-    if (!sts__login_realm_known(login, in->realm))
-        return sts_call_fail_reason(call, STS_STATUS_NOT_FOUND, "invalid_request", "no realm '%.64s' here", in->realm);
-    oauth_caller_t caller;
-    if ((status = identify_caller(call, login, in->client_id, in->client_secret, 1, &caller)) != STS_STATUS_OK)
-        return status;
-    if (in->token[0] == '\0')
-        return sts_call_fail_reason(call, STS_STATUS_INVALID_ARGUMENT, "invalid_request", "token is required");
     sts_token_facts_t facts;
     int active = 0;
     if ((status = token_facts(call, login, in->token, &facts, &active)) != STS_STATUS_OK)
@@ -279,16 +286,10 @@ sts_status_t sts_handle_oauth_service_revoke(sts_call_t *call, const ProtobufCMe
     const Sts__V1__OAuthRevokeRequest *in = (const Sts__V1__OAuthRevokeRequest *)request;
     (void)response;
     const sts_login_settings_t *login;
-    sts_status_t status = sts__need_logins(call, &login);
+    oauth_caller_t caller;
+    sts_status_t status = begin(call, in->realm, in->client_id, in->client_secret, in->token, 0, &login, &caller);
     if (status != STS_STATUS_OK)
         return status;
-    if (!sts__login_realm_known(login, in->realm))
-        return sts_call_fail_reason(call, STS_STATUS_NOT_FOUND, "invalid_request", "no realm '%.64s' here", in->realm);
-    oauth_caller_t caller;
-    if ((status = identify_caller(call, login, in->client_id, in->client_secret, 0, &caller)) != STS_STATUS_OK)
-        return status;
-    if (in->token[0] == '\0')
-        return sts_call_fail_reason(call, STS_STATUS_INVALID_ARGUMENT, "invalid_request", "token is required");
     if (strncmp(in->token, STS_REFRESH_TOKEN_PREFIX, sizeof(STS_REFRESH_TOKEN_PREFIX) - 1) == 0)
         return revoke_refresh(call, login, &caller, in->token);
     if (sts_access_token_recognised(in->token, strlen(in->token)))

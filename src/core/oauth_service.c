@@ -41,11 +41,9 @@ sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMes
     const Sts__V1__OAuthTokenRequest *in = (const Sts__V1__OAuthTokenRequest *)request;
     Sts__V1__OAuthTokenResponse *out = (Sts__V1__OAuthTokenResponse *)response;
     const sts_login_settings_t *login;
-    sts_status_t status = sts__need_logins(call, &login);
+    sts_status_t status = sts__oauth_settings(call, in->realm, &login);
     if (status != STS_STATUS_OK)
         return status;
-    if (!sts__login_realm_known(login, in->realm))
-        return sts_call_fail_reason(call, STS_STATUS_NOT_FOUND, "invalid_request", "no realm '%.64s' here", in->realm);
     int password = strcmp(in->grant_type, "password") == 0, refresh = strcmp(in->grant_type, "refresh_token") == 0;
     int credentials = strcmp(in->grant_type, "client_credentials") == 0;
     if (in->grant_type[0] == '\0')
@@ -105,11 +103,9 @@ sts_status_t sts_handle_oauth_service_get_discovery(sts_call_t *call, const Prot
     const Sts__V1__GetDiscoveryRequest *in = (const Sts__V1__GetDiscoveryRequest *)request;
     Sts__V1__Discovery *out = (Sts__V1__Discovery *)response;
     const sts_login_settings_t *login;
-    sts_status_t status = sts__need_logins(call, &login);
+    sts_status_t status = sts__oauth_settings(call, in->realm, &login);
     if (status != STS_STATUS_OK)
         return status;
-    if (!sts__login_realm_known(login, in->realm))
-        return sts_call_fail(call, STS_STATUS_NOT_FOUND, "no realm '%.64s' here", in->realm);
     static char *grants[] = {"password", "refresh_token", "client_credentials"};
     static char *auth_methods[] = {"client_secret_basic", "client_secret_post", "none"};
     static char *response_types[] = {"none"};
