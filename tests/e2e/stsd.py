@@ -114,6 +114,22 @@ class StsdTestCase(unittest.TestCase):
         cls.stsd.stop_clean()
 
 
+def free_port():
+    """A loopback port free now: for an stsd whose address must stay the same across a restart (its issuer URL)."""
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_stsd(*args, password=None):
+    """Runs an offline administration command (stsd user/client/keys ...), the password on standard input; asserts
+    that it succeeded and returns the completed process."""
+    result = subprocess.run([STSD, *args], input=password, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def curl(*args, data=None):
     """Runs the real curl; returns (HTTP status, headers with lower-case names, body bytes)."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -21,6 +21,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from stsd import free_port  # noqa: E402
 HELD_PER_PROCESS = 2500
 ACTIVE_PER_PROCESS = 60
 HOLD_INTERVAL_S = 4.0  # a held connection asks /healthz this often: well inside header_timeout_ms (10 s)
@@ -211,12 +212,6 @@ def rss_kb(pid):
 
 def fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_stsd(stsd_bin, work, rest_port, grpc_port):
