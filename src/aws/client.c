@@ -67,15 +67,16 @@ int sts_aws_client_init(sts_aws_client_t *client, const sts_aws_connection_t *co
     return 0;
 }
 
-void sts_aws_client_call(sts_aws_client_t *client, const char *service, const char *form, int64_t deadline_ns,
-                         sts_arena_t *arena, sts_aws_reply_t *out)
+void sts_aws_client_call(sts_aws_client_t *client, const char *service, const char *form, const char *request_id,
+                         int64_t deadline_ns, sts_arena_t *arena, sts_aws_reply_t *out)
 {
     char access_key[STS_AWS_KEY_MAX], secret_key[STS_AWS_KEY_MAX];
     sts_aws_keys_get(&client->keys, access_key, secret_key);
     sts_buf_t body;
     sts_buf_init(&body, STS_AWS_RESPONSE_MAX_BYTES);
     sts_aws_http_result_t result;
-    sts_aws_http_post(&client->endpoint, service, access_key, secret_key, form, deadline_ns, &body, &result);
+    sts_aws_http_post(&client->endpoint, service, access_key, secret_key, form, request_id, deadline_ns, &body,
+                      &result);
     OPENSSL_cleanse(secret_key, sizeof(secret_key));
     const char *url = client->shown_url;
     const char *error = NULL;

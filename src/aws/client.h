@@ -57,8 +57,8 @@ int sts_aws_client_init(sts_aws_client_t *client, const sts_aws_connection_t *co
  * a 200 that is not AWS XML is MALFORMED; no answer, a timeout or the caller's deadline (deadline_ns,
  * CLOCK_MONOTONIC, 0 for none) give the http outcome. Blocking. Thread-safe.
  */
-void sts_aws_client_call(sts_aws_client_t *client, const char *service, const char *form, int64_t deadline_ns,
-                         sts_arena_t *arena, sts_aws_reply_t *out);
+void sts_aws_client_call(sts_aws_client_t *client, const char *service, const char *form, const char *request_id,
+                         int64_t deadline_ns, sts_arena_t *arena, sts_aws_reply_t *out);
 
 /** Wipes the keys and frees the strings. */
 void sts_aws_client_dispose(sts_aws_client_t *client);

@@ -72,7 +72,8 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
 }
 
 static struct curl_slist *signed_headers(const sts_aws_endpoint_t *endpoint, const char *service,
-                                         const char *access_key, const char *secret_key, const char *form)
+                                         const char *access_key, const char *secret_key, const char *form,
+                                         const char *request_id)
 {
     char amz_date[17];
     sts_aws_sigv4_amz_date((long long)time(NULL), amz_date);
@@ -93,6 +94,10 @@ static struct curl_slist *signed_headers(const sts_aws_endpoint_t *endpoint, con
     list = curl_slist_append(list, line);
     snprintf(line, sizeof(line), "Authorization: %s", authorization);
     list = curl_slist_append(list, line);
+    if (request_id != NULL) {
+        snprintf(line, sizeof(line), "X-Request-Id: %s", request_id);
+        list = curl_slist_append(list, line);
+    }
     /* Policies can push the form past curl's 1 KiB threshold; waiting for 100-continue only adds a round trip. */
     return curl_slist_append(list, "Expect:");
 }
@@ -152,8 +157,8 @@ static void pause_before_retry(void)
 }
 
 void sts_aws_http_post(const sts_aws_endpoint_t *endpoint, const char *service, const char *access_key,
-                       const char *secret_key, const char *form, int64_t deadline_ns, sts_buf_t *response,
-                       sts_aws_http_result_t *result)
+                       const char *secret_key, const char *form, const char *request_id, int64_t deadline_ns,
+                       sts_buf_t *response, sts_aws_http_result_t *result)
 {
     memset(result, 0, sizeof(*result));
     for (int try = 0; try < 2; try++) {
@@ -170,7 +175,7 @@ void sts_aws_http_post(const sts_aws_endpoint_t *endpoint, const char *service, 
             return;
         }
         /* Signed per attempt: the signature covers the time. */
-        struct curl_slist *headers = signed_headers(endpoint, service, access_key, secret_key, form);
+        struct curl_slist *headers = signed_headers(endpoint, service, access_key, secret_key, form, request_id);
         CURLcode rc = attempt(endpoint, headers, form, budget, response, &result->http_status, result->cause,
                               sizeof(result->cause));
         curl_slist_free_all(headers);

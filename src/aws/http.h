@@ -48,10 +48,11 @@ void sts_aws_http_abort_all(void);
  * POSTs form (already URI-encoded) signed with SigV4 for service ("sts", "iam"), appending the body to response
  * (bounded by its maximum). deadline_ns (CLOCK_MONOTONIC, 0 for none) caps the total time, and its running out cancels
  * the call. Retries once, after a jittered pause, when the connection could not be made. Uses a libcurl handle kept per
- * thread, so connections to the endpoint are reused. Thread-safe.
+ * thread, so connections to the endpoint are reused. request_id (NULL for none) is sent as X-Request-Id, outside the
+ * signature, so the peer's logs can be tied to ours. Thread-safe.
  */
 void sts_aws_http_post(const sts_aws_endpoint_t *endpoint, const char *service, const char *access_key,
-                       const char *secret_key, const char *form, int64_t deadline_ns, sts_buf_t *response,
-                       sts_aws_http_result_t *result);
+                       const char *secret_key, const char *form, const char *request_id, int64_t deadline_ns,
+                       sts_buf_t *response, sts_aws_http_result_t *result);
 
 #endif

@@ -66,7 +66,7 @@ void sts_aws_role_get(sts_aws_client_t *client, const char *role_arn, sts_aws_ro
     sts_arena_init(&arena);
     sts_aws_reply_t *reply = sts_arena_calloc(&arena, sizeof(*reply));
     if (rc == 0) {
-        sts_aws_client_call(client, "iam", form.data, 0, &arena, reply);
+        sts_aws_client_call(client, "iam", form.data, NULL, 0, &arena, reply);
         describe(out, role_arn, reply, client->shown_url);
     }
     sts_arena_dispose(&arena);

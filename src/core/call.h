@@ -62,6 +62,8 @@ struct sts_call_s {
     const char *client_certificate_subject;
     /** The caller's IP address without port ("127.0.0.1", "::1"), set by the adapter; NULL when unknown. */
     const char *peer;
+    /** The request's id (core/request_id.h), set by the adapter; sent on upstream calls. NULL when none. */
+    const char *request_id;
     /** Set by a handler refusing with RESOURCE_EXHAUSTED for a while: REST sends it as Retry-After. 0: none. */
     int retry_after_seconds;
     /** Message set by sts_call_fail; NULL until then. Never contains a secret. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "core/call.h"
 #include "core/dispatch.h"
+#include "core/request_id.h"
 #include "grpc/tls.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -31,6 +32,12 @@ struct sts__grpc_rpc_s {
     char retry_after[16];
     sts_call_t context; /* the core call, while it runs */
     ProtobufCMessage *request;
+    /* For the answer's metadata and the request log, which outlive the core call. */
+    char request_id[STS_REQUEST_ID_MAX + 1];
+    grpc_metadata id_metadata;
+    int64_t started_ns;
+    char principal[256];
+    char peer[64];
 };
 
 int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index)
@@ -158,12 +165,40 @@ static grpc_byte_buffer *pack_response(sts_call_t *call, const ProtobufCMessage 
     return buffer;
 }
 
-/* Sends metadata, the response (if any) and the status in one batch; the batch's tag is rpc again. */
+/* Keeps what the request log needs of the core call before it is disposed. */
+static void remember_caller(sts__grpc_rpc_t *rpc, const sts_call_t *call)
+{
+    snprintf(rpc->principal, sizeof(rpc->principal), "%s", call->principal.name != NULL ? call->principal.name : "");
+    snprintf(rpc->peer, sizeof(rpc->peer), "%s", call->peer != NULL ? call->peer : "");
+}
+
+static void log_request(const sts__grpc_rpc_t *rpc, sts_status_t status)
+{
+    const char *path =
+        rpc->method_index >= 0 ? rpc->worker->service->methods->methods[rpc->method_index].grpc_path : NULL;
+    sts_log_request_t line = {.request_id = rpc->request_id,
+                              .protocol = "grpc",
+                              .method = path != NULL ? path + 1 : NULL,
+                              .route = path,
+                              .principal = rpc->principal,
+                              .peer = rpc->peer,
+                              .status = (int)status,
+                              .latency_us = (sts_time_monotonic_ns() - rpc->started_ns) / 1000,
+                              .bytes = rpc->response != NULL ? grpc_byte_buffer_length(rpc->response) : 0};
+    sts_log_request(&line);
+}
+
+/* Sends metadata (the request id), the response (if any) and the status in one batch; the batch's tag is rpc. */
 static void reply(sts__grpc_rpc_t *rpc, sts_status_t status, const char *message)
 {
+    log_request(rpc, status);
     grpc_op ops[4];
     memset(ops, 0, sizeof(ops));
     size_t n = 0;
+    rpc->id_metadata.key = grpc_slice_from_static_string("x-request-id");
+    rpc->id_metadata.value = grpc_slice_from_static_buffer(rpc->request_id, strlen(rpc->request_id));
+    ops[n].data.send_initial_metadata.count = 1;
+    ops[n].data.send_initial_metadata.metadata = &rpc->id_metadata;
     ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
     if (rpc->response != NULL) {
         ops[n].op = GRPC_OP_SEND_MESSAGE;
@@ -210,6 +245,7 @@ static int run(sts__grpc_rpc_t *rpc)
         rpc->retry_after_seconds = call->retry_after_seconds;
     if (sts_status_http(status) >= 500)
         sts_log_warn("%s failed: %s: %s", call->method->grpc_path, sts_status_name(status), message);
+    remember_caller(rpc, call);
     sts_call_dispose(call);
     reply(rpc, status, status == STS_STATUS_OK ? NULL : message);
     return 0;
@@ -222,6 +258,7 @@ static void refuse(sts__grpc_rpc_t *rpc)
     sts_status_t status = sts_dispatch_refuse(&rpc->context);
     snprintf(message, sizeof(message), "%s", sts_call_error_message(&rpc->context, status));
     rpc->retry_after_seconds = rpc->context.retry_after_seconds;
+    remember_caller(rpc, &rpc->context);
     sts_call_dispose(&rpc->context);
     reply(rpc, status, message);
 }
@@ -240,10 +277,24 @@ static void run_on_worker(void *arg)
     atomic_fetch_sub(pending, 1);
 }
 
+/* The client's x-request-id when sane, else a new one. */
+static void choose_request_id(sts__grpc_rpc_t *rpc)
+{
+    const grpc_slice *incoming = NULL;
+    for (size_t i = 0; i < rpc->metadata.count && incoming == NULL; i++) {
+        if (grpc_slice_str_cmp(rpc->metadata.metadata[i].key, "x-request-id") == 0)
+            incoming = &rpc->metadata.metadata[i].value;
+    }
+    sts_request_id_choose(incoming != NULL ? (const char *)GRPC_SLICE_START_PTR(*incoming) : NULL,
+                          incoming != NULL ? GRPC_SLICE_LENGTH(*incoming) : 0, rpc->request_id);
+}
+
 static void serve(sts__grpc_rpc_t *rpc)
 {
     const sts__grpc_worker_t *worker = rpc->worker;
     char message[256];
+    rpc->started_ns = sts_time_monotonic_ns();
+    choose_request_id(rpc);
     if (rpc->method_index < 0) {
         size_t len = GRPC_SLICE_LENGTH(rpc->details.method);
         snprintf(message, sizeof(message), "unknown method %.*s", (int)(len > 200 ? 200 : len),
@@ -256,12 +307,14 @@ static void serve(sts__grpc_rpc_t *rpc)
     sts_call_init(call, service, &service->methods->methods[rpc->method_index]);
     call->authorization = find_metadata(call, &rpc->metadata, "authorization");
     call->peer = peer_address(call, rpc->call);
+    call->request_id = rpc->request_id;
     if (worker->verified_client_certificates)
         call->client_certificate_subject = sts__grpc_tls_peer_subject(rpc->call, &call->arena);
     call->deadline_ns = deadline_ns(rpc->deadline);
     rpc->request = read_request(rpc, call);
     if (rpc->request == NULL) {
         snprintf(message, sizeof(message), "%s", sts_call_error_message(call, STS_STATUS_INVALID_ARGUMENT));
+        remember_caller(rpc, call);
         sts_call_dispose(call);
         reply(rpc, STS_STATUS_INVALID_ARGUMENT, message);
         return;

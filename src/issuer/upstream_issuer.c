@@ -67,10 +67,10 @@ static void explain_http_error(const upstream_issuer_t *issuer, long http_status
 }
 
 /* One call to the upstream; a failed exchange or an HTTP error becomes a status and a message. */
-static void call_upstream(upstream_issuer_t *issuer, const char *form, int64_t deadline_ns, sts_arena_t *arena,
-                          upstream_result_t *out)
+static void call_upstream(upstream_issuer_t *issuer, const char *form, const char *request_id, int64_t deadline_ns,
+                          sts_arena_t *arena, upstream_result_t *out)
 {
-    sts_aws_client_call(&issuer->client, "sts", form, deadline_ns, arena, &out->reply);
+    sts_aws_client_call(&issuer->client, "sts", form, request_id, deadline_ns, arena, &out->reply);
     out->status = STS_STATUS_OK;
     out->message[0] = '\0';
     if (out->reply.outcome != STS_AWS_ANSWERED) {
@@ -94,7 +94,7 @@ static sts_status_t issue(sts_issuer_t *self, sts_call_t *call, const sts_issue_
         return sts_call_fail(call, STS_STATUS_INVALID_ARGUMENT, "the request to the STS would be too large");
     }
     upstream_result_t *result = sts_arena_calloc(&call->arena, sizeof(*result));
-    call_upstream(issuer, form.data, call->deadline_ns, &call->arena, result);
+    call_upstream(issuer, form.data, call->request_id, call->deadline_ns, &call->arena, result);
     sts_buf_dispose(&form);
     if (result->status != STS_STATUS_OK)
         return sts_call_fail(call, result->status, "%s", result->message);
@@ -120,7 +120,7 @@ static sts_status_t check(sts_issuer_t *self, char *message, size_t message_size
     sts_buf_init(&form, 4096);
     build_form(issuer, "stsd-readiness-check", 900, NULL, &form);
     upstream_result_t *result = sts_arena_calloc(&arena, sizeof(*result));
-    call_upstream(issuer, form.data, 0, &arena, result);
+    call_upstream(issuer, form.data, NULL, 0, &arena, result);
     sts_buf_dispose(&form);
     if (result->status == STS_STATUS_OK && result->reply.response.access_key_id == NULL) {
         result->status = STS_STATUS_UNAVAILABLE;

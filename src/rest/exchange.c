@@ -44,16 +44,8 @@ static const char *header_value(sts_call_t *call, h2o_req_t *req, const h2o_toke
 /* The client's address, without port, in the call arena; NULL when h2o cannot say. */
 static const char *peer_address(sts_call_t *call, h2o_req_t *req)
 {
-    struct sockaddr_storage address;
-    if (req->conn->callbacks->get_peername == NULL ||
-        req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&address) == 0)
-        return NULL;
-    char text[INET6_ADDRSTRLEN] = "";
-    const void *raw = address.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&address)->sin6_addr
-                                                    : (const void *)&((struct sockaddr_in *)&address)->sin_addr;
-    if (inet_ntop(address.ss_family, raw, text, sizeof(text)) == NULL)
-        return NULL;
-    return sts_arena_strdup(&call->arena, text);
+    char text[INET6_ADDRSTRLEN];
+    return sts__rest_peer_address(req, text, sizeof(text)) > 0 ? sts_arena_strdup(&call->arena, text) : NULL;
 }
 
 static const ProtobufCMessage *response_body(const sts_http_binding_t *binding, const ProtobufCMessage *response)
@@ -89,6 +81,8 @@ static void refuse(exchange_t *x)
 static void reply(exchange_t *x)
 {
     h2o_req_t *req = x->req;
+    if (x->call.principal.name != NULL)
+        sts__rest_log_set(req, "principal", x->call.principal.name, strlen(x->call.principal.name));
     if (x->status == STS_STATUS_OK) {
         if (x->binding->max_age_seconds > 0) {
             char value[48];
@@ -188,6 +182,12 @@ void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_
     sts_call_init(&x->call, server->service, match->method);
     x->call.authorization = header_value(&x->call, req, H2O_TOKEN_AUTHORIZATION);
     x->call.peer = peer_address(&x->call, req);
+    x->call.request_id = sts_arena_strdup(&x->call.arena, sts__rest_request_id(req)); /* req may go first */
+    const sts_http_binding_t *binding = match->binding;
+    const char *verb = sts_http_verb_name(binding->verb);
+    sts__rest_log_set(req, "method", match->method->grpc_path + 1, strlen(match->method->grpc_path + 1));
+    char *route = sts_arena_printf(&x->call.arena, "%s %s", verb, binding->path_template);
+    sts__rest_log_set(req, "route", route, strlen(route));
     sts_rest_input_t input = {.body = req->entity.base, .body_len = req->entity.len};
     const char *content_type = header_value(&x->call, req, H2O_TOKEN_CONTENT_TYPE);
     input.form = content_type != NULL && strncasecmp(content_type, "application/x-www-form-urlencoded", 33) == 0;

@@ -185,6 +185,7 @@ sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const ch
     sts__rest_error_filter_register(server, &host->fallback_path);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
     sts__rest_error_filter_register(server, path);
+    sts__rest_access_log_register(path);
     sts__rest_handler_t *handler = (sts__rest_handler_t *)h2o_create_handler(path, sizeof(*handler));
     handler->super.on_req = sts__rest_on_request;
     handler->server = server;

@@ -77,4 +77,19 @@ void sts__rest_error_filter_register(sts_rest_server_t *server, h2o_pathconf_t *
 /** h2o's on_req for every path: routes, transcodes, dispatches and replies. Runs on an event-loop thread. */
 int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req);
 
+/** Logs one line per answered request (util/log.h's request line) for the requests under path. */
+void sts__rest_access_log_register(h2o_pathconf_t *path);
+
+/**
+ * The request's id: its x-request-id when sane, else a new one (core/request_id.h), chosen once per request, added to
+ * the response's headers and kept for its log line. Loop thread only.
+ */
+const char *sts__rest_request_id(h2o_req_t *req);
+
+/** Keeps name (a static string) = value (copied) for the request's log line: "method", "route", "principal". */
+void sts__rest_log_set(h2o_req_t *req, const char *name, const char *value, size_t len);
+
+/** Writes the client's address (without port) into out; returns its length, 0 when h2o cannot say. */
+size_t sts__rest_peer_address(h2o_req_t *req, char *out, size_t size);
+
 #endif

@@ -77,6 +77,15 @@ static int check_log_level(const char *value, char *expected, size_t expected_si
     return -1;
 }
 
+static int check_log_format(const char *value, char *expected, size_t expected_size)
+{
+    sts_log_format_t format;
+    if (sts_log_parse_format(value, &format) == 0)
+        return 0;
+    snprintf(expected, expected_size, "text or json");
+    return -1;
+}
+
 static int check_not_empty(const char *value, char *expected, size_t expected_size)
 {
     if (value[0] != '\0')
@@ -200,6 +209,8 @@ const sts_option_t sts_options[] = {
                   "caller authentication chain: access-token, jwt, or none (behind a gateway); unset: access-token, "
                   "plus jwt when JWT keys are configured"),
     STRING_OPTION(log_level, "info", check_log_level, "debug, info, warn or error"),
+    STRING_OPTION(log_format, "text", check_log_format,
+                  "text (\"<time> <level> <message>\") or json (one object per line); request lines included"),
     NUMBER_OPTION(shutdown_timeout_seconds, STS_OPTION_INT, "5", 1, 60,
                   "on SIGTERM/SIGINT, how long in-flight calls may take to finish"),
     STRING_OPTION(sts_endpoint_url, NULL, check_not_empty,

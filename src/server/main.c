@@ -372,6 +372,9 @@ int main(int argc, char **argv)
         sts_log_level_t level = STS_LOG_INFO;
         sts_log_parse_level(config.log_level, &level);
         sts_log_set_level(level);
+        sts_log_format_t format = STS_LOG_TEXT;
+        sts_log_parse_format(config.log_format, &format);
+        sts_log_set_format(format);
         sts_server_apply_secret_file_policy(&config);
         /* libcurl's global state must exist before any thread does. */
         sts_aws_http_global_init();

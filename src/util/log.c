@@ -10,7 +10,21 @@
 #include "util/timefmt.h"
 
 static sts_log_level_t min_level = STS_LOG_INFO;
+static sts_log_format_t line_format = STS_LOG_TEXT;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void sts_log_set_format(sts_log_format_t format)
+{
+    line_format = format;
+}
+
+int sts_log_parse_format(const char *name, sts_log_format_t *out)
+{
+    if (strcmp(name, "text") != 0 && strcmp(name, "json") != 0)
+        return -1;
+    *out = strcmp(name, "json") == 0 ? STS_LOG_JSON : STS_LOG_TEXT;
+    return 0;
+}
 
 void sts_log_set_level(sts_log_level_t level)
 {
@@ -61,23 +75,121 @@ static size_t escape_controls(const char *message, size_t len, char *out, size_t
     return n;
 }
 
-static void vlog(sts_log_level_t level, const char *fmt, va_list args)
+/*
+ * Copies text into out as the inside of a JSON string: quotes and backslashes escaped, control characters as \u00XX.
+ * Stops before an escape that would not fit. Returns the length written.
+ */
+static size_t escape_json(const char *text, size_t len, char *out, size_t room)
 {
-    char message[2048];
+    static const char digits[] = "0123456789abcdef";
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        char escaped[6] = {(char)c};
+        size_t width = 1;
+        if (c == '"' || c == '\\') {
+            escaped[0] = '\\';
+            escaped[1] = (char)c;
+            width = 2;
+        } else if (c < 0x20 || c == 0x7f) {
+            memcpy(escaped, "\\u00", 4);
+            escaped[4] = digits[c >> 4];
+            escaped[5] = digits[c & 15];
+            width = 6;
+        }
+        if (room - n < width)
+            break;
+        memcpy(out + n, escaped, width);
+        n += width;
+    }
+    return n;
+}
+
+/* Writes one whole line: text "<time> <level> <body>", or JSON {"time","level",<members>} (body holds members). */
+static void write_line(sts_log_level_t level, const char *body, size_t body_len, int body_is_members)
+{
     char line[4096];
     char stamp[STS_TIME_ISO_MAX];
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     sts_time_format_iso_micro(sts_time_from_timespec(&now), stamp, sizeof(stamp));
-    int head = snprintf(line, sizeof(line), "%s %s ", stamp, level_names[level]);
-    int body = vsnprintf(message, sizeof(message), fmt, args);
-    size_t body_len = body < 0 ? 0 : (size_t)body < sizeof(message) ? (size_t)body : sizeof(message) - 1;
-    /* One byte stays free for the newline. */
-    size_t len = (size_t)head + escape_controls(message, body_len, line + head, sizeof(line) - (size_t)head - 1);
+    size_t len;
+    /* Two bytes stay free for the closing brace and the newline. */
+    if (line_format == STS_LOG_JSON) {
+        len = (size_t)snprintf(line, sizeof(line), "{\"time\":\"%s\",\"level\":\"%s\",%s", stamp, level_names[level],
+                               body_is_members ? "" : "\"message\":\"");
+        if (body_is_members) {
+            size_t take = body_len < sizeof(line) - len - 2 ? body_len : sizeof(line) - len - 2;
+            memcpy(line + len, body, take);
+            len += take;
+        } else {
+            len += escape_json(body, body_len, line + len, sizeof(line) - len - 3);
+            line[len++] = '"';
+        }
+        line[len++] = '}';
+    } else {
+        len = (size_t)snprintf(line, sizeof(line), "%s %s ", stamp, level_names[level]);
+        len += escape_controls(body, body_len, line + len, sizeof(line) - len - 1);
+    }
     line[len++] = '\n';
     /* One write per line keeps lines from different threads whole. */
     ssize_t ignored = write(STDERR_FILENO, line, len);
     (void)ignored;
+}
+
+static void vlog(sts_log_level_t level, const char *fmt, va_list args)
+{
+    char message[2048];
+    int body = vsnprintf(message, sizeof(message), fmt, args);
+    size_t body_len = body < 0 ? 0 : (size_t)body < sizeof(message) ? (size_t)body : sizeof(message) - 1;
+    write_line(level, message, body_len, 0);
+}
+
+/* Appends "name":"value" (JSON) or name=value (text, value escaped by write_line) to out. */
+static size_t put_field(char *out, size_t used, size_t size, const char *name, const char *value)
+{
+    if (used >= size)
+        return used;
+    const char *shown = value != NULL && value[0] != '\0' ? value : "-";
+    if (line_format == STS_LOG_TEXT) {
+        int n = snprintf(out + used, size - used, " %s=%s", name, shown);
+        return n < 0 ? used : used + (size_t)n < size ? used + (size_t)n : size;
+    }
+    int n = snprintf(out + used, size - used, ",\"%s\":\"", name);
+    if (n < 0 || used + (size_t)n + 2 >= size)
+        return size;
+    used += (size_t)n;
+    used += escape_json(shown, strlen(shown), out + used, size - used - 2);
+    out[used++] = '"';
+    return used;
+}
+
+static size_t put_number(char *out, size_t used, size_t size, const char *name, unsigned long long value)
+{
+    if (used >= size)
+        return used;
+    int n = snprintf(out + used, size - used, line_format == STS_LOG_TEXT ? " %s=%llu" : ",\"%s\":%llu", name, value);
+    return n < 0 ? used : used + (size_t)n < size ? used + (size_t)n : size;
+}
+
+void sts_log_request(const sts_log_request_t *r)
+{
+    if (STS_LOG_INFO < min_level)
+        return;
+    char body[2048];
+    size_t used =
+        (size_t)snprintf(body, sizeof(body), line_format == STS_LOG_TEXT ? "request" : "\"type\":\"request\"");
+    used = put_field(body, used, sizeof(body), "id", r->request_id);
+    used = put_field(body, used, sizeof(body), "protocol", r->protocol);
+    used = put_field(body, used, sizeof(body), "method", r->method);
+    used = put_field(body, used, sizeof(body), "route", r->route);
+    used = put_field(body, used, sizeof(body), "principal", r->principal);
+    used = put_field(body, used, sizeof(body), "peer", r->peer);
+    used = put_number(body, used, sizeof(body), "status", (unsigned long long)(r->status < 0 ? 0 : r->status));
+    used =
+        put_number(body, used, sizeof(body), "latency_us", (unsigned long long)(r->latency_us < 0 ? 0 : r->latency_us));
+    used = put_number(body, used, sizeof(body), "bytes", r->bytes);
+    write_line(STS_LOG_INFO, body, used < sizeof(body) ? used : sizeof(body) - 1, line_format == STS_LOG_JSON);
 }
 
 void sts_log(sts_log_level_t level, const char *fmt, ...)

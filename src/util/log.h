@@ -18,6 +18,35 @@ int sts_log_parse_level(const char *name, sts_log_level_t *out);
  */
 void sts_log(sts_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/** How lines are written: "<time> <level> <message>", or one JSON object per line. */
+typedef enum { STS_LOG_TEXT, STS_LOG_JSON } sts_log_format_t;
+
+/** Sets the line format. Call before starting threads. */
+void sts_log_set_format(sts_log_format_t format);
+
+/** Parses "text" or "json"; returns 0 on success, -1 otherwise. */
+int sts_log_parse_format(const char *name, sts_log_format_t *out);
+
+/** One answered request, for the request log. Strings may be NULL (written as "-"); none may hold a secret. */
+typedef struct {
+    const char *request_id;
+    const char *protocol;  /**< "rest" or "grpc" */
+    const char *method;    /**< the RPC, e.g. "sts.v1.TokenService/IssueToken"; NULL when no route matched */
+    const char *route;     /**< REST: verb and path template ("PUT /token"); gRPC: the method path */
+    const char *principal; /**< the caller's name; NULL when anonymous */
+    const char *peer;      /**< the client's address */
+    int status;            /**< REST: the HTTP status; gRPC: the status code */
+    long long latency_us;
+    unsigned long long bytes; /**< the response body's length */
+} sts_log_request_t;
+
+/**
+ * Writes one request line at info level (text: "request id=… protocol=… method=… route=… principal=… peer=…
+ * status=… latency_us=… bytes=…"; JSON: those as members, with "type":"request"), escaped like every line.
+ * Thread-safe.
+ */
+void sts_log_request(const sts_log_request_t *request);
+
 /** Logs at error level and aborts. For invariants and out-of-memory only. */
 void sts_log_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 

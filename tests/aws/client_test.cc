@@ -74,7 +74,7 @@ TEST_F(AwsClient, UrlCredentialsNeverReachMessages)
     sts_arena_t arena;
     sts_arena_init(&arena);
     sts_aws_reply_t reply;
-    sts_aws_client_call(&client, "sts", "Action=GetSessionToken&Version=2011-06-15", 0, &arena, &reply);
+    sts_aws_client_call(&client, "sts", "Action=GetSessionToken&Version=2011-06-15", NULL, 0, &arena, &reply);
     EXPECT_EQ(reply.outcome, STS_AWS_UNREACHABLE);
     EXPECT_NE(std::string(reply.message).find("cannot reach the STS at http://127.0.0.1:1/"), std::string::npos)
         << reply.message;

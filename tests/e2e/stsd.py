@@ -13,9 +13,10 @@ STSD = os.environ.get("STSD", "")
 PROTO_DIR = os.environ.get("STS_PROTO_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "proto"))
 GRPC_PROTO_DIR = os.environ.get("STS_GRPC_PROTO_DIR", "/usr/share/grpc-proto")
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
-LISTENING = re.compile(r" info (rest|grpc) listening on 127\.0\.0\.1:(\d+)")
+# Text lines ("<time> info …") or JSON lines ({"time":…,"level":"info","message":"…"}) with log_format json.
+LISTENING = re.compile(r'(?: info |"level":"info","message":")(rest|grpc) listening on 127\.0\.0\.1:(\d+)')
 # The line main writes once both adapters listen; not "ready: the upstream check passed", which can come first.
-READY = re.compile(r" info ready$", re.M)
+READY = re.compile(r'(?: info ready$|"level":"info","message":"ready"\}$)', re.M)
 
 
 class Stsd:

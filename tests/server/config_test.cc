@@ -341,6 +341,16 @@ TEST_F(ConfigTest, JwksUrlMustUseHttpsUnlessLoopback)
     }
 }
 
+TEST_F(ConfigTest, LogFormatIsTextOrJson)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_STREQ(config.log_format, "text");
+    ASSERT_EQ(load({}, {"STS_LOG_FORMAT=json"}), 0) << error;
+    EXPECT_STREQ(config.log_format, "json");
+    EXPECT_EQ(load({"--log-format", "JSON"}), -1);
+    EXPECT_STREQ(error, "--log-format: expected text or json, got 'JSON'");
+}
+
 TEST_F(ConfigTest, JwksKeysHaveAMaximumAgeByDefault)
 {
     ASSERT_EQ(load({}), 0) << error;
