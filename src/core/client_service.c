@@ -2,6 +2,7 @@
 #include <openssl/crypto.h>
 #include <string.h>
 #include "core/login_records.h"
+#include "core/audit.h"
 #include "core/service.h"
 #include "crypto/access_token.h"
 #include "crypto/random.h"
@@ -83,6 +84,8 @@ sts_status_t sts_handle_client_service_create_client(sts_call_t *call, const Pro
     client_changed(login, &record);
     sts_log_info("clients: %s registered %s client %s", call->principal.name != NULL ? call->principal.name : "-",
                  record.has_secret ? "confidential" : "public", record.client_id);
+    STS_AUDIT(call, "client.created", {"client_id", record.client_id},
+              {"kind", record.has_secret ? "confidential" : "public"}, {"allowed_roles", record.allowed_roles});
     Sts__V1__Client *out = (Sts__V1__Client *)response;
     *out = *sts__client_message(call, &record);
     if (record.has_secret) {
@@ -149,6 +152,8 @@ static sts_status_t change_client(sts_call_t *call, const sts_login_settings_t *
     if (result != STS_STORE_OK)
         return sts__login_store_failed(call, result, "client", client_id, error);
     client_changed(login, &record);
+    STS_AUDIT(call, "client.changed", {"client_id", record.client_id}, {"allowed_roles", change->allowed_roles},
+              {"enabled", change->enabled != NULL ? (*change->enabled ? "true" : "false") : NULL});
     *(Sts__V1__Client *)response = *sts__client_message(call, &record);
     return STS_STATUS_OK;
 }
@@ -211,5 +216,6 @@ sts_status_t sts_handle_client_service_delete_client(sts_call_t *call, const Pro
     if (result != STS_STORE_OK)
         return sts__login_store_failed(call, result, "client", in->client_id, error);
     sts_revocations_remove(login->clients_valid_since, in->client_id);
+    STS_AUDIT(call, "client.deleted", {"client_id", in->client_id});
     return STS_STATUS_OK;
 }

@@ -66,7 +66,16 @@ sts_work_class_t sts_dispatch_class(const sts_service_t *service, const sts_meth
     return service->issuer != NULL && service->issuer->blocking ? STS_WORK_UPSTREAM : STS_WORK_INLINE;
 }
 
-sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response)
+/* Every refusal of a caller, by authentication, policy or a handler's own rule, is in the audit trail with why. */
+static sts_status_t audited(sts_call_t *call, sts_status_t status)
+{
+    if (status == STS_STATUS_UNAUTHENTICATED || status == STS_STATUS_PERMISSION_DENIED)
+        STS_AUDIT(call, "call.denied", {"method", call->method->grpc_path + 1}, {"status", sts_status_name(status)},
+                  {"reason", sts_call_error_message(call, status)});
+    return status;
+}
+
+static sts_status_t dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response)
 {
     *response = NULL;
     if (call->deadline_ns != 0 && sts_time_monotonic_ns() >= call->deadline_ns)
@@ -88,6 +97,11 @@ sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, Pro
     if (status == STS_STATUS_OK)
         *response = out;
     return status;
+}
+
+sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response)
+{
+    return audited(call, dispatch(call, request, response));
 }
 
 sts_worker_pool_t *sts_dispatch_pool(const sts_call_t *call)

@@ -1,6 +1,7 @@
 /* The steps every login path shares: password checks, clients, sessions and refresh rotation. */
 #include "core/login_flow.h"
 #include <string.h>
+#include "core/audit.h"
 #include "core/login_records.h"
 #include "core/login_tokens.h"
 #include "core/service.h"
@@ -205,6 +206,10 @@ sts_status_t sts__login_session(sts_call_t *call, const sts_login_settings_t *lo
         status = start_family(call, login, user, client, session_id, refresh);
     if (status == STS_STATUS_OK)
         status = session_token(call, login, user, client, session_id, scope, access);
+    if (status == STS_STATUS_OK)
+        STS_AUDIT(call, "login.succeeded", {"user_id", user->id}, {"username", user->username},
+                  {"client_id", client != NULL ? client->client_id : NULL}, {"session_id", session_id},
+                  {"source", user->source});
     return status;
 }
 
@@ -232,6 +237,8 @@ sts_status_t sts__login_refresh(sts_call_t *call, const sts_login_settings_t *lo
                                                       &next, &call->arena, &old, error, sizeof(error));
     if (result == STS_STORE_REUSED) {
         sts_log_warn("logins: refresh token reused: family %s of user %s revoked", old.family_id, old.user_id);
+        STS_AUDIT(call, "refresh.reused", {"user_id", old.user_id}, {"family_id", old.family_id},
+                  {"client_id", old.client_id}, {"family", "revoked"});
         return sts_call_fail(call, STS_STATUS_UNAUTHENTICATED,
                              "the refresh token was used already, so its whole family is now revoked; log in again");
     }
@@ -255,6 +262,8 @@ sts_status_t sts__login_refresh(sts_call_t *call, const sts_login_settings_t *lo
                                 access)) != STS_STATUS_OK)
         return status;
     *refresh = sts_arena_strdup(&call->arena, next_text);
+    STS_AUDIT(call, "refresh.rotated", {"user_id", old.user_id}, {"username", user.username},
+              {"family_id", old.family_id}, {"client_id", old.client_id});
     return STS_STATUS_OK;
 }
 

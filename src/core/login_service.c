@@ -1,5 +1,6 @@
 /* LoginService: logins, refresh, extended and client tokens, logout and the public keys (DESIGN §1.3). */
 #include <string.h>
+#include "core/audit.h"
 #include "core/login_flow.h"
 #include "core/login_records.h"
 #include "core/login_tokens.h"
@@ -78,6 +79,7 @@ sts_status_t sts_handle_login_service_extended_token(sts_call_t *call, const Pro
     const char *access = NULL;
     if ((status = sts__mint_access_token(call, &claims, lifetime, &access)) != STS_STATUS_OK)
         return status;
+    STS_AUDIT(call, "client.token_issued", {"client_id", client.client_id}, {"grant", "extended"});
     /* Not refreshable: an admin asks again. The key stays, empty, so the shape is the contract's. */
     Sts__V1__TokenPair *out = pair(call, response, access, "");
     if (lifetime < in->expiry) {
@@ -133,6 +135,7 @@ sts_status_t sts_handle_login_service_revoke(sts_call_t *call, const ProtobufCMe
     /* RFC 7009 2.2: an unknown or expired token is no error; there is nothing left to revoke. */
     if (result != STS_STORE_OK && result != STS_STORE_NOT_FOUND)
         return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "%s", error);
+    STS_AUDIT(call, "refresh.revoked", {"refresh_token_id", id}, {"found", result == STS_STORE_OK ? "true" : "false"});
     return STS_STATUS_OK;
 }
 

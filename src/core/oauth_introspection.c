@@ -1,6 +1,7 @@
 /* OAuthService's introspection (RFC 7662) and revocation (RFC 7009) of the service's own tokens. */
 #include <string.h>
 #include <strings.h>
+#include "core/audit.h"
 #include "core/dispatch.h"
 #include "core/login_flow.h"
 #include "core/login_records.h"
@@ -247,10 +248,12 @@ static sts_status_t revoke_refresh(sts_call_t *call, const sts_login_settings_t 
         result = store->refresh_revoke(store, id, hmac, error, sizeof(error));
     if (status != STS_STATUS_OK)
         return status;
-    if (result == STS_STORE_OK)
+    if (result == STS_STORE_OK) {
         sts_log_info("logins: refresh family %s of user %s revoked by %s", record.family_id, record.user_id,
                      caller->admin ? "an admin" : caller->client.client_id);
-    else if (result != STS_STORE_NOT_FOUND)
+        STS_AUDIT(call, "refresh.revoked", {"user_id", record.user_id}, {"family_id", record.family_id},
+                  {"by", caller->admin ? "admin" : caller->client.client_id});
+    } else if (result != STS_STORE_NOT_FOUND)
         return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "%s", error);
     return STS_STATUS_OK;
 }
@@ -277,6 +280,8 @@ static sts_status_t revoke_jwt(sts_call_t *call, const sts_login_settings_t *log
     sts_revocations_put(login->denied_tokens, denied.jti, denied.expires_time);
     sts_log_info("logins: access token %s of %s revoked by %s", facts.jti, facts.subject,
                  caller->admin ? "an admin" : caller->client.client_id);
+    STS_AUDIT(call, "access_jwt.revoked", {"jti", facts.jti}, {"subject", facts.subject},
+              {"by", caller->admin ? "admin" : caller->client.client_id});
     return STS_STATUS_OK;
 }
 

@@ -1,5 +1,6 @@
 /* OAuthService: the OAuth 2.0 token endpoint (RFC 6749): password, refresh_token and client_credentials grants. */
 #include <string.h>
+#include "core/audit.h"
 #include "core/login_flow.h"
 #include "core/oauth_client.h"
 #include "core/login_records.h"
@@ -32,7 +33,10 @@ static sts_status_t client_credentials(sts_call_t *call, const sts_login_setting
     claims.roles = (const char *const *)roles;
     int64_t lifetime = login->access_token_lifetime_s < client->max_lifetime_seconds ? login->access_token_lifetime_s
                                                                                      : client->max_lifetime_seconds;
-    return sts__mint_access_token(call, &claims, lifetime, access);
+    sts_status_t status = sts__mint_access_token(call, &claims, lifetime, access);
+    if (status == STS_STATUS_OK)
+        STS_AUDIT(call, "client.token_issued", {"client_id", client->client_id}, {"grant", "client_credentials"});
+    return status;
 }
 
 sts_status_t sts_handle_oauth_service_token(sts_call_t *call, const ProtobufCMessage *request,

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/audit.h"
 #include "core/issuer.h"
 #include "core/login.h"
 #include "core/secret_ring.h"
@@ -78,6 +79,8 @@ struct sts_service_s {
     sts_worker_pool_t *pools[STS_WORK_CLASSES];
     /** Logins and the service's own tokens; NULL when they are off (no store). */
     const sts_login_settings_t *login;
+    /** The audit trail; NULL when audit_log is not set. */
+    const sts_audit_sink_t *audit;
     /** The last background readiness check; NULL means always ready. */
     sts_readiness_t *readiness;
 };

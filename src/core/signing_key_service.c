@@ -2,6 +2,7 @@
 #include <string.h>
 #include "core/access_token_records.h"
 #include "core/login_records.h"
+#include "core/audit.h"
 #include "core/service.h"
 #include "sts_methods.h"
 #include "util/timefmt.h"
@@ -69,5 +70,6 @@ sts_status_t sts_handle_signing_key_service_rotate_signing_key(sts_call_t *call,
     if (count == 0)
         return sts_call_fail(call, STS_STATUS_INTERNAL, "the new key is not in the store");
     *(Sts__V1__SigningKey *)response = *key_message(call, &records[0]);
+    STS_AUDIT(call, "signing_key.rotated", {"kid", records[0].kid});
     return STS_STATUS_OK;
 }

@@ -69,6 +69,8 @@ sts_status_t sts_handle_token_service_issue_token(sts_call_t *call, const Protob
     } else {
         sts_log_info("issued %s to an anonymous caller, expiring %s", issued.access_key_id, credentials->expiration);
     }
+    STS_AUDIT(call, "credential.issued", {"issuer", issuer->name}, {"access_key_id", issued.access_key_id},
+              {"role_session_name", params.subject}, {"expiration", credentials->expiration});
     return STS_STATUS_OK;
 }
 

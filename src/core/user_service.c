@@ -4,6 +4,7 @@
 #include "core/dispatch.h"
 #include "core/login_flow.h"
 #include "core/login_records.h"
+#include "core/audit.h"
 #include "core/service.h"
 #include "sts/v1/access_tokens.pb-c.h"
 #include "sts_methods.h"
@@ -38,6 +39,10 @@ static sts_status_t change_user(sts_call_t *call, const sts_login_settings_t *lo
         sts_revocations_put(login->users_not_before, id, change->now);
     if (change->enabled != NULL && *change->enabled)
         sts_login_throttle_success(login->throttle, record.username, NULL); /* unlocks a locked user */
+    STS_AUDIT(call, "user.changed", {"user_id", record.id}, {"username", record.username},
+              {"enabled", change->enabled != NULL ? (*change->enabled ? "true" : "false") : NULL},
+              {"roles", change->roles}, {"password", change->password_hash != NULL ? "changed" : NULL},
+              {"sessions", change->revoke_sessions ? "revoked" : NULL});
     *(Sts__V1__User *)response = *sts__user_message(call, &record);
     return STS_STATUS_OK;
 }
@@ -69,6 +74,7 @@ sts_status_t sts_handle_user_service_create_user(sts_call_t *call, const Protobu
         return sts__login_store_failed(call, result, "user", in->username, error);
     sts_log_info("users: %s created user %s", call->principal.name != NULL ? call->principal.name : "-",
                  record.username);
+    STS_AUDIT(call, "user.created", {"user_id", record.id}, {"username", record.username}, {"roles", record.roles});
     *(Sts__V1__User *)response = *sts__user_message(call, &record);
     return STS_STATUS_OK;
 }
@@ -217,5 +223,6 @@ sts_status_t sts_handle_user_service_delete_user(sts_call_t *call, const Protobu
         return sts__login_store_failed(call, result, "user with id", in->id, error);
     sts_revocations_put(login->users_not_before, in->id, now);
     sts_log_info("users: %s deleted user %s", call->principal.name != NULL ? call->principal.name : "-", in->id);
+    STS_AUDIT(call, "user.deleted", {"user_id", in->id});
     return STS_STATUS_OK;
 }

@@ -41,6 +41,7 @@ typedef struct {
     char *auth; /**< NULL when unset, else "none" */
     char *log_level;
     char *log_format; /**< "text" or "json" */
+    char *audit_log;  /**< the audit log file; NULL for none */
     int shutdown_timeout_seconds;
     /* The "sts" issuer (an upstream STS endpoint). */
     char *sts_endpoint_url; /**< where STS is called; NULL: int_endpoint_url from the rados config */

@@ -209,6 +209,9 @@ const sts_option_t sts_options[] = {
                   "caller authentication chain: access-token, jwt, or none (behind a gateway); unset: access-token, "
                   "plus jwt when JWT keys are configured"),
     STRING_OPTION(log_level, "info", check_log_level, "debug, info, warn or error"),
+    STRING_OPTION(
+        audit_log, NULL, check_not_empty,
+        "a file for the audit trail (JSON lines, appended, fsync'd per record, reopened on SIGHUP); unset: none"),
     STRING_OPTION(log_format, "text", check_log_format,
                   "text (\"<time> <level> <message>\") or json (one object per line); request lines included"),
     NUMBER_OPTION(shutdown_timeout_seconds, STS_OPTION_INT, "5", 1, 60,

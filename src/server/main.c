@@ -18,6 +18,7 @@
 #include "crypto/tls_credentials.h"
 #include "crypto/tls_watcher.h"
 #include "server/admin_token.h"
+#include "server/audit_log.h"
 #include "server/auth_setup.h"
 #include "store/sqlite_store.h"
 #include "server/config.h"
@@ -106,6 +107,7 @@ typedef struct {
     int login_started;
     sts_tls_source_t *tls; /* NULL: both listeners serve plain text */
     sts_tls_watcher_t *tls_watcher;
+    sts_audit_log_t *audit; /* NULL without audit_log */
 } runtime_t;
 
 static void set_tls_notice(void *readiness, const char *notice)
@@ -139,6 +141,9 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
 {
     memset(runtime, 0, sizeof(*runtime));
     sts_readiness_init(&runtime->readiness);
+    if (config->audit_log != NULL &&
+        (runtime->audit = sts_audit_log_open(config->audit_log, error, error_size)) == NULL)
+        return -1;
     char path[4096];
     snprintf(path, sizeof(path), "%s/sts.db", config->data_dir);
     runtime->store = sts_sqlite_store_open(path, error, error_size);
@@ -207,6 +212,7 @@ static void dispose_runtime(runtime_t *runtime)
     sts_tls_watcher_stop(runtime->tls_watcher);
     sts_tls_source_destroy(runtime->tls);
     sts_readiness_dispose(&runtime->readiness);
+    sts_audit_log_close(runtime->audit);
 }
 
 static void build_service(sts_service_t *service, const sts_config_t *config, runtime_t *runtime)
@@ -221,6 +227,7 @@ static void build_service(sts_service_t *service, const sts_config_t *config, ru
     service->self_service_tokens = strcmp(config->self_service_tokens, "true") == 0;
     /* Without an upstream check it stays ready, but still carries notices such as the certificate's expiry. */
     service->readiness = &runtime->readiness;
+    service->audit = runtime->audit != NULL ? sts_audit_log_sink(runtime->audit) : NULL;
     service->login = &runtime->login.settings;
     service->endpoint_url = config->endpoint_url;
     service->default_duration_seconds = config->default_duration_seconds;

@@ -341,6 +341,15 @@ TEST_F(ConfigTest, JwksUrlMustUseHttpsUnlessLoopback)
     }
 }
 
+TEST_F(ConfigTest, AuditLogIsOffUntilAPathIsGiven)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_EQ(config.audit_log, nullptr);
+    ASSERT_EQ(load({"--audit-log", "/var/log/sts/audit.jsonl"}), 0) << error;
+    EXPECT_STREQ(config.audit_log, "/var/log/sts/audit.jsonl");
+    EXPECT_EQ(load({}, {"STS_AUDIT_LOG="}), -1);
+}
+
 TEST_F(ConfigTest, LogFormatIsTextOrJson)
 {
     ASSERT_EQ(load({}), 0) << error;

@@ -1,0 +1,97 @@
+"""The audit log (audit_log), against the real stsd: every credential issued, access-token, user and client change,
+login, refresh, reuse, revocation and denied call is one JSON line naming the event, the caller (domain, auth_id,
+name), the client address and the request id; the file is private, and no secret the scenario used appears in it."""
+import json
+import os
+import stat
+import tempfile
+import time
+import unittest
+
+import requests
+
+from stsd import Stsd, run_stsd
+
+FAST_HASH = ("--password-hash-memory-kib", "1024", "--password-hash-iterations", "1")
+PASSWORD = "Audit-Pw-4c1e"
+
+
+class AuditLog(unittest.TestCase):
+    def test_every_kind_of_event_is_recorded_without_secrets(self):
+        audit = os.path.join(tempfile.mkdtemp(prefix="sts-audit-"), "audit.jsonl")
+        stsd = Stsd(*FAST_HASH, "--audit-log", audit, env={"STS_AUTH": "access-token"})
+        data = ("--data-dir", stsd.data_dir, *FAST_HASH)
+        run_stsd("user", "add", "auditor", "--roles", "admin", *data, password=PASSWORD + "\n")
+        run_stsd("client", "add", "shasta", "--roles", "admin", *data)
+        stsd.start()
+        secrets = [PASSWORD, "Wrong-Audit-Pw"]
+        try:
+            with open(os.path.join(stsd.data_dir, "admin.token")) as f:
+                admin = f.read().strip()
+            secrets.append(admin)
+            rest, auth = stsd.rest, {"Authorization": "Bearer " + admin}
+            issued = requests.put(rest + "/token", headers=dict(auth, **{"x-request-id": "audit-issue-1"}),
+                                  timeout=30).json()["Credentials"]
+            secrets += [issued["SecretAccessKey"], issued["SessionToken"]]
+            created = requests.post(rest + "/v1/auth/access-tokens/", headers=auth, timeout=30,
+                                    json={"user": {"name": "ops", "domain": "LOCAL"}}).json()
+            secrets.append(created["bearer_token"])
+            requests.patch(rest + "/v1/auth/access-tokens/" + created["id"], headers=auth, json={"enabled": False},
+                           timeout=30)
+            requests.delete(rest + "/v1/auth/access-tokens/" + created["id"], headers=auth, timeout=30)
+            requests.put(rest + "/token", headers={"Authorization": "Bearer " + created["bearer_token"]}, timeout=30)
+            login = requests.post(rest + "/v1/auth/token/access-token", timeout=30,
+                                  json={"username": "auditor", "password": PASSWORD}).json()
+            secrets += [login["access-token"], login["refresh-token"]]
+            rotated = requests.post(rest + "/v1/auth/token/refresh", timeout=30,
+                                    json={"grant-type": "refresh_token", "refresh-token": login["refresh-token"]})
+            secrets.append(rotated.json()["refresh-token"])
+            requests.post(rest + "/v1/auth/token/refresh", timeout=30,  # reuse: the family is revoked
+                          json={"grant-type": "refresh_token", "refresh-token": login["refresh-token"]})
+            requests.post(rest + "/v1/auth/token/access-token", timeout=30,
+                          json={"username": "auditor", "password": "Wrong-Audit-Pw"})
+            oauth = requests.post(rest + "/oauth2/token", timeout=30,
+                                  data={"grant_type": "password", "username": "auditor", "password": PASSWORD,
+                                        "client_id": "shasta"}).json()
+            secrets += [oauth["access_token"], oauth["refresh_token"]]
+            requests.post(rest + "/oauth2/revoke", data={"token": oauth["access_token"], "client_id": "shasta"},
+                          timeout=30)
+            users = requests.get(rest + "/v1/auth/users", headers=auth, timeout=30).json()["entries"]
+            user_id = [u["id"] for u in users if u["username"] == "auditor"][0]
+            requests.put(rest + "/v1/auth/users/%s/roles" % user_id, headers=auth, json={"roles": ["viewer"]},
+                         timeout=30)
+            requests.post(rest + "/v1/auth/clients", headers=auth, json={"client_id": "xco"}, timeout=30)
+            requests.delete(rest + "/v1/auth/clients/xco", headers=auth, timeout=30)
+        finally:
+            stsd.stop_clean()
+        self.assertEqual(stat.S_IMODE(os.stat(audit).st_mode), 0o600)
+        with open(audit) as f:
+            text = f.read()
+        records = [json.loads(line) for line in text.splitlines()]
+        by_event = {}
+        for record in records:
+            by_event.setdefault(record["event"], []).append(record)
+        for event in ("credential.issued", "access_token.created", "access_token.changed", "access_token.deleted",
+                      "login.succeeded", "refresh.rotated", "refresh.reused", "access_jwt.revoked", "user.changed",
+                      "client.created", "client.deleted", "call.denied"):
+            self.assertIn(event, by_event, sorted(by_event))
+        issued_record = by_event["credential.issued"][0]
+        self.assertEqual((issued_record["request_id"], issued_record["caller"]["name"],
+                          issued_record["caller"]["domain"], issued_record["client_address"],
+                          issued_record["access_key_id"], issued_record["issuer"]),
+                         ("audit-issue-1", "admin", "LOCAL", "127.0.0.1", issued["AccessKeyId"], "local"))
+        deleted = by_event["access_token.deleted"][0]
+        self.assertEqual((deleted["token_id"], deleted["caller"]["name"]), (created["id"], "admin"))
+        denials = by_event["call.denied"]
+        reasons = [(d["method"], d["status"]) for d in denials]
+        self.assertIn(("sts.v1.TokenService/IssueToken", "UNAUTHENTICATED"), reasons)  # the deleted token
+        self.assertIn(("sts.v1.LoginService/Login", "UNAUTHENTICATED"), reasons)  # the wrong password
+        self.assertTrue(all(d["reason"] and d["client_address"] == "127.0.0.1" for d in denials))
+        self.assertIsNone([d for d in denials if d["method"] == "sts.v1.LoginService/Login"][0]["caller"])
+        self.assertEqual(by_event["refresh.reused"][0]["family"], "revoked")
+        for secret in secrets:
+            self.assertNotIn(secret, text)
+
+
+if __name__ == "__main__":
+    unittest.main()
