@@ -11,7 +11,11 @@ yajl_val sts_ctl_json_parse(const char *text, size_t len)
     if (text == NULL || len == 0)
         return NULL;
     /* yajl_tree_parse wants a NUL-terminated string; the buffer holds exactly len bytes. */
-    char *copy = sts_strndup(text, len);
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        abort();
+    memcpy(copy, text, len);
+    copy[len] = '\0';
     yajl_val root = yajl_tree_parse(copy, NULL, 0);
     memset(copy, 0, len);
     free(copy);
