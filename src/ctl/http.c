@@ -23,7 +23,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
     return size * count;
 }
 
-/* The service's error message: {"code","status","message"} (DESIGN §1.5) or OAuth's {"error","error_description"}. */
+/* The service's error message: {"code","status","message"}, the one REST error shape. */
 static void describe_error(const sts_buf_t *response, char *out, size_t out_size)
 {
     out[0] = '\0';
@@ -32,10 +32,6 @@ static void describe_error(const sts_buf_t *response, char *out, size_t out_size
         return;
     const char *status = sts_ctl_json_string(root, "status", NULL);
     const char *message = sts_ctl_json_string(root, "message", NULL);
-    if (message == NULL) {
-        status = sts_ctl_json_string(root, "error", NULL);
-        message = sts_ctl_json_string(root, "error_description", NULL);
-    }
     char clean_status[64 + STS_TEXT_CLEAN_EXTRA] = "", clean_message[512 + STS_TEXT_CLEAN_EXTRA] = "";
     if (status != NULL)
         sts_text_clean(status, strlen(status), 64, clean_status, sizeof(clean_status));

@@ -15,6 +15,7 @@ import requests
 
 from stsd import Stsd, free_port
 from stsctl import clean_env, run
+from test_tls import Pki
 
 EXPIRATION = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 
@@ -271,7 +272,6 @@ class StsctlOverTls(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        from test_tls import Pki
         cls.tmp = tempfile.mkdtemp(prefix="stsctl-tls-")
         cls.pki = Pki(cls.tmp, "stsctl test CA")
         cls.pki.issue("server", "localhost")
@@ -291,11 +291,14 @@ class StsctlOverTls(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
 
     def test_an_untrusted_server_is_refused(self):
-        result = run("token", "--url", self.stsd.https, "--token", self.stsd.admin)
-        self.assertEqual(result.returncode, 1)
-        self.assertIn("cannot reach the server at " + self.stsd.https, result.stderr)
-        self.assertIn("certificate", result.stderr)
-        self.assertNotIn(self.stsd.admin, result.stderr)
+        other = Pki(tempfile.mkdtemp(prefix="stsctl-tls-other-"), "another CA")
+        for extra in ((), ("--cacert", other.ca_file)):
+            result = run("token", "--url", self.stsd.https, "--token", self.stsd.admin, *extra)
+            self.assertEqual(result.returncode, 1)
+            self.assertIn("cannot reach the server at " + self.stsd.https, result.stderr)
+            self.assertIn("certificate", result.stderr)
+            self.assertNotIn(self.stsd.admin, result.stderr)
+            self.assertEqual(result.stdout, "")
 
 
 if __name__ == "__main__":
