@@ -7,8 +7,10 @@ import json
 import os
 import re
 import shlex
+import socket
 import subprocess
 import tempfile
+import time
 import unittest
 
 import requests
@@ -257,6 +259,62 @@ class Stsctl(unittest.TestCase):
         self.assertEqual(self.stsctl(ok=False).returncode, 2)
         self.assertIn("usage: stsctl token", self.stsctl("token", "--help").stdout)
         self.assertIn("credential_process = stsctl", self.stsctl("credential-process", "--help").stdout)
+
+    def test_a_server_that_never_answers_is_given_up_on(self):
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)  # connections complete in the backlog, but nothing is ever read or answered
+            url = "http://127.0.0.1:%d" % silent.getsockname()[1]
+            started = time.monotonic()
+            result = self.stsctl("credential-process", "--url", url, "--token", self.stsd.admin, "--timeout", "1",
+                                 ok=False)
+            self.assertLess(time.monotonic() - started, 15)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("cannot reach the server at %s: " % url, result.stderr)
+        self.assertIn("timed out", result.stderr.lower())
+        for bad in ("0", "abc", "3601"):
+            self.assertEqual(self.stsctl("health", "--timeout", bad, ok=False).returncode, 2)
+
+    def test_bad_config_lines_and_token_files(self):
+        directory = tempfile.mkdtemp(prefix="stsctl-")
+        path = os.path.join(directory, "config")
+        for text, expected in (("url\n", ":1: expected 'key = value'"),
+                               ("url = " + "x" * 9000 + "\n", ":1: the line is longer than"),
+                               ("timeout = soon\n", "--timeout must be a whole number"),
+                               ("token_file = %s/none\n" % directory, "cannot read the token file"),
+                               ("url = ftp://example\n", "must start with http:// or https://")):
+            with open(path, "w") as f:
+                f.write(text)
+            result = self.stsctl("token", "--config", path, ok=False)
+            self.assertEqual(result.returncode, 2, (text[:40], result.stderr))
+            self.assertIn(expected, result.stderr)
+        empty = os.path.join(directory, "empty")
+        with open(empty, "w") as f:
+            f.write("\n")
+        result = self.stsctl("token", "--token-file", empty, ok=False)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("the token file %s is empty" % empty, result.stderr)
+        with open(path, "w") as f:
+            f.write("url = %s\ntoken_file = %s\n" % (self.stsd.rest, os.path.join(directory, "token")))
+        with open(os.path.join(directory, "token"), "w") as f:
+            f.write(self.stsd.admin + "\n")
+        self.credentials_of(self.stsctl("token", "--config", path))
+        result = self.stsctl("token", "--url", self.stsd.rest, env=clean_env(STS_TOKEN="two\nlines"), ok=False)
+        self.assertEqual(result.returncode, 2)
+        self.assertNotIn("two", result.stderr)
+
+    def test_a_damaged_login_file_is_named(self):
+        home = tempfile.mkdtemp(prefix="stsctl-home-")
+        os.makedirs(os.path.join(home, ".config", "stsctl"))
+        path = os.path.join(home, ".config", "stsctl", "login.json")
+        with open(path, "w") as f:
+            f.write('{"url": "%s", "refresh-token": "sts-rt-v1:secret-part"' % self.stsd.rest)
+        result = self.stsctl("token", "--url", self.stsd.rest, env=clean_env(home), ok=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("the login file %s is damaged: run stsctl login again" % path, result.stderr)
+        self.assertNotIn("secret-part", result.stderr)
+        # A token given explicitly does not need the login.
+        self.credentials_of(self.stsctl("token", *self.common(), env=clean_env(home)))
 
     def test_no_secret_on_stderr_when_the_token_is_refused_in_every_way(self):
         # Tokens with characters that could end up in messages: each refused, none echoed.
