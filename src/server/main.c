@@ -24,6 +24,8 @@
 #include "server/issuer_setup.h"
 #include "server/cli.h"
 #include "server/login_setup.h"
+#include "server/preflight.h"
+#include "server/version.h"
 #include "sts_methods.h"
 #include "util/log.h"
 #include "util/ticker.h"
@@ -250,6 +252,25 @@ static void raise_file_limit(const sts_config_t *config)
                      (unsigned long long)limit.rlim_cur, config->max_connections);
 }
 
+/*
+ * The reloads run on the threads that own them (the TLS watcher, the JWT key-file watcher), so a reload never races
+ * their own checks; each logs what it loaded or why it kept what it had. Logs go to standard error, which needs no
+ * reopening; keys in the store are read again every minute anyway.
+ */
+static void reload(const sts_config_t *config, runtime_t *runtime)
+{
+    int tls = runtime->tls_watcher != NULL;
+    if (tls)
+        sts_tls_watcher_poke(runtime->tls_watcher);
+    int jwt = sts_auth_setup_reload(&runtime->auth);
+    sts_log_info("received SIGHUP: reloading %s%s%s", tls ? "the TLS files (" : "", tls ? config->tls_cert_file : "",
+                 tls ? ")" : "");
+    if (jwt)
+        sts_log_info("received SIGHUP: reloading the JWT key files");
+    if (!tls && !jwt)
+        sts_log_info("received SIGHUP: nothing to reload (no TLS files, no JWT key files); stsd keeps running");
+}
+
 static int serve(const sts_config_t *config, sigset_t *stop_signals)
 {
     char error[512];
@@ -307,7 +328,9 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     log_transport(config);
     sts_log_info("ready");
     int signal_number = 0;
-    sigwait(stop_signals, &signal_number);
+    /* SIGHUP (what init systems and log rotation send) reloads what can be reloaded; it never stops stsd. */
+    while (sigwait(stop_signals, &signal_number) == 0 && signal_number == SIGHUP)
+        reload(config, &runtime);
     sts_log_info("received %s, draining in-flight calls", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     /* Both adapters drain at once so the whole stop fits in one timeout. */
     grpc_stop_t stop = {grpc, config->shutdown_timeout_seconds * 1000 - 500};
@@ -341,6 +364,7 @@ int main(int argc, char **argv)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
     /* stsd user …, stsd client …, stsd keys …: administration on the data directory, without the network. */
@@ -362,9 +386,15 @@ int main(int argc, char **argv)
         sts_config_print_help(stdout);
         break;
     case STS_CONFIG_VERSION:
-        printf("stsd %s\n", STS_VERSION);
+        sts_server_print_version(stdout);
         break;
     case STS_CONFIG_CHECK:
+        sts_server_apply_secret_file_policy(&config);
+        if (sts_server_preflight(&config, error, sizeof(error)) != 0) {
+            fprintf(stderr, "stsd: %s\n", error);
+            rc = 2;
+            break;
+        }
         sts_config_print(&config, stdout);
         fprintf(stderr, "stsd: configuration is valid\n");
         break;
@@ -373,6 +403,12 @@ int main(int argc, char **argv)
         sts_log_parse_level(config.log_level, &level);
         sts_log_set_level(level);
         sts_server_apply_secret_file_policy(&config);
+        /* Configuration errors (exit 2) are all found here, before the data directory is touched. */
+        if (sts_server_preflight(&config, error, sizeof(error)) != 0) {
+            sts_log_error("%s", error);
+            rc = 2;
+            break;
+        }
         /* libcurl's global state must exist before any thread does. */
         sts_aws_http_global_init();
         rc = serve(&config, &stop_signals);
