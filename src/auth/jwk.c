@@ -1,6 +1,7 @@
 #include "auth/jwk.h"
 #include <errno.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -232,6 +233,9 @@ static unsigned pem_key_algorithms(EVP_PKEY *key)
     return 0;
 }
 
+/* Longest PEM key file read: room for STS_PEM_KEYS_MAX RSA-4096 keys. */
+#define PEM_FILE_MAX_BYTES (64 * 1024)
+
 int sts_jwk_set_add_pem(sts_jwk_set_t **set, const char *path, char *error, size_t error_size)
 {
     FILE *file = fopen(path, "r");
@@ -239,40 +243,50 @@ int sts_jwk_set_add_pem(sts_jwk_set_t **set, const char *path, char *error, size
         snprintf(error, error_size, "cannot open the JWT key %s: %s", path, strerror(errno));
         return -1;
     }
+    char *text = malloc(PEM_FILE_MAX_BYTES + 1);
+    if (text == NULL)
+        sts_log_fatal("out of memory");
+    size_t len = fread(text, 1, PEM_FILE_MAX_BYTES + 1, file);
+    fclose(file);
+    if (len > PEM_FILE_MAX_BYTES) {
+        free(text);
+        snprintf(error, error_size, "%s is larger than %d bytes", path, PEM_FILE_MAX_BYTES);
+        return -1;
+    }
+    text[len] = '\0';
+    /* Every PEM block must be a key we use: a private key or a certificate left in the file is a mistake to say. */
+    size_t blocks = 0;
+    for (const char *p = text; (p = strstr(p, "-----BEGIN ")) != NULL; p += 11)
+        blocks++;
     /* An identity provider rolling its key publishes the old and the new one together: every block is a key. */
     sts_jwk_t found[STS_PEM_KEYS_MAX];
     size_t count = 0;
-    int rc = 0;
-    for (EVP_PKEY *key; (key = PEM_read_PUBKEY(file, NULL, NULL, NULL)) != NULL;) {
+    BIO *bio = BIO_new_mem_buf(text, (int)len);
+    if (bio == NULL)
+        sts_log_fatal("out of memory");
+    for (EVP_PKEY *key; count < STS_PEM_KEYS_MAX && (key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) != NULL;) {
         unsigned algs = pem_key_algorithms(key);
-        if (algs == 0 || count == STS_PEM_KEYS_MAX) {
+        if (algs == 0) {
             EVP_PKEY_free(key);
-            if (algs == 0)
-                snprintf(error, error_size,
-                         "%s: key %zu is not a PEM public key of a supported type (RSA >= 2048 bits, P-256, P-384, "
-                         "Ed25519)",
-                         path, count + 1);
-            else
-                snprintf(error, error_size, "%s holds more than %d keys", path, STS_PEM_KEYS_MAX);
-            rc = -1;
             break;
         }
         found[count++] = (sts_jwk_t){NULL, algs, key};
     }
-    /* The loop ends at end of file or at a block that is not a public key (a private key, a certificate, junk). */
-    unsigned long last = ERR_peek_last_error();
-    int at_end = ERR_GET_REASON(last) == PEM_R_NO_START_LINE;
+    BIO_free(bio);
     ERR_clear_error();
-    fclose(file);
-    if (rc == 0 && (count == 0 || !at_end)) {
-        snprintf(error, error_size,
-                 "%s is not a PEM public key of a supported type (RSA >= 2048 bits, P-256, P-384, Ed25519)%s", path,
-                 count > 0 ? " after its first keys" : "");
-        rc = -1;
-    }
-    if (rc != 0) {
+    OPENSSL_cleanse(text, len);
+    free(text);
+    if (count == 0 || count != blocks) {
         for (size_t i = 0; i < count; i++)
             EVP_PKEY_free(found[i].key);
+        if (blocks > STS_PEM_KEYS_MAX)
+            snprintf(error, error_size, "%s holds %zu PEM blocks; at most %d keys are read", path, blocks,
+                     STS_PEM_KEYS_MAX);
+        else
+            snprintf(error, error_size,
+                     "%s: PEM block %zu is not a public key of a supported type (RSA >= 2048 bits, P-256, P-384, "
+                     "Ed25519)",
+                     path, count + 1);
         return -1;
     }
     sts_jwk_set_t *s = *set;
