@@ -240,9 +240,12 @@ class Sighup(unittest.TestCase):
         stsd.assert_clean(self)
 
     def test_sighup_before_ready_does_not_stop_the_start(self):
-        stsd = Stsd().start(wait_ready=False)
+        # An unknown variable makes stsd log at once, from main: from then on SIGHUP is blocked and waited for. (Before
+        # main runs, no program can catch a signal.)
+        stsd = Stsd(env={"STS_OPS_TEST_MARKER": "1"}).start(wait_ready=False)
         try:
-            time.sleep(0.05)
+            wait_for(lambda: "STS_OPS_TEST_MARKER" in stsd.log(), 20, "the first log line")
+            self.assertNotIn(" info ready", stsd.log())
             os.kill(stsd.proc.pid, signal.SIGHUP)
             wait_for(lambda: " info ready" in stsd.log(), 20, "ready")
             wait_for(lambda: "received SIGHUP" in stsd.log(), 10, "the SIGHUP line")
@@ -484,6 +487,89 @@ class BreakGlassAdminToken(unittest.TestCase):
             self.assertEqual(result.returncode, 1)
             self.assertEqual(result.stdout, "")
             self.assertIn(not_a_dir, result.stderr)
+
+
+class BackupAndRestore(unittest.TestCase):
+    """The procedure of docs/operations.md, as written there: an online backup with sqlite3 .backup, keys.kek beside
+    it, restored into a fresh data directory."""
+
+    def test_online_backup_restores_tokens_and_credentials(self):
+        stsd = Stsd(env={"STS_AUTH": "access-token"}).start()
+        backup_dir = tempfile.mkdtemp(prefix="sts-ops-backup-")
+        backup = os.path.join(backup_dir, "sts.db")
+        try:
+            with open(os.path.join(stsd.data_dir, "admin.token")) as f:
+                admin = f.read().strip()
+            auth = ("-H", "Authorization: Bearer " + admin)
+            status, _, body = curl("-X", "PUT", *auth, stsd.rest + "/token")
+            self.assertEqual(status, 201, body)
+            credentials = json.loads(body)["Credentials"]
+
+            def create_token():
+                status, _, body = curl("-X", "POST", *auth, stsd.rest + "/v1/auth/access-tokens/",
+                                       data=json.dumps({"user": {"domain": "LOCAL", "name": "ops"}}))
+                self.assertEqual(status, 200, body)
+                return json.loads(body)["bearer_token"]
+
+            before = create_token()
+            # While stsd serves (the write above may still be only in the WAL).
+            result = subprocess.run(["sqlite3", os.path.join(stsd.data_dir, "sts.db"), ".backup '%s'" % backup],
+                                    capture_output=True, text=True, timeout=60)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            after = create_token()
+            kek = open(os.path.join(stsd.data_dir, "keys.kek")).read()
+        finally:
+            self.assertEqual(stsd.stop(), 0)
+        check = subprocess.run(["sqlite3", backup, "PRAGMA integrity_check"], capture_output=True, text=True)
+        self.assertEqual(check.stdout.strip(), "ok")
+
+        restored_dir = tempfile.mkdtemp(prefix="sts-ops-restored-")
+        os.chmod(restored_dir, 0o700)
+        with open(backup, "rb") as f:
+            write_file(os.path.join(restored_dir, "sts.db"), f.read(), 0o600)
+        write_file(os.path.join(restored_dir, "keys.kek"), kek, 0o600)
+        restored = Stsd(env={"STS_AUTH": "access-token"}, data_dir=restored_dir).start()
+        try:
+            self.assertFalse(os.path.exists(os.path.join(restored_dir, "admin.token")))
+            for token, expected in ((admin, 200), (before, 200), (after, 401)):
+                status, _, _ = curl("-H", "Authorization: Bearer " + token, restored.rest + "/v1/auth/access-tokens/")
+                self.assertIn(status, (expected,) if expected == 401 else (200, 403), token[:12])
+            status, _, body = curl("-X", "POST", "-H", "Authorization: Bearer " + admin,
+                                   restored.rest + "/v1/credentials/verify",
+                                   data=json.dumps({"AccessKeyId": credentials["AccessKeyId"],
+                                                    "SessionToken": credentials["SessionToken"]}))
+            self.assertEqual(status, 200, body)
+        finally:
+            self.assertEqual(restored.stop(), 0)
+        restored.assert_clean(self)
+
+        # The same database under another key-encryption key: refused, naming it; nothing is served.
+        wrong_dir = tempfile.mkdtemp(prefix="sts-ops-wrong-kek-")
+        with open(backup, "rb") as f:
+            write_file(os.path.join(wrong_dir, "sts.db"), f.read(), 0o600)
+        write_file(os.path.join(wrong_dir, "keys.kek"), os.urandom(32).hex(), 0o600)
+        wrong = Stsd(env={"STS_AUTH": "access-token"}, data_dir=wrong_dir).start(wait_ready=False)
+        code = wrong.wait(timeout=30)
+        log = wrong.log()
+        wrong.stop()
+        self.assertEqual(code, 1, log)
+        self.assertNotIn(" info ready", log)
+        self.assertIn("key-encryption key", log)
+
+    def test_a_newer_schema_is_refused(self):
+        stsd = Stsd().start()
+        self.assertEqual(stsd.stop(), 0)
+        database = os.path.join(stsd.data_dir, "sts.db")
+        subprocess.run(["sqlite3", database, "UPDATE schema_version SET version = 99"], check=True, timeout=30)
+        newer = Stsd(data_dir=stsd.data_dir).start(wait_ready=False)
+        code = newer.wait(timeout=30)
+        log = newer.log()
+        newer.stop()
+        self.assertEqual(code, 1, log)
+        self.assertRegex(log, r"database: schema version 99 is newer than this stsd \(\d+\); upgrade stsd")
+        version = subprocess.run(["sqlite3", database, "SELECT version FROM schema_version"], capture_output=True,
+                                 text=True, timeout=30).stdout.strip()
+        self.assertEqual(version, "99")  # untouched
 
 
 if __name__ == "__main__":
