@@ -263,8 +263,8 @@ static void reload(const sts_config_t *config, runtime_t *runtime)
     if (tls)
         sts_tls_watcher_poke(runtime->tls_watcher);
     int jwt = sts_auth_setup_reload(&runtime->auth);
-    sts_log_info("received SIGHUP: reloading %s%s%s", tls ? "the TLS files (" : "", tls ? config->tls_cert_file : "",
-                 tls ? ")" : "");
+    if (tls)
+        sts_log_info("received SIGHUP: reloading the TLS files (%s)", config->tls_cert_file);
     if (jwt)
         sts_log_info("received SIGHUP: reloading the JWT key files");
     if (!tls && !jwt)

@@ -114,8 +114,7 @@ static int check_secret_files(const sts_config_t *config, char *error, size_t er
     }
     if (config->session_key_file != NULL) {
         uint8_t key[STS_AEAD_KEY_BYTES];
-        int rc = sts_key_file_load(config->session_key_file, 0, "the session key file (session_key_file)", key, error,
-                                   error_size);
+        int rc = sts_key_file_load(config->session_key_file, 0, "the session key file", key, error, error_size);
         OPENSSL_cleanse(key, sizeof(key));
         if (rc != 0)
             return -1;

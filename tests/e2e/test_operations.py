@@ -322,6 +322,8 @@ class JwtKeyFiles(unittest.TestCase):
             wait_for(lambda: self.status(stsd, self.new) == 201, 4, "the new key after SIGHUP")
             self.assertEqual(self.status(stsd, self.old), 401)
             self.assertIn("JWT key files: loaded 1 keys", stsd.log()[mark:])
+            self.assertIn("received SIGHUP: reloading the JWT key files", stsd.log()[mark:])
+            self.assertNotIn("reloading the TLS", stsd.log())
             # A broken file is reported and the keys in use stay.
             write_file(self.pem, "not a key")
             os.kill(stsd.proc.pid, signal.SIGHUP)
