@@ -1,5 +1,8 @@
 #include "auth/jwk.h"
+#include <errno.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <stdio.h>
@@ -218,36 +221,83 @@ int sts_jwk_set_parse(const char *json, size_t len, sts_jwk_set_t **out, char *e
     return 0;
 }
 
+/* The algorithms a PEM public key may verify; 0 for a type or size we refuse. */
+static unsigned pem_key_algorithms(EVP_PKEY *key)
+{
+    if (EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= 2048)
+        return STS_JWT_RS256 | STS_JWT_RS384 | STS_JWT_RS512 | STS_JWT_PS256;
+    if (EVP_PKEY_is_a(key, "EC"))
+        return EVP_PKEY_get_bits(key) == 256 ? STS_JWT_ES256 : EVP_PKEY_get_bits(key) == 384 ? STS_JWT_ES384 : 0;
+    if (EVP_PKEY_is_a(key, "ED25519"))
+        return STS_JWT_EDDSA;
+    return 0;
+}
+
+/* Longest PEM key file read: room for STS_PEM_KEYS_MAX RSA-4096 keys. */
+#define PEM_FILE_MAX_BYTES (64 * 1024)
+
 int sts_jwk_set_add_pem(sts_jwk_set_t **set, const char *path, char *error, size_t error_size)
 {
     FILE *file = fopen(path, "r");
     if (file == NULL) {
-        snprintf(error, error_size, "cannot open the JWT key %s", path);
+        snprintf(error, error_size, "cannot open the JWT key %s: %s", path, strerror(errno));
         return -1;
     }
-    EVP_PKEY *key = PEM_read_PUBKEY(file, NULL, NULL, NULL);
+    char *text = malloc(PEM_FILE_MAX_BYTES + 1);
+    if (text == NULL)
+        sts_log_fatal("out of memory");
+    size_t len = fread(text, 1, PEM_FILE_MAX_BYTES + 1, file);
     fclose(file);
-    unsigned algs = 0;
-    if (key != NULL && EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= 2048)
-        algs = STS_JWT_RS256 | STS_JWT_RS384 | STS_JWT_RS512 | STS_JWT_PS256;
-    else if (key != NULL && EVP_PKEY_is_a(key, "EC"))
-        algs = EVP_PKEY_get_bits(key) == 256 ? STS_JWT_ES256 : EVP_PKEY_get_bits(key) == 384 ? STS_JWT_ES384 : 0;
-    else if (key != NULL && EVP_PKEY_is_a(key, "ED25519"))
-        algs = STS_JWT_EDDSA;
-    if (algs == 0) {
-        EVP_PKEY_free(key);
-        snprintf(error, error_size,
-                 "%s is not a PEM public key of a supported type (RSA >= 2048 bits, P-256, P-384, Ed25519)", path);
+    if (len > PEM_FILE_MAX_BYTES) {
+        free(text);
+        snprintf(error, error_size, "%s is larger than %d bytes", path, PEM_FILE_MAX_BYTES);
+        return -1;
+    }
+    text[len] = '\0';
+    /* Every PEM block must be a key we use: a private key or a certificate left in the file is a mistake to say. */
+    size_t blocks = 0;
+    for (const char *p = text; (p = strstr(p, "-----BEGIN ")) != NULL; p += 11)
+        blocks++;
+    /* An identity provider rolling its key publishes the old and the new one together: every block is a key. */
+    sts_jwk_t found[STS_PEM_KEYS_MAX];
+    size_t count = 0;
+    BIO *bio = BIO_new_mem_buf(text, (int)len);
+    if (bio == NULL)
+        sts_log_fatal("out of memory");
+    for (EVP_PKEY *key; count < STS_PEM_KEYS_MAX && (key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) != NULL;) {
+        unsigned algs = pem_key_algorithms(key);
+        if (algs == 0) {
+            EVP_PKEY_free(key);
+            break;
+        }
+        found[count++] = (sts_jwk_t){NULL, algs, key};
+    }
+    BIO_free(bio);
+    ERR_clear_error();
+    OPENSSL_cleanse(text, len);
+    free(text);
+    if (count == 0 || count != blocks) {
+        for (size_t i = 0; i < count; i++)
+            EVP_PKEY_free(found[i].key);
+        if (blocks > STS_PEM_KEYS_MAX)
+            snprintf(error, error_size, "%s holds %zu PEM blocks; at most %d keys are read", path, blocks,
+                     STS_PEM_KEYS_MAX);
+        else
+            snprintf(error, error_size,
+                     "%s: PEM block %zu is not a public key of a supported type (RSA >= 2048 bits, P-256, P-384, "
+                     "Ed25519)",
+                     path, count + 1);
         return -1;
     }
     sts_jwk_set_t *s = *set;
     if (s == NULL)
         s = *set = calloc(1, sizeof(*s));
-    sts_jwk_t *grown = s != NULL ? realloc(s->keys, (s->count + 1) * sizeof(sts_jwk_t)) : NULL;
+    sts_jwk_t *grown = s != NULL ? realloc(s->keys, (s->count + count) * sizeof(sts_jwk_t)) : NULL;
     if (grown == NULL)
         sts_log_fatal("out of memory");
     s->keys = grown;
-    s->keys[s->count++] = (sts_jwk_t){NULL, algs, key};
+    memcpy(s->keys + s->count, found, count * sizeof(sts_jwk_t));
+    s->count += count;
     return 0;
 }
 

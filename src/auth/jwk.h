@@ -42,7 +42,14 @@ typedef struct {
  */
 int sts_jwk_set_parse(const char *json, size_t len, sts_jwk_set_t **out, char *error, size_t error_size);
 
-/** Adds the public key in a PEM file to set (created when *set is NULL). Returns 0, or -1 with a message. */
+/** Most public keys one PEM file may hold. */
+#define STS_PEM_KEYS_MAX 16
+
+/**
+ * Adds every public key in a PEM file (one or more "PUBLIC KEY" blocks, e.g. an identity provider's current and next
+ * key) to set (created when *set is NULL). All or nothing: a file with a block that is not a supported public key
+ * adds none. Returns 0, or -1 with a message naming the file and the key's position.
+ */
 int sts_jwk_set_add_pem(sts_jwk_set_t **set, const char *path, char *error, size_t error_size);
 
 /** Frees a set and its keys. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "crypto/secret_file.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -27,6 +28,13 @@ struct sts_jwks_source_s {
     sts_ticker_t *refresher; /* NULL without a URL, or if its thread could not start */
     pthread_mutex_t fetch_lock;
     int64_t last_fetch_ns; /* CLOCK_MONOTONIC, guarded by fetch_lock */
+    int files_forced;      /* a reload asked for the files to be read even if unchanged; guarded by fetch_lock */
+    /* The JWKS file and PEM files: checked by their own ticker, which alone reads and writes what follows. */
+    char **files;               /* files[0] the JWKS file or NULL, then the PEM files */
+    size_t file_count;          /* 1 + PEM files, 0 without any file */
+    sts_file_stamp_t *stamps;   /* as last loaded or tried */
+    sts_ticker_t *file_watcher; /* NULL without files */
+    pthread_mutex_t fixed_lock; /* orders the watcher's swap of fixed against the refresher's merge */
 };
 
 static size_t on_body(char *data, size_t size, size_t count, void *user)
@@ -106,13 +114,18 @@ static void refresh(sts_jwks_source_t *source)
     pthread_mutex_unlock(&source->fetch_lock);
     if (fetch(source, &fetched, error, sizeof(error)) == 0) {
         source->last_success_ns = now;
+        size_t count = fetched->count;
+        pthread_mutex_lock(&source->fixed_lock);
         swap_keys(source, merge(fetched, source->fixed));
-        sts_log_info("loaded %zu JWT keys from %s", fetched->count, source->shown_url);
+        pthread_mutex_unlock(&source->fixed_lock);
+        sts_log_info("loaded %zu JWT keys from %s", count, source->shown_url);
         return;
     }
     int64_t age_s = (now - source->last_success_ns) / 1000000000;
     if (source->max_age_seconds > 0 && source->keys != source->fixed && age_s >= source->max_age_seconds) {
+        pthread_mutex_lock(&source->fixed_lock);
         swap_keys(source, source->fixed);
+        pthread_mutex_unlock(&source->fixed_lock);
         sts_log_error("%s; the keys fetched %lld s ago are older than jwt_jwks_max_age_seconds (%d) and are dropped: "
                       "tokens they signed are refused until a fetch succeeds",
                       error, (long long)age_s, source->max_age_seconds);
@@ -124,6 +137,91 @@ static void refresh(sts_jwks_source_t *source)
 static void run_refresh(void *arg)
 {
     refresh(arg);
+}
+
+/* The JWKS file (NULL for none) and the PEM files as one new set; NULL in *out when there are none. */
+static int load_files(const char *jwks_file, const char *const *pem_files, size_t pem_file_count, sts_jwk_set_t **out,
+                      char *error, size_t error_size)
+{
+    sts_jwk_set_t *fixed = NULL;
+    if (jwks_file != NULL) {
+        FILE *file = fopen(jwks_file, "rb");
+        char *text = malloc(STS_JWKS_MAX_BYTES + 1);
+        if (text == NULL)
+            sts_log_fatal("out of memory");
+        size_t len = file != NULL ? fread(text, 1, STS_JWKS_MAX_BYTES + 1, file) : 0;
+        if (file == NULL)
+            snprintf(error, error_size, "cannot open the JWKS file %s: %s", jwks_file, strerror(errno));
+        else
+            fclose(file);
+        int rc = file == NULL ? -1 : sts_jwk_set_parse(text, len, &fixed, error, error_size);
+        free(text);
+        if (rc != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < pem_file_count; i++) {
+        if (sts_jwk_set_add_pem(&fixed, pem_files[i], error, error_size) != 0) {
+            sts_jwk_set_free(fixed);
+            return -1;
+        }
+    }
+    *out = fixed;
+    return 0;
+}
+
+/* Makes fresh the file keys: the current keys too when they are only those, else merged at the next fetch. */
+static void replace_fixed(sts_jwks_source_t *source, sts_jwk_set_t *fresh)
+{
+    pthread_mutex_lock(&source->fixed_lock);
+    sts_jwk_set_t *old = source->fixed;
+    pthread_rwlock_wrlock(&source->keys_lock);
+    source->fixed = fresh;
+    if (source->keys == old) {
+        source->keys = fresh;
+        atomic_fetch_add(&source->generation, 1);
+    }
+    pthread_rwlock_unlock(&source->keys_lock);
+    pthread_mutex_unlock(&source->fixed_lock);
+    /* No verification borrows it any more (they borrow under the read lock), and merges copied what they took. */
+    sts_jwk_set_free(old);
+    if (source->refresher != NULL)
+        sts_ticker_poke(source->refresher);
+}
+
+/* One look at the files: loaded again when one changed (or force), kept as they are when the new ones are bad. */
+static void check_files(sts_jwks_source_t *source, int force)
+{
+    int changed = force;
+    for (size_t i = 0; i < source->file_count; i++) {
+        if (source->files[i] == NULL)
+            continue;
+        sts_file_stamp_t now;
+        sts_secret_file_stamp(source->files[i], &now);
+        changed |= !sts_secret_file_stamp_equal(&now, &source->stamps[i]);
+        source->stamps[i] = now;
+    }
+    if (!changed)
+        return;
+    char error[512];
+    sts_jwk_set_t *fresh = NULL;
+    if (load_files(source->files[0], (const char *const *)source->files + 1, source->file_count - 1, &fresh, error,
+                   sizeof(error)) != 0) {
+        sts_log_error("JWT key files: %s; the keys loaded before stay in use", error);
+        return;
+    }
+    size_t count = fresh != NULL ? fresh->count : 0;
+    replace_fixed(source, fresh);
+    sts_log_info("JWT key files: loaded %zu keys", count);
+}
+
+static void run_check_files(void *arg)
+{
+    sts_jwks_source_t *source = arg;
+    pthread_mutex_lock(&source->fetch_lock);
+    int force = source->files_forced;
+    source->files_forced = 0;
+    pthread_mutex_unlock(&source->fetch_lock);
+    check_files(source, force);
 }
 
 static int loopback_host(const char *host)
@@ -167,32 +265,14 @@ sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, c
     if (settings->jwks_url != NULL && sts_jwks_url_check(settings->jwks_url, error, error_size) != 0)
         return NULL;
     sts_jwk_set_t *fixed = NULL;
-    if (settings->jwks_file != NULL) {
-        FILE *file = fopen(settings->jwks_file, "rb");
-        char *text = malloc(STS_JWKS_MAX_BYTES + 1);
-        if (text == NULL)
-            sts_log_fatal("out of memory");
-        size_t len = file != NULL ? fread(text, 1, STS_JWKS_MAX_BYTES + 1, file) : 0;
-        if (file != NULL)
-            fclose(file);
-        int rc = file == NULL ? -1 : sts_jwk_set_parse(text, len, &fixed, error, error_size);
-        if (file == NULL)
-            snprintf(error, error_size, "cannot open the JWKS file %s: %s", settings->jwks_file, strerror(errno));
-        free(text);
-        if (rc != 0)
-            return NULL;
-    }
-    for (size_t i = 0; i < settings->pem_file_count; i++) {
-        if (sts_jwk_set_add_pem(&fixed, settings->pem_files[i], error, error_size) != 0) {
-            sts_jwk_set_free(fixed);
-            return NULL;
-        }
-    }
+    if (load_files(settings->jwks_file, settings->pem_files, settings->pem_file_count, &fixed, error, error_size) != 0)
+        return NULL;
     sts_jwks_source_t *source = calloc(1, sizeof(*source));
     if (source == NULL)
         sts_log_fatal("out of memory");
     pthread_rwlock_init(&source->keys_lock, NULL);
     pthread_mutex_init(&source->fetch_lock, NULL);
+    pthread_mutex_init(&source->fixed_lock, NULL);
     source->fixed = fixed;
     source->keys = fixed;
     source->refresh_seconds = settings->refresh_seconds;
@@ -205,6 +285,23 @@ sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, c
         source->ca_file = sts_strdup(settings->ca_file);
         refresh(source);
         source->refresher = sts_ticker_start((int64_t)source->refresh_seconds * 1000, 0, run_refresh, source);
+    }
+    if (settings->jwks_file != NULL || settings->pem_file_count > 0) {
+        source->file_count = 1 + settings->pem_file_count;
+        source->files = calloc(source->file_count, sizeof(char *));
+        source->stamps = calloc(source->file_count, sizeof(sts_file_stamp_t));
+        if (source->files == NULL || source->stamps == NULL)
+            sts_log_fatal("out of memory");
+        source->files[0] = settings->jwks_file != NULL ? sts_strdup(settings->jwks_file) : NULL;
+        for (size_t i = 0; i < settings->pem_file_count; i++)
+            source->files[1 + i] = sts_strdup(settings->pem_files[i]);
+        /* Stamped after loading: a change between the two is seen at the first check (one extra load at most). */
+        for (size_t i = 0; i < source->file_count; i++) {
+            if (source->files[i] != NULL)
+                sts_secret_file_stamp(source->files[i], &source->stamps[i]);
+        }
+        int interval_ms = settings->file_check_ms > 0 ? settings->file_check_ms : STS_JWKS_FILE_CHECK_MS;
+        source->file_watcher = sts_ticker_start(interval_ms, 0, run_check_files, source);
     }
     return source;
 }
@@ -252,14 +349,30 @@ int sts_jwks_source_has_kid(sts_jwks_source_t *source, const char *kid)
     return found;
 }
 
+void sts_jwks_source_reload_files(sts_jwks_source_t *source)
+{
+    if (source->file_watcher == NULL)
+        return;
+    pthread_mutex_lock(&source->fetch_lock);
+    source->files_forced = 1;
+    pthread_mutex_unlock(&source->fetch_lock);
+    sts_ticker_poke(source->file_watcher);
+}
+
 void sts_jwks_source_destroy(sts_jwks_source_t *source)
 {
+    sts_ticker_stop(source->file_watcher);
     sts_ticker_stop(source->refresher);
     if (source->keys != source->fixed)
         sts_jwk_set_free(source->keys);
     sts_jwk_set_free(source->fixed);
     pthread_rwlock_destroy(&source->keys_lock);
     pthread_mutex_destroy(&source->fetch_lock);
+    pthread_mutex_destroy(&source->fixed_lock);
+    for (size_t i = 0; i < source->file_count; i++)
+        free(source->files[i]);
+    free(source->files);
+    free(source->stamps);
     free(source->url);
     free(source->shown_url);
     free(source->ca_file);

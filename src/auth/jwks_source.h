@@ -24,7 +24,12 @@ typedef struct {
      * is gone); after that they are dropped until a fetch succeeds. 0: they are kept however old.
      */
     int max_age_seconds;
+    /** Files: how often they are looked at (inode, size, times) and loaded again when one changed; 0: the default. */
+    int file_check_ms;
 } sts_jwks_settings_t;
+
+/** How often the JWKS and PEM files are looked at for changes by default. */
+#define STS_JWKS_FILE_CHECK_MS 5000
 
 /**
  * Checks that url may serve JWT keys: https, or plain http only to a loopback host (127.0.0.0/8, [::1], localhost),
@@ -35,9 +40,9 @@ typedef struct {
 int sts_jwks_url_check(const char *url, char *error, size_t error_size);
 
 /**
- * Loads the file and PEM keys, and for a URL fetches the JWKS once before returning (a failed first fetch is
- * logged and retried in the background) and starts the refresher thread. Returns NULL with a message in error,
- * also for a URL that sts_jwks_url_check refuses.
+ * Loads the file and PEM keys (and starts a thread that loads them again when they change), and for a URL fetches the
+ * JWKS once before returning (a failed first fetch is logged and retried in the background) and starts the refresher
+ * thread. Returns NULL with a message in error, also for a URL that sts_jwks_url_check refuses.
  */
 sts_jwks_source_t *sts_jwks_source_create(const sts_jwks_settings_t *settings, char *error, size_t error_size);
 
@@ -66,7 +71,15 @@ uint64_t sts_jwks_source_generation(const sts_jwks_source_t *source);
 /** True when the current set has a key with this kid. Thread-safe. */
 int sts_jwks_source_has_kid(sts_jwks_source_t *source, const char *kid);
 
-/** Stops the refresher and frees everything. */
+/**
+ * Asks the file watcher to load the JWKS and PEM files again now, changed or not (SIGHUP). The load happens on the
+ * watcher's thread: new keys replace the file keys (at once when there is no URL, else merged at a fetch that is asked
+ * for at once); files that fail to load are logged and the keys in use stay. Does nothing without files. Thread-safe;
+ * never blocks on the files.
+ */
+void sts_jwks_source_reload_files(sts_jwks_source_t *source);
+
+/** Stops the refresher and the file watcher and frees everything. */
 void sts_jwks_source_destroy(sts_jwks_source_t *source);
 
 #endif

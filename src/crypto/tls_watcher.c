@@ -65,6 +65,12 @@ sts_tls_watcher_t *sts_tls_watcher_start(sts_tls_source_t *source, int interval_
     return watcher;
 }
 
+void sts_tls_watcher_poke(sts_tls_watcher_t *watcher)
+{
+    if (watcher != NULL)
+        sts_ticker_poke(watcher->ticker);
+}
+
 void sts_tls_watcher_stop(sts_tls_watcher_t *watcher)
 {
     if (watcher == NULL)

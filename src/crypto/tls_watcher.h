@@ -21,6 +21,12 @@ typedef struct sts_tls_watcher_s sts_tls_watcher_t;
 sts_tls_watcher_t *sts_tls_watcher_start(sts_tls_source_t *source, int interval_seconds, int warning_days,
                                          sts_tls_notice_fn on_notice, void *data);
 
+/**
+ * Asks the watcher's thread to look at the files now rather than at the next interval (SIGHUP); changed files are
+ * loaded as on a tick, and logged. NULL is ignored. Thread-safe; never blocks.
+ */
+void sts_tls_watcher_poke(sts_tls_watcher_t *watcher);
+
 /** Stops and joins the thread and frees the watcher. NULL is ignored. */
 void sts_tls_watcher_stop(sts_tls_watcher_t *watcher);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "grpc/listen_probe.h"
 #include "grpc/rpc.h"
 #include "grpc/tls.h"
 #include "util/log.h"
@@ -93,6 +94,9 @@ sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const ch
                                           const sts_grpc_limits_t *limits, sts_tls_source_t *tls, char *error,
                                           size_t error_size)
 {
+    /* gRPC core would log its own multi-line error before failing: the reason is found and said once, here. */
+    if (sts__grpc_listen_probe(listen, error, error_size) != 0)
+        return NULL;
     grpc_init();
     sts_grpc_server_t *s = calloc(1, sizeof(*s) + (size_t)threads * sizeof(grpc_thread_t));
     const sts_method_table_t *table = service->methods;

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/secret_ring.h"
+#include "crypto/access_token.h"
 #include "store/store.h"
 
 /**
@@ -14,5 +15,15 @@
  */
 int sts_server_bootstrap_admin_token(sts_store_t *store, sts_secret_ring_t *keys, const char *data_dir,
                                      int64_t lifetime_us, char *error, size_t error_size);
+
+/**
+ * Creates an access token for the LOCAL user name, created by "stsd", with role_ceiling ceiling (NULL: none; the
+ * roles still come from access_token_roles), expiring after lifetime_us, beyond the per-user token limit (offline
+ * administration, and the first token). Writes the bearer token into token (the caller wipes it) and the stored record
+ * into record (its strings borrow name and ceiling). Returns 0, or -1 with a message in error (never the token).
+ */
+int sts_server_mint_admin_token(sts_store_t *store, sts_secret_ring_t *keys, const char *name, const char *ceiling,
+                                int64_t lifetime_us, char token[STS_ACCESS_TOKEN_CHARS + 1], sts_token_record_t *record,
+                                char *error, size_t error_size);
 
 #endif

@@ -64,6 +64,7 @@ static int start_jwt(sts_auth_setup_t *setup, const sts_config_t *config, char *
     setup->source = sts_jwks_source_create(&keys, error, error_size);
     if (setup->source == NULL)
         return -1;
+    setup->has_jwks_file = config->jwt_jwks_file != NULL;
     /* Configuration checked that each list is real values or exactly "*"; "*" becomes the explicit opt-out flag. */
     int any_issuer = is_wildcard(&setup->issuers), any_audience = is_wildcard(&setup->audiences);
     if (any_issuer)
@@ -135,6 +136,15 @@ static int parse_role_grants(sts_auth_setup_t *setup, const char *text, char *er
     return 0;
 }
 
+int sts_auth_role_grants_check(const char *text, char *error, size_t error_size)
+{
+    sts_auth_setup_t scratch;
+    memset(&scratch, 0, sizeof(scratch));
+    int rc = parse_role_grants(&scratch, text, error, error_size);
+    sts_auth_setup_dispose(&scratch);
+    return rc;
+}
+
 static int token_hmac_matches(void *ring, const char *key_id, const char *token, size_t len, const uint8_t expected[32])
 {
     return sts_secret_ring_hmac_matches(ring, key_id, token, len, expected);
@@ -185,6 +195,14 @@ int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, st
     sts_log_info("callers must authenticate (STS_AUTH=%s; issuer roles: %s; admin roles: %s)", config->auth,
                  config->issuer_roles, config->admin_roles);
     return 0;
+}
+
+int sts_auth_setup_reload(sts_auth_setup_t *setup)
+{
+    if (setup->source == NULL || (setup->pem_files.count == 0 && !setup->has_jwks_file))
+        return 0;
+    sts_jwks_source_reload_files(setup->source);
+    return 1;
 }
 
 void sts_auth_setup_dispose(sts_auth_setup_t *setup)

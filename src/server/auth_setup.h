@@ -24,6 +24,7 @@ typedef struct {
     sts_name_list_t issuers, audiences, role_paths, pem_files, admin_roles, issuer_roles;
     sts_jwt_rules_t rules;
     sts_jwks_source_t *source;
+    int has_jwks_file; /**< source reads jwt_jwks_file (then SIGHUP reloads it) */
     sts_jwt_authenticator_t *jwt;
     sts_name_list_t role_grants;
     sts_access_token_role_rule_t *role_rules;
@@ -44,5 +45,17 @@ int sts_auth_setup_start(sts_auth_setup_t *setup, const sts_config_t *config, st
                          sts_jwt_authenticator_t *own_jwt, char *error, size_t error_size);
 
 void sts_auth_setup_dispose(sts_auth_setup_t *setup);
+
+/**
+ * Loads the JWT key files (jwt_jwks_file, jwt_public_keys) again in the background (SIGHUP); the result is logged.
+ * Returns 1 when there are such files, else 0. Thread-safe.
+ */
+int sts_auth_setup_reload(sts_auth_setup_t *setup);
+
+/**
+ * Parses access_token_roles ("user:NAME=role|role,domain:DOMAIN=role") as sts_auth_setup_start will, keeping nothing.
+ * Returns 0, or -1 with a message in error naming the grant that is wrong. Thread-safe.
+ */
+int sts_auth_role_grants_check(const char *text, char *error, size_t error_size);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/call.h"
 #include "core/service.h"
 #include "crypto/password.h"
+#include "server/admin_token.h"
 #include "server/config.h"
 #include "server/issuer_setup.h"
 #include "server/login_setup.h"
@@ -17,11 +18,12 @@
 #include "sts/v1/users.pb-c.h"
 #include "sts_methods.h"
 #include "util/log.h"
+#include "util/timefmt.h"
 
 /* What a command says besides stsd's own flags. */
 typedef struct {
     const char *noun, *verb, *name;
-    const char *roles, *display_name, *max_lifetime;
+    const char *roles, *display_name, *max_lifetime, *token_name;
     int disabled, secret;
 } command_t;
 
@@ -34,6 +36,9 @@ static int usage(void)
                     "                          [--secret]  (a confidential client; prints its secret once)\n"
                     "       stsd client list\n"
                     "       stsd keys rotate | stsd keys list\n"
+                    "       stsd admin-token create [--name NAME] [--roles R1,R2]\n"
+                    "                          (break-glass: a new access token for the LOCAL user NAME, default\n"
+                    "                          admin, printed once on standard output)\n"
                     "  with any stsd option, e.g. --data-dir DIR or --config FILE\n");
     return 2;
 }
@@ -48,6 +53,7 @@ static int parse(int argc, char **argv, command_t *command, char **rest, int *re
         const char **value = strcmp(argv[i], "--roles") == 0          ? &command->roles
                              : strcmp(argv[i], "--display-name") == 0 ? &command->display_name
                              : strcmp(argv[i], "--max-lifetime") == 0 ? &command->max_lifetime
+                             : strcmp(argv[i], "--name") == 0         ? &command->token_name
                                                                       : NULL;
         if (value != NULL) {
             if (i + 1 >= argc)
@@ -280,6 +286,62 @@ static int keys_command(sts_service_t *service, const command_t *command)
     return rc;
 }
 
+/* Whether access_token_roles grants name anything, so a token that would carry no role is said before it is used. */
+static int granted(const char *grants, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = grants; *p != '\0'; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        p += strspn(p, " \t");
+        if (strncmp(p, "domain:LOCAL=", 13) == 0 ||
+            (strncmp(p, "user:", 5) == 0 && strncmp(p + 5, name, len) == 0 && p[5 + len] == '='))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Break-glass: every admin token is lost (admin.token is only written once), stsd may be stopped, and only the data
+ * directory is at hand. The token goes to standard output alone so that it can be piped into a file.
+ */
+static int admin_token_command(const command_t *command, const sts_config_t *config, sts_store_t *store,
+                               sts_key_setup_t *keys)
+{
+    if (strcmp(command->verb, "create") != 0 || command->name != NULL)
+        return usage();
+    const char *name = command->token_name != NULL ? command->token_name : "admin";
+    if (name[0] == '\0' || strlen(name) > 256) {
+        fprintf(stderr, "stsd: --name takes a user name of 1 to 256 bytes\n");
+        return 2;
+    }
+    const char *ceiling = command->roles != NULL && command->roles[0] != '\0' ? command->roles : NULL;
+    char token[STS_ACCESS_TOKEN_CHARS + 1], error[512];
+    sts_token_record_t record;
+    if (sts_server_mint_admin_token(store, keys->token_keys, name, ceiling,
+                                    config->max_access_token_lifetime * 1000000LL, token, &record, error,
+                                    sizeof(error)) != 0) {
+        fprintf(stderr, "stsd: cannot create the access token: %s\n", error);
+        return 1;
+    }
+    printf("%s\n", token);
+    fflush(stdout);
+    OPENSSL_cleanse(token, sizeof(token));
+    char until[STS_TIME_ISO_MAX];
+    sts_time_format_rfc3339(record.expiration_time, 0, until, sizeof(until));
+    fprintf(stderr, "stsd: created access token %s for the LOCAL user %s, expiring at %s%s%s\n", record.id, name, until,
+            ceiling != NULL ? ", roles at most " : "", ceiling != NULL ? ceiling : "");
+    if (strstr(config->auth, "access-token") == NULL)
+        fprintf(stderr,
+                "stsd: warning: auth (%s) does not accept access tokens: this token works only once auth "
+                "lists access-token\n",
+                config->auth);
+    if (!granted(config->access_token_roles, name))
+        fprintf(stderr,
+                "stsd: warning: access_token_roles (%s) grants %s no role: the token authenticates but "
+                "may do nothing; add user:%s=admin\n",
+                config->access_token_roles, name, name);
+    return 0;
+}
+
 static int run(const command_t *command, const sts_config_t *config)
 {
     char error[512];
@@ -311,6 +373,8 @@ static int run(const command_t *command, const sts_config_t *config)
             rc = user_command(&service, command, &scratch);
         else if (strcmp(command->noun, "client") == 0)
             rc = client_command(&service, command, &scratch);
+        else if (strcmp(command->noun, "admin-token") == 0)
+            rc = admin_token_command(command, config, store, &keys);
         else
             rc = keys_command(&service, command);
         sts_call_dispose(&scratch);
@@ -325,7 +389,8 @@ static int run(const command_t *command, const sts_config_t *config)
 
 int sts_cli_run(int argc, char **argv)
 {
-    if (argc < 2 || (strcmp(argv[1], "user") != 0 && strcmp(argv[1], "client") != 0 && strcmp(argv[1], "keys") != 0))
+    if (argc < 2 || (strcmp(argv[1], "user") != 0 && strcmp(argv[1], "client") != 0 && strcmp(argv[1], "keys") != 0 &&
+                     strcmp(argv[1], "admin-token") != 0))
         return -1;
     command_t command;
     char **rest = calloc((size_t)argc + 1, sizeof(char *));

@@ -107,6 +107,72 @@ static int apply_environment(sts_config_t *config, char **envp, char *error, siz
     return 0;
 }
 
+/* Edit distance of a and b (both short names), for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 64;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+/*
+ * YAML keys and flags that stsd does not know are errors; a variable cannot be one (the environment is shared with
+ * other programs), so an STS_* variable stsd does not read is named in a warning, with the closest known one.
+ */
+static void warn_unknown_variables(char **envp)
+{
+    /* Read by other programs of this project (stsctl), not by stsd. */
+    static const char *const others[] = {"STS_URL", "STS_TOKEN", "STS_CACERT", NULL};
+    char name[80], known[80], best[80];
+    for (char **entry = envp; *entry != NULL; entry++) {
+        size_t len = strcspn(*entry, "=");
+        if (strncmp(*entry, "STS_", 4) != 0 || len >= sizeof(name))
+            continue;
+        memcpy(name, *entry, len);
+        name[len] = '\0';
+        int found = strcmp(name, "STS_CONFIG") == 0;
+        for (const char *const *other = others; *other != NULL && !found; other++)
+            found = strcmp(name, *other) == 0;
+        const char *closest = NULL;
+        size_t closest_distance = 3; /* farther than two edits is no longer a typo */
+        for (const sts_option_t *option = sts_options; option->key != NULL && !found; option++) {
+            spell(option->key, "STS_", 1, '_', known, sizeof(known));
+            found = strcmp(known, name) == 0;
+            size_t d = distance(name, known);
+            if (d < closest_distance) {
+                closest_distance = d;
+                memcpy(best, known, sizeof(best));
+                closest = best;
+            }
+        }
+        if (found)
+            continue;
+        if (closest != NULL)
+            sts_log_warn("environment variable %s is not an stsd option and is ignored; did you mean %s?", name,
+                         closest);
+        else
+            sts_log_warn("environment variable %s is not an stsd option and is ignored (stsd --help lists them)", name);
+    }
+}
+
 int sts_config_load(sts_config_t *config, int argc, char **argv, char **envp, char *error, size_t error_size)
 {
     if (envp == NULL)
@@ -130,6 +196,7 @@ int sts_config_load(sts_config_t *config, int argc, char **argv, char **envp, ch
         return -1;
     if (apply_environment(config, envp, error, error_size) != 0)
         return -1;
+    warn_unknown_variables(envp);
     if (walk_flags(config, argc, argv, 1, error, error_size) != 0)
         return -1;
     return sts__config_validate(config, error, error_size);

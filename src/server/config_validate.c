@@ -215,8 +215,19 @@ int sts__config_validate(sts_config_t *config, char *error, size_t error_size)
     choose_issuer_roles(config);
     if (validate_tls(config, error, error_size) != 0)
         return -1;
-    if (strstr(config->auth, "jwt") != NULL && config->jwt_jwks_file == NULL && config->jwt_jwks_url == NULL &&
-        config->jwt_public_keys == NULL) {
+    int jwt_keys = config->jwt_jwks_file != NULL || config->jwt_jwks_url != NULL || config->jwt_public_keys != NULL;
+    if (jwt_keys && strstr(config->auth, "jwt") == NULL) {
+        /* Keys that are never used would let an operator believe JWTs are accepted (or checked) when they are not. */
+        snprintf(error, error_size,
+                 "JWT keys are configured (%s) but auth (%.64s) does not list jwt: add jwt to auth (e.g. "
+                 "access-token,jwt) or remove the JWT key settings",
+                 config->jwt_jwks_file != NULL  ? "jwt_jwks_file"
+                 : config->jwt_jwks_url != NULL ? "jwt_jwks_url"
+                                                : "jwt_public_keys",
+                 config->auth);
+        return -1;
+    }
+    if (strstr(config->auth, "jwt") != NULL && !jwt_keys) {
         snprintf(error, error_size, "STS_AUTH=jwt needs keys: jwt_jwks_file, jwt_jwks_url or jwt_public_keys");
         return -1;
     }

@@ -25,6 +25,8 @@
 #include "server/issuer_setup.h"
 #include "server/cli.h"
 #include "server/login_setup.h"
+#include "server/preflight.h"
+#include "server/version.h"
 #include "sts_methods.h"
 #include "util/log.h"
 #include "util/ticker.h"
@@ -257,6 +259,31 @@ static void raise_file_limit(const sts_config_t *config)
                      (unsigned long long)limit.rlim_cur, config->max_connections);
 }
 
+/*
+ * The reloads run on the threads that own them (the TLS watcher, the JWT key-file watcher), so a reload never races
+ * their own checks; each logs what it loaded or why it kept what it had. Logs go to standard error, which needs no
+ * reopening; keys in the store are read again every minute anyway.
+ */
+static void reload(const sts_config_t *config, runtime_t *runtime)
+{
+    int tls = runtime->tls_watcher != NULL;
+    if (tls)
+        sts_tls_watcher_poke(runtime->tls_watcher);
+    int jwt = sts_auth_setup_reload(&runtime->auth);
+    if (tls)
+        sts_log_info("received SIGHUP: reloading the TLS files (%s)", config->tls_cert_file);
+    if (jwt)
+        sts_log_info("received SIGHUP: reloading the JWT key files");
+    char error[512];
+    if (runtime->audit != NULL && sts_audit_log_reopen(runtime->audit, error, sizeof(error)) != 0)
+        sts_log_error("received SIGHUP: %s; the audit log stays on the file it had", error);
+    else if (runtime->audit != NULL)
+        sts_log_info("received SIGHUP: reopened the audit log %s", config->audit_log);
+    if (!tls && !jwt && runtime->audit == NULL)
+        sts_log_info("received SIGHUP: nothing to reload (no TLS files, no JWT key files, no audit log); stsd keeps "
+                     "running");
+}
+
 static int serve(const sts_config_t *config, sigset_t *stop_signals)
 {
     char error[512];
@@ -314,7 +341,9 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     log_transport(config);
     sts_log_info("ready");
     int signal_number = 0;
-    sigwait(stop_signals, &signal_number);
+    /* SIGHUP (what init systems and log rotation send) reloads what can be reloaded; it never stops stsd. */
+    while (sigwait(stop_signals, &signal_number) == 0 && signal_number == SIGHUP)
+        reload(config, &runtime);
     sts_log_info("received %s, draining in-flight calls", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     /* Both adapters drain at once so the whole stop fits in one timeout. */
     grpc_stop_t stop = {grpc, config->shutdown_timeout_seconds * 1000 - 500};
@@ -348,6 +377,7 @@ int main(int argc, char **argv)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
     /* stsd user …, stsd client …, stsd keys …: administration on the data directory, without the network. */
@@ -369,9 +399,15 @@ int main(int argc, char **argv)
         sts_config_print_help(stdout);
         break;
     case STS_CONFIG_VERSION:
-        printf("stsd %s\n", STS_VERSION);
+        sts_server_print_version(stdout);
         break;
     case STS_CONFIG_CHECK:
+        sts_server_apply_secret_file_policy(&config);
+        if (sts_server_preflight(&config, error, sizeof(error)) != 0) {
+            fprintf(stderr, "stsd: %s\n", error);
+            rc = 2;
+            break;
+        }
         sts_config_print(&config, stdout);
         fprintf(stderr, "stsd: configuration is valid\n");
         break;
@@ -383,6 +419,12 @@ int main(int argc, char **argv)
         sts_log_parse_format(config.log_format, &format);
         sts_log_set_format(format);
         sts_server_apply_secret_file_policy(&config);
+        /* Configuration errors (exit 2) are all found here, before the data directory is touched. */
+        if (sts_server_preflight(&config, error, sizeof(error)) != 0) {
+            sts_log_error("%s", error);
+            rc = 2;
+            break;
+        }
         /* libcurl's global state must exist before any thread does. */
         sts_aws_http_global_init();
         rc = serve(&config, &stop_signals);

@@ -12,6 +12,8 @@ import unittest
 STSD = os.environ.get("STSD", "")
 PROTO_DIR = os.environ.get("STS_PROTO_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "proto"))
 GRPC_PROTO_DIR = os.environ.get("STS_GRPC_PROTO_DIR", "/usr/share/grpc-proto")
+HARNESS_VARIABLES = {"STS_PROTO_DIR", "STS_GRPC_PROTO_DIR", "STS_RGW_DIR", "STS_RGW_SCRIPT", "STS_LDAP_DIR",
+                     "STS_LDAP_SCRIPT"}
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 # Text lines ("<time> info …") or JSON lines ({"time":…,"level":"info","message":"…"}) with log_format json.
 LISTENING = re.compile(r'(?: info |"level":"info","message":")(rest|grpc) listening on 127\.0\.0\.1:(\d+)')
@@ -27,7 +29,9 @@ class Stsd:
         self.log_path = os.path.join(tempfile.mkdtemp(prefix="sts-log-"), "stsd.log")
         self.args = ["--rest-listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0", "--data-dir", self.data_dir]
         self.args += list(args)
-        self.env = dict(os.environ, STS_AUTH="none")
+        # The harness's own variables are not stsd's: passed on, they would be warned about as unknown options.
+        self.env = {name: value for name, value in os.environ.items() if name not in HARNESS_VARIABLES}
+        self.env["STS_AUTH"] = "none"
         self.env.update(env or {})
         self.proc = None
         self.ports = {}

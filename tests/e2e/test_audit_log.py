@@ -3,6 +3,7 @@ login, refresh, reuse, revocation and denied call is one JSON line naming the ev
 name), the client address and the request id; the file is private, and no secret the scenario used appears in it."""
 import json
 import os
+import signal
 import stat
 import tempfile
 import time
@@ -91,6 +92,32 @@ class AuditLog(unittest.TestCase):
         self.assertEqual(by_event["refresh.reused"][0]["family"], "revoked")
         for secret in secrets:
             self.assertNotIn(secret, text)
+
+
+class AuditLogRotation(unittest.TestCase):
+    def test_sighup_reopens_the_file_after_it_was_moved_away(self):
+        directory = tempfile.mkdtemp(prefix="sts-audit-rotate-")
+        audit = os.path.join(directory, "audit.jsonl")
+        stsd = Stsd("--audit-log", audit, env={"STS_AUTH": "access-token"}).start()
+        try:
+            requests.put(stsd.rest + "/token", headers={"x-request-id": "before-rotation"}, timeout=30)
+            os.rename(audit, audit + ".1")
+            stsd.proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while not os.path.exists(audit) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            requests.put(stsd.rest + "/token", headers={"x-request-id": "after-rotation"}, timeout=30)
+        finally:
+            stsd.stop_clean()
+        self.assertIn("reopened the audit log", stsd.log())
+        with open(audit + ".1") as f:
+            old = f.read()
+        with open(audit) as f:
+            new = f.read()
+        self.assertIn("before-rotation", old)
+        self.assertNotIn("after-rotation", old)
+        self.assertIn("after-rotation", new)
+        self.assertEqual(stat.S_IMODE(os.stat(audit).st_mode), 0o600)
 
 
 if __name__ == "__main__":

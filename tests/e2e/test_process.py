@@ -32,7 +32,7 @@ class Flags(unittest.TestCase):
     def test_version_and_help(self):
         result = run_stsd("--version")
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^stsd \d+\.\d+\.\d+\n$")
+        self.assertRegex(result.stdout, r"^stsd \d+\.\d+\.\d+\ncompiler: ")
         result = run_stsd("--help")
         self.assertEqual(result.returncode, 0)
         for word in ("--rest-listen", "--grpc-listen", "--data-dir", "--config", "STS_REST_LISTEN", "rest_threads"):

@@ -37,7 +37,7 @@ class SecretFiles(unittest.TestCase):
     def test_upstream_credential_files_others_may_read_stop_startup(self):
         for name, creds in (("secret_key", creds_dir(secret_mode=0o644)), ("access_key", creds_dir(access_mode=0o640))):
             code, stderr = run_until_exit(upstream(creds))
-            self.assertEqual(code, 1, stderr)
+            self.assertEqual(code, 2, stderr)  # a configuration error
             path = os.path.join(creds, name)
             self.assertIn(path + " must be private to the service user", stderr)
             self.assertIn("secret_files_allow_shared", stderr)
@@ -48,7 +48,7 @@ class SecretFiles(unittest.TestCase):
         key_file = os.path.join(key_dir, "session.key")
         write(key_file, SESSION_KEY + "\n", 0o644)
         code, stderr = run_until_exit(Stsd("--session-key-file", key_file))
-        self.assertEqual(code, 1, stderr)
+        self.assertEqual(code, 2, stderr)  # a configuration error
         self.assertIn("the session key file %s must be private" % key_file, stderr)
         self.assertNotIn(SESSION_KEY, stderr)
 

@@ -633,7 +633,7 @@ class StartupRefusals(unittest.TestCase):
                 (good_cert, self.tmp, "the TLS key file %s is not a regular file" % self.tmp)):
             with self.subTest(cert=cert, key=key):
                 result = self.start_with(cert, key)
-                self.assertEqual(result.returncode, 1, result.stderr)
+                self.assertEqual(result.returncode, 2, result.stderr)  # a configuration error
                 self.assertIn(message, result.stderr.decode())
                 self.assertNotIn(b"listening", result.stderr)
                 self.assertNotIn(b"PRIVATE KEY", result.stderr)

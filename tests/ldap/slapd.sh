@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A throwaway OpenLDAP directory (Debian's slapd, mdb backend) on 127.0.0.1, everything under one directory, for the
-# LDAP login tests. Recipe: ../shared/notes/ldap-peer.md.
+# LDAP login tests (tests/e2e/test_ldap_*.py; CMake starts it once for them).
 #   slapd.sh start DIR          make a CA and a server certificate, a database with the test users and groups, start
 #                               slapd (ldap:// with StartTLS, and ldaps://) on free ports; write DIR/env, DIR/slapd.pid
 #   slapd.sh stop DIR           stop slapd (by the recorded PID only) and remove DIR

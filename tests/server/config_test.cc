@@ -307,12 +307,42 @@ TEST_F(ConfigTest, JwtWildcardIsAnExplicitOptOut)
          {std::vector<std::string>{"STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER=*", "STS_JWT_AUDIENCE=*"},
           std::vector<std::string>{"STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER= * ", "STS_JWT_AUDIENCE=sts,api"},
           std::vector<std::string>{"STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER=https://a,https://b",
-                                   "STS_JWT_AUDIENCE=*"},
-          /* Without jwt in the chain the JWT options are unused, so nothing is required. */
-          std::vector<std::string>{"STS_AUTH=access-token", "STS_JWT_JWKS_FILE=/j.json"}}) {
+                                   "STS_JWT_AUDIENCE=*"}}) {
         sts_config_dispose(&config);
         sts_config_init(&config);
         EXPECT_EQ(load({}, env), 0) << env[1] << ": " << error;
+    }
+}
+
+/* Keys that would never be used make an operator believe JWTs are checked: refused, whatever the key source. */
+TEST_F(ConfigTest, JwtKeysWithoutJwtInAuthAreRefused)
+{
+    const struct {
+        std::vector<std::string> env;
+        const char *expected;
+    } cases[] = {
+        {{"STS_AUTH=access-token", "STS_JWT_JWKS_FILE=/j.json"},
+         "JWT keys are configured (jwt_jwks_file) but auth (access-token) does not list jwt: add jwt to auth (e.g. "
+         "access-token,jwt) or remove the JWT key settings"},
+        {{"STS_AUTH=none", "STS_JWT_PUBLIC_KEYS=/k.pem", "STS_JWT_ISSUER=https://kc", "STS_JWT_AUDIENCE=sts"},
+         "JWT keys are configured (jwt_public_keys) but auth (none) does not list jwt: add jwt to auth (e.g. "
+         "access-token,jwt) or remove the JWT key settings"},
+        {{"STS_AUTH=access-token", "STS_JWT_JWKS_URL=https://kc.example/certs"},
+         "JWT keys are configured (jwt_jwks_url) but auth (access-token) does not list jwt: add jwt to auth (e.g. "
+         "access-token,jwt) or remove the JWT key settings"},
+    };
+    for (const auto &c : cases) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({}, c.env), -1) << c.env[1];
+        EXPECT_STREQ(error, c.expected);
+    }
+    /* With jwt listed, or auth left to its default, the same keys are used. */
+    for (const char *auth : {"STS_AUTH=jwt", "STS_AUTH=access-token,jwt", "STS_OTHER=1"}) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        EXPECT_EQ(load({}, {auth, "STS_JWT_JWKS_FILE=/j.json", "STS_JWT_ISSUER=https://kc", "STS_JWT_AUDIENCE=sts"}), 0)
+            << auth << ": " << error;
     }
 }
 
