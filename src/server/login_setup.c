@@ -59,8 +59,8 @@ void sts_login_ldap_settings(const sts_config_t *config, const char *bind_passwo
                                  .timeout_ms = (int)config->ldap_timeout * 1000};
 }
 
-/* The LDAP directory, its service password read from its private file. */
-static int start_directory(sts_login_setup_t *setup, const sts_config_t *config, char *error, size_t error_size)
+int sts_login_directory_create(const sts_config_t *config, sts_user_directory_t **directory, char *error,
+                               size_t error_size)
 {
     char password[STS_SECRET_FILE_MAX] = "";
     if (config->ldap_bind_password_file != NULL &&
@@ -70,8 +70,14 @@ static int start_directory(sts_login_setup_t *setup, const sts_config_t *config,
         return -1;
     sts_ldap_settings_t settings;
     sts_login_ldap_settings(config, config->ldap_bind_password_file != NULL ? password : NULL, &settings);
-    int rc = sts_ldap_directory_create(&settings, &setup->directory, error, error_size);
+    int rc = sts_ldap_directory_create(&settings, directory, error, error_size);
     OPENSSL_cleanse(password, sizeof(password));
+    return rc;
+}
+
+static int start_directory(sts_login_setup_t *setup, const sts_config_t *config, char *error, size_t error_size)
+{
+    int rc = sts_login_directory_create(config, &setup->directory, error, error_size);
     if (rc == 0)
         sts_log_info("logins: users from the LDAP directory %s (%s)", setup->directory->name,
                      config->ldap_user_dn_template != NULL ? "direct bind" : "search, then bind");

@@ -38,4 +38,11 @@ void sts_login_setup_dispose(sts_login_setup_t *setup);
 /** The LDAP settings of config (strings borrowed from it), with bind_password as given. */
 void sts_login_ldap_settings(const sts_config_t *config, const char *bind_password, sts_ldap_settings_t *out);
 
+/**
+ * Builds the LDAP directory of config (contacting nothing) with its service password read from its private file and
+ * wiped after. Returns 0 and *directory (the caller destroys it), or -1 with a message naming the option or file.
+ */
+int sts_login_directory_create(const sts_config_t *config, sts_user_directory_t **directory, char *error,
+                               size_t error_size);
+
 #endif

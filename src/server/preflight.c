@@ -70,17 +70,8 @@ static int check_ldap(const sts_config_t *config, char *error, size_t error_size
 {
     if (strstr(config->user_sources, "ldap") == NULL)
         return 0;
-    char password[STS_SECRET_FILE_MAX] = "";
-    if (config->ldap_bind_password_file != NULL &&
-        sts_secret_file_read(config->ldap_bind_password_file,
-                             "the LDAP service password file (ldap_bind_password_file)", password, NULL, error,
-                             error_size) != 0)
-        return -1;
-    sts_ldap_settings_t settings;
-    sts_login_ldap_settings(config, config->ldap_bind_password_file != NULL ? password : NULL, &settings);
     sts_user_directory_t *directory = NULL;
-    int rc = sts_ldap_directory_create(&settings, &directory, error, error_size);
-    OPENSSL_cleanse(password, sizeof(password));
+    int rc = sts_login_directory_create(config, &directory, error, error_size);
     if (rc == 0)
         directory->destroy(directory);
     return rc;
