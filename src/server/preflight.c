@@ -93,7 +93,10 @@ static int check_secret_files(const sts_config_t *config, char *error, size_t er
     }
     if (rgw_native) {
         sts_secret_file_t key;
-        if (sts_secret_file_open(&key, config->rgw_sts_key_file, error, error_size) != 0)
+        int opened = sts_secret_file_open(&key, config->rgw_sts_key_file, error, error_size);
+        if (opened == STS_SECRET_FILE_NOT_PRIVATE)
+            snprintf(error + strlen(error), error_size - strlen(error), " (it holds a root-equivalent RGW secret)");
+        if (opened != 0)
             return -1;
         size_t length = strlen(key.value);
         sts_secret_file_dispose(&key);

@@ -121,7 +121,7 @@ class NativeConfiguration(unittest.TestCase):
     def test_a_key_file_others_can_read_stops_startup_unless_overridden(self):
         stsd = native_stsd(key_mode=0o644)
         result = subprocess.run([STSD] + stsd.args, env=stsd.env, capture_output=True, text=True, timeout=30)
-        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertEqual(result.returncode, 2, result.stderr)  # a configuration error
         self.assertIn(stsd.key_file + " must be private to the service user", result.stderr)
         self.assertIn("secret_files_allow_shared", result.stderr)
         self.assertIn("root-equivalent", result.stderr)
