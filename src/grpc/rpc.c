@@ -7,6 +7,7 @@
 #include <string.h>
 #include "core/call.h"
 #include "core/dispatch.h"
+#include "core/metrics.h"
 #include "core/request_id.h"
 #include "grpc/tls.h"
 #include "util/log.h"
@@ -186,6 +187,7 @@ static void log_request(const sts__grpc_rpc_t *rpc, sts_status_t status)
                               .latency_us = (sts_time_monotonic_ns() - rpc->started_ns) / 1000,
                               .bytes = rpc->response != NULL ? grpc_byte_buffer_length(rpc->response) : 0};
     sts_log_request(&line);
+    sts_metrics_count_request(STS_METRICS_GRPC, rpc->method_index, (int)status, line.latency_us);
 }
 
 /* Sends metadata (the request id), the response (if any) and the status in one batch; the batch's tag is rpc. */

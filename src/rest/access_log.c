@@ -3,6 +3,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "core/metrics.h"
 #include "core/request_id.h"
 #include "rest/server_internal.h"
 #include "util/log.h"
@@ -78,6 +79,9 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
                               .latency_us = latency_us,
                               .bytes = (unsigned long long)req->bytes_sent};
     sts_log_request(&line);
+    const char *method_index = env_get(req, "method_index");
+    sts_metrics_count_request(STS_METRICS_REST, method_index != NULL ? strtol(method_index, NULL, 10) : -1,
+                              req->res.status, latency_us);
 }
 
 void sts__rest_access_log_register(h2o_pathconf_t *path)

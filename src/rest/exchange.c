@@ -186,6 +186,9 @@ void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_
     const sts_http_binding_t *binding = match->binding;
     const char *verb = sts_http_verb_name(binding->verb);
     sts__rest_log_set(req, "method", match->method->grpc_path + 1, strlen(match->method->grpc_path + 1));
+    char index[24];
+    int index_len = snprintf(index, sizeof(index), "%ld", (long)(match->method - server->service->methods->methods));
+    sts__rest_log_set(req, "method_index", index, (size_t)index_len);
     char *route = sts_arena_printf(&x->call.arena, "%s %s", verb, binding->path_template);
     sts__rest_log_set(req, "route", route, strlen(route));
     sts_rest_input_t input = {.body = req->entity.base, .body_len = req->entity.len};

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "rest/reply.h"
 #include "rest/server_internal.h"
 
@@ -33,6 +34,25 @@ static int refuse_oversized_head(sts_rest_server_t *server, h2o_req_t *req)
     return 0;
 }
 
+/* Prometheus scrapes GET /metrics: the text exposition format, not the service's JSON, so outside the method table. */
+static void send_metrics(sts_rest_server_t *server, h2o_req_t *req)
+{
+    sts_buf_t text;
+    sts_buf_init(&text, 1 << 20);
+    if (sts_metrics_render(server->service->methods, STS_VERSION, &text) != 0) {
+        sts_buf_dispose(&text);
+        sts_rest_send_error(req, 500, STS_STATUS_INTERNAL, "the metrics do not fit in their buffer");
+        return;
+    }
+    req->res.status = 200;
+    req->res.reason = "OK";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("text/plain; version=0.0.4; charset=utf-8"));
+    h2o_iovec_t body = h2o_strdup(&req->pool, text.data, text.len);
+    sts_buf_dispose(&text);
+    h2o_send_inline(req, body.base, body.len);
+}
+
 int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req)
 {
     sts_rest_server_t *server = ((sts__rest_handler_t *)self)->server;
@@ -40,6 +60,11 @@ int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req)
     sts__rest_request_id(req);
     if (refuse_oversized_head(server, req) != 0)
         return 0;
+    if (h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/metrics")) &&
+        h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
+        send_metrics(server, req);
+        return 0;
+    }
     sts_route_match_t match;
     char allow[64];
     char message[256];
