@@ -5,6 +5,7 @@
 #include "core/access_token_records.h"
 #include "core/dispatch.h"
 #include "core/audit.h"
+#include "core/metrics.h"
 #include "core/service.h"
 #include "crypto/access_token.h"
 #include "sts_methods.h"
@@ -108,6 +109,7 @@ sts_status_t sts_handle_access_token_service_create_access_token(sts_call_t *cal
     changed(call, record.id);
     sts_log_info("created access token %s for %s by %s", record.id,
                  record.user.name[0] ? record.user.name : record.user.auth_id, record.creator.name);
+    sts_metrics_count_event(STS_METRIC_ACCESS_TOKEN_CREATED);
     STS_AUDIT(call, "access_token.created", {"token_id", record.id}, {"user", record.user.name},
               {"user_auth_id", record.user.auth_id});
     out->id = sts_arena_strdup(&call->arena, record.id);
@@ -224,6 +226,7 @@ sts_status_t sts_handle_access_token_service_update_access_token(sts_call_t *cal
     if (result != STS_STORE_OK)
         return store_failed(call, result, in->id, error);
     changed(call, in->id);
+    sts_metrics_count_event(STS_METRIC_ACCESS_TOKEN_CHANGED);
     STS_AUDIT(call, "access_token.changed", {"token_id", in->id},
               {"enabled", has_enabled ? (enabled ? "true" : "false") : NULL},
               {"expiration_time", has_expiration ? in->expiration_time : NULL});
@@ -247,6 +250,7 @@ sts_status_t sts_handle_access_token_service_delete_access_token(sts_call_t *cal
         return store_failed(call, result, in->id, error);
     changed(call, in->id);
     sts_log_info("deleted access token %s", in->id);
+    sts_metrics_count_event(STS_METRIC_ACCESS_TOKEN_DELETED);
     STS_AUDIT(call, "access_token.deleted", {"token_id", in->id});
     return STS_STATUS_OK;
 }

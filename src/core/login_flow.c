@@ -2,6 +2,7 @@
 #include "core/login_flow.h"
 #include <string.h>
 #include "core/audit.h"
+#include "core/metrics.h"
 #include "core/login_records.h"
 #include "core/login_tokens.h"
 #include "core/service.h"
@@ -34,6 +35,7 @@ static void lock_user(sts_call_t *call, const sts_login_settings_t *login, const
 sts_status_t sts__login_failed(sts_call_t *call, const sts_login_settings_t *login, const char *username,
                                const sts_user_record_t *user)
 {
+    sts_metrics_count_event(STS_METRIC_LOGIN_FAILURE);
     int failures = sts_login_throttle_failure(login->throttle, username, call->peer, now_ms());
     if (user != NULL && user->enabled && failures >= login->lock_after)
         lock_user(call, login, user);
@@ -206,6 +208,8 @@ sts_status_t sts__login_session(sts_call_t *call, const sts_login_settings_t *lo
         status = start_family(call, login, user, client, session_id, refresh);
     if (status == STS_STATUS_OK)
         status = session_token(call, login, user, client, session_id, scope, access);
+    if (status == STS_STATUS_OK)
+        sts_metrics_count_event(STS_METRIC_LOGIN_SUCCESS);
     if (status == STS_STATUS_OK)
         STS_AUDIT(call, "login.succeeded", {"user_id", user->id}, {"username", user->username},
                   {"client_id", client != NULL ? client->client_id : NULL}, {"session_id", session_id},

@@ -30,6 +30,7 @@ typedef struct {
 typedef struct block_s {
     struct block_s *next;
     series_t series[STS_METRICS_PROTOCOLS][SLOTS];
+    _Atomic uint64_t events[STS_METRIC_EVENTS];
 } block_t;
 
 static pthread_mutex_t registry = PTHREAD_MUTEX_INITIALIZER;
@@ -49,6 +50,8 @@ static block_t *my_block(void)
     pthread_mutex_unlock(&registry);
     return mine = block;
 }
+
+static void bump(_Atomic uint64_t *counter, uint64_t by);
 
 static int code_slot(sts_metrics_protocol_t protocol, int code)
 {
@@ -70,17 +73,20 @@ void sts_metrics_count_request(sts_metrics_protocol_t protocol, long method_inde
     int bucket = 0;
     while (bucket < BUCKETS - 1 && latency_us > bounds_us[bucket])
         bucket++;
-    /* Only this thread writes its block: a relaxed load and store is an increment without a locked instruction. */
-    atomic_store_explicit(&series->requests[code_slot(protocol, code)],
-                          atomic_load_explicit(&series->requests[code_slot(protocol, code)], memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    atomic_store_explicit(&series->buckets[bucket],
-                          atomic_load_explicit(&series->buckets[bucket], memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    atomic_store_explicit(&series->latency_us_sum,
-                          atomic_load_explicit(&series->latency_us_sum, memory_order_relaxed) +
-                              (uint64_t)(latency_us > 0 ? latency_us : 0),
-                          memory_order_relaxed);
+    bump(&series->requests[code_slot(protocol, code)], 1);
+    bump(&series->buckets[bucket], 1);
+    bump(&series->latency_us_sum, (uint64_t)(latency_us > 0 ? latency_us : 0));
+}
+
+/* Only the owning thread writes a block: a relaxed load and store is an increment without a locked instruction. */
+static void bump(_Atomic uint64_t *counter, uint64_t by)
+{
+    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + by, memory_order_relaxed);
+}
+
+void sts_metrics_count_event(sts_metric_event_t event)
+{
+    bump(&my_block()->events[event], 1);
 }
 
 /* The sum over every thread's block of one series. */
@@ -229,11 +235,46 @@ static int render_process(sts_buf_t *out)
                    boot + (double)start / (double)ticks);
 }
 
+static int render_events(sts_buf_t *out)
+{
+    uint64_t sums[STS_METRIC_EVENTS] = {0};
+    pthread_mutex_lock(&registry);
+    for (block_t *block = blocks; block != NULL; block = block->next) {
+        for (int i = 0; i < STS_METRIC_EVENTS; i++)
+            sums[i] += atomic_load_explicit(&block->events[i], memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&registry);
+    return appendf(out,
+                   "# HELP sts_credentials_issued_total Temporary credentials issued, by issuer.\n"
+                   "# TYPE sts_credentials_issued_total counter\n"
+                   "sts_credentials_issued_total{issuer=\"local\"} %llu\n"
+                   "sts_credentials_issued_total{issuer=\"sts\"} %llu\n"
+                   "sts_credentials_issued_total{issuer=\"rgw-native\"} %llu\n"
+                   "# HELP sts_access_tokens_total Access-token changes, by operation.\n"
+                   "# TYPE sts_access_tokens_total counter\n"
+                   "sts_access_tokens_total{operation=\"create\"} %llu\n"
+                   "sts_access_tokens_total{operation=\"update\"} %llu\n"
+                   "sts_access_tokens_total{operation=\"delete\"} %llu\n"
+                   "# HELP sts_logins_total Password logins, by outcome.\n"
+                   "# TYPE sts_logins_total counter\n"
+                   "sts_logins_total{outcome=\"success\"} %llu\n"
+                   "sts_logins_total{outcome=\"failure\"} %llu\n",
+                   (unsigned long long)sums[STS_METRIC_ISSUED_LOCAL], (unsigned long long)sums[STS_METRIC_ISSUED_STS],
+                   (unsigned long long)sums[STS_METRIC_ISSUED_RGW_NATIVE],
+                   (unsigned long long)sums[STS_METRIC_ACCESS_TOKEN_CREATED],
+                   (unsigned long long)sums[STS_METRIC_ACCESS_TOKEN_CHANGED],
+                   (unsigned long long)sums[STS_METRIC_ACCESS_TOKEN_DELETED],
+                   (unsigned long long)sums[STS_METRIC_LOGIN_SUCCESS],
+                   (unsigned long long)sums[STS_METRIC_LOGIN_FAILURE]);
+}
+
 int sts_metrics_render(const sts_method_table_t *table, const char *version, sts_buf_t *out)
 {
     int rc = render_requests(table, out);
     if (rc == 0)
         rc = render_durations(table, out);
+    if (rc == 0)
+        rc = render_events(out);
     if (rc == 0)
         rc = appendf(out,
                      "# HELP sts_build_info The version stsd was built as.\n# TYPE sts_build_info gauge\n"

@@ -19,9 +19,26 @@ typedef enum { STS_METRICS_REST, STS_METRICS_GRPC, STS_METRICS_PROTOCOLS } sts_m
  */
 void sts_metrics_count_request(sts_metrics_protocol_t protocol, long method_index, int code, int64_t latency_us);
 
+/** The events counted by name (sts_credentials_issued_total, sts_access_tokens_total, sts_logins_total). */
+typedef enum {
+    STS_METRIC_ISSUED_LOCAL,
+    STS_METRIC_ISSUED_STS,
+    STS_METRIC_ISSUED_RGW_NATIVE,
+    STS_METRIC_ACCESS_TOKEN_CREATED,
+    STS_METRIC_ACCESS_TOKEN_CHANGED,
+    STS_METRIC_ACCESS_TOKEN_DELETED,
+    STS_METRIC_LOGIN_SUCCESS,
+    STS_METRIC_LOGIN_FAILURE,
+    STS_METRIC_EVENTS
+} sts_metric_event_t;
+
+/** Counts one event, on the calling thread's block like requests. Thread-safe. */
+void sts_metrics_count_event(sts_metric_event_t event);
+
 /**
  * Appends the Prometheus text exposition (version 0.0.4) of every counter, summed over all threads, to out:
- * sts_requests_total{protocol,method,code}, sts_request_duration_seconds{protocol,method} (histogram),
+ * sts_requests_total{protocol,method,code}, sts_request_duration_seconds{protocol,method} (histogram), the events
+ * (sts_credentials_issued_total{issuer}, sts_access_tokens_total{operation}, sts_logins_total{outcome}),
  * sts_build_info{version} and the process_* metrics (resident memory, open descriptors, CPU seconds, start time).
  * Returns 0, or -1 when out is full. Thread-safe.
  */

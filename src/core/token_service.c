@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/metrics.h"
 #include "core/service.h"
 #include "sts/v1/access_tokens.pb-c.h"
 #include "sts/v1/token.pb-c.h"
@@ -69,6 +70,9 @@ sts_status_t sts_handle_token_service_issue_token(sts_call_t *call, const Protob
     } else {
         sts_log_info("issued %s to an anonymous caller, expiring %s", issued.access_key_id, credentials->expiration);
     }
+    sts_metrics_count_event(strcmp(issuer->name, "sts") == 0          ? STS_METRIC_ISSUED_STS
+                            : strcmp(issuer->name, "rgw-native") == 0 ? STS_METRIC_ISSUED_RGW_NATIVE
+                                                                      : STS_METRIC_ISSUED_LOCAL);
     STS_AUDIT(call, "credential.issued", {"issuer", issuer->name}, {"access_key_id", issued.access_key_id},
               {"role_session_name", params.subject}, {"expiration", credentials->expiration});
     return STS_STATUS_OK;

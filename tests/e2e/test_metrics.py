@@ -10,9 +10,10 @@ import unittest
 import grpc
 import requests
 
-from stsd import Stsd, stubs
+from stsd import Stsd, run_stsd, stubs
 
 token_pb2, token_pb2_grpc, health_pb2, health_pb2_grpc = stubs()
+FAST_HASH = ("--password-hash-memory-kib", "1024", "--password-hash-iterations", "1")
 SAMPLE = re.compile(r'^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+]+|\+Inf)$')
 LABELS = re.compile(r'([a-z_]+)="([^"]*)"')
 
@@ -41,7 +42,9 @@ def value(samples, name, **labels):
 class Metrics(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.stsd = Stsd(env={"STS_AUTH": "access-token"}).start()
+        cls.stsd = Stsd(*FAST_HASH, env={"STS_AUTH": "access-token"})
+        run_stsd("user", "add", "metrics", "--data-dir", cls.stsd.data_dir, *FAST_HASH, password="metrics-pw\n")
+        cls.stsd.start()
         with open(os.path.join(cls.stsd.data_dir, "admin.token")) as f:
             cls.admin = f.read().strip()
 
@@ -75,6 +78,33 @@ class Metrics(unittest.TestCase):
         self.assertEqual((grew("rest", "201"), grew("rest", "401"), grew("grpc", "0"), grew("grpc", "16")),
                          (3, 1, 2, 1))
         self.assertNotIn(self.admin, text)
+
+    def test_credentials_access_tokens_and_logins_are_counted_by_label(self):
+        _, _, before = scrape(self.stsd)
+        auth = {"Authorization": "Bearer " + self.admin}
+        requests.put(self.stsd.rest + "/token", headers=auth, timeout=30)
+        created = requests.post(self.stsd.rest + "/v1/auth/access-tokens/", headers=auth, timeout=30,
+                                json={"user": {"name": "counted", "domain": "LOCAL"}}).json()
+        requests.patch(self.stsd.rest + "/v1/auth/access-tokens/" + created["id"], headers=auth, timeout=30,
+                       json={"enabled": False})
+        requests.delete(self.stsd.rest + "/v1/auth/access-tokens/" + created["id"], headers=auth, timeout=30)
+        for password, status in (("metrics-pw", 200), ("wrong", 401), ("wrong", 401)):
+            reply = requests.post(self.stsd.rest + "/v1/auth/token/access-token", timeout=30,
+                                  json={"username": "metrics", "password": password})
+            self.assertEqual(reply.status_code, status)
+        self.settle()
+        _, families, after = scrape(self.stsd)
+
+        def grew(name, **labels):
+            return value(after, name, **labels) - value(before, name, **labels)
+        self.assertEqual((grew("sts_credentials_issued_total", issuer="local"),
+                          grew("sts_credentials_issued_total", issuer="sts")), (1, 0))
+        self.assertEqual([grew("sts_access_tokens_total", operation=o) for o in ("create", "update", "delete")],
+                         [1, 1, 1])
+        self.assertEqual((grew("sts_logins_total", outcome="success"), grew("sts_logins_total", outcome="failure")),
+                         (1, 2))
+        for name in ("sts_credentials_issued_total", "sts_access_tokens_total", "sts_logins_total"):
+            self.assertEqual(families[name]["TYPE"], "counter")
 
     def test_the_format_and_the_histogram_hold_together(self):
         requests.get(self.stsd.rest + "/healthz", timeout=30)
