@@ -163,27 +163,27 @@ static sts_status_t token_facts(sts_call_t *call, const sts_login_settings_t *lo
     return bearer_facts(call, login, token, facts, active);
 }
 
+/* Sets a one-field oneof of the answer when its text is not empty: absent members stay out of the JSON. */
+#define SET_TEXT(out, member, CASE, text)                                                                              \
+    do {                                                                                                               \
+        if ((text)[0] != '\0') {                                                                                       \
+            (out)->member##_value_case = STS__V1__INTROSPECTION__##CASE;                                               \
+            (out)->member = (char *)(text);                                                                            \
+        }                                                                                                              \
+    } while (0)
+
 static void fill_introspection(sts_call_t *call, const sts_token_facts_t *facts, Sts__V1__Introspection *out)
 {
     out->active = 1;
-    out->token_type_value_case = STS__V1__INTROSPECTION__TOKEN_TYPE_VALUE_TOKEN_TYPE;
-    out->token_type = (char *)facts->token_type;
-    out->sub_value_case = STS__V1__INTROSPECTION__SUB_VALUE_SUB;
-    out->sub = (char *)facts->subject;
-    out->username_value_case = STS__V1__INTROSPECTION__USERNAME_VALUE_USERNAME;
-    out->username = (char *)facts->username;
-    out->client_id_value_case = facts->client_id[0] != '\0' ? STS__V1__INTROSPECTION__CLIENT_ID_VALUE_CLIENT_ID : 0;
-    out->client_id = (char *)facts->client_id;
-    out->iss_value_case = facts->issuer[0] != '\0' ? STS__V1__INTROSPECTION__ISS_VALUE_ISS : 0;
-    out->iss = (char *)facts->issuer;
-    out->aud_value_case = facts->audience[0] != '\0' ? STS__V1__INTROSPECTION__AUD_VALUE_AUD : 0;
-    out->aud = (char *)facts->audience;
-    out->jti_value_case = facts->jti[0] != '\0' ? STS__V1__INTROSPECTION__JTI_VALUE_JTI : 0;
-    out->jti = (char *)facts->jti;
-    out->sid_value_case = facts->session_id[0] != '\0' ? STS__V1__INTROSPECTION__SID_VALUE_SID : 0;
-    out->sid = (char *)facts->session_id;
-    out->scope_value_case = facts->scope[0] != '\0' ? STS__V1__INTROSPECTION__SCOPE_VALUE_SCOPE : 0;
-    out->scope = (char *)facts->scope;
+    SET_TEXT(out, token_type, TOKEN_TYPE_VALUE_TOKEN_TYPE, facts->token_type);
+    SET_TEXT(out, sub, SUB_VALUE_SUB, facts->subject);
+    SET_TEXT(out, username, USERNAME_VALUE_USERNAME, facts->username);
+    SET_TEXT(out, client_id, CLIENT_ID_VALUE_CLIENT_ID, facts->client_id);
+    SET_TEXT(out, iss, ISS_VALUE_ISS, facts->issuer);
+    SET_TEXT(out, aud, AUD_VALUE_AUD, facts->audience);
+    SET_TEXT(out, jti, JTI_VALUE_JTI, facts->jti);
+    SET_TEXT(out, sid, SID_VALUE_SID, facts->session_id);
+    SET_TEXT(out, scope, SCOPE_VALUE_SCOPE, facts->scope);
     /* uint32 seconds reach 2106; the service's tokens live hours */
     if (facts->expires_at_s > 0 && facts->expires_at_s <= UINT32_MAX) {
         out->exp_value_case = STS__V1__INTROSPECTION__EXP_VALUE_EXP;

@@ -43,10 +43,7 @@ static int call_and_print(sts_ctl_t *ctl, const char *method, const char *path, 
             sts_ctl_error("%s %s%s: the answer is not JSON", method, ctl->url, path);
             status = STS_CTL_EXIT_FAILED;
         } else {
-            yajl_gen gen = sts_ctl_json_gen(1);
-            sts_ctl_json_write(gen, root);
-            sts_ctl_json_flush(gen, stdout);
-            yajl_gen_free(gen);
+            sts_ctl_json_print(root, stdout);
             yajl_tree_free(root);
         }
     }

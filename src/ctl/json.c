@@ -96,6 +96,14 @@ void sts_ctl_json_flush(yajl_gen gen, FILE *out)
     yajl_gen_clear(gen);
 }
 
+void sts_ctl_json_print(yajl_val value, FILE *out)
+{
+    yajl_gen gen = sts_ctl_json_gen(1);
+    sts_ctl_json_write(gen, value);
+    sts_ctl_json_flush(gen, out);
+    yajl_gen_free(gen);
+}
+
 char *sts_ctl_json_quote(const char *text)
 {
     yajl_gen gen = sts_ctl_json_gen(0);

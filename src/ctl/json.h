@@ -30,6 +30,9 @@ yajl_gen sts_ctl_json_gen(int pretty);
 /** Writes what gen holds to out with a final newline, then clears gen; the buffer is wiped (it may hold secrets). */
 void sts_ctl_json_flush(yajl_gen gen, FILE *out);
 
+/** Writes value, indented, to out with a final newline (the buffer is wiped, as by sts_ctl_json_flush). */
+void sts_ctl_json_print(yajl_val value, FILE *out);
+
 /**
  * Escapes text for a JSON string body (no quotes) into a malloc'd string (free it). For building small request
  * bodies with values the user chose.

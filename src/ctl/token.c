@@ -120,10 +120,7 @@ int sts_ctl_cmd_token(int argc, char **argv)
         } else if (strcmp(format, "aws-profile") == 0) {
             status = print_profile(&credentials, own[2].value ? own[2].value : "default");
         } else {
-            yajl_gen gen = sts_ctl_json_gen(1);
-            sts_ctl_json_write(gen, root);
-            sts_ctl_json_flush(gen, stdout);
-            yajl_gen_free(gen);
+            sts_ctl_json_print(root, stdout);
         }
     }
     yajl_tree_free(root);
