@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/metrics.h"
 #include "core/service.h"
 #include "crypto/access_token.h"
 #include "sts/v1/access_tokens.pb-c.h"
@@ -226,6 +227,8 @@ static int from_cache(sts_access_token_authenticator_t *auth, sts_call_t *call, 
     else
         decided = 0;
     pthread_mutex_unlock(&auth->lock);
+    if (decided)
+        sts_metrics_count_auth_cache(STS_AUTH_CACHE_ACCESS_TOKEN, 1);
     return decided;
 }
 
@@ -244,6 +247,7 @@ static sts_status_t check_token(sts_access_token_authenticator_t *auth, sts_call
         call->wants = STS_WORK_LOOKUP; /* the store may block: not on an event-loop or completion-queue thread */
         return STS_STATUS_OK;
     }
+    sts_metrics_count_auth_cache(STS_AUTH_CACHE_ACCESS_TOKEN, 0);
     sts_token_record_t record;
     char error[512] = "";
     sts_store_result_t result = auth->store->get(auth->store, id, &call->arena, &record, error, sizeof(error));

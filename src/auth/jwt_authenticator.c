@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/metrics.h"
 #include "crypto/aead.h"
 #include "sts/v1/access_tokens.pb-c.h"
 #include "util/log.h"
@@ -160,6 +161,7 @@ static sts_status_t judge(sts_jwt_authenticator_t *auth, sts_call_t *call, const
     long long now = (long long)(sts_time_now() / 1000000);
     const char *refused = NULL;
     int cached = from_cache(auth, call, hash, now, &refused, use, out);
+    sts_metrics_count_auth_cache(STS_AUTH_CACHE_JWT, cached >= 0);
     if (cached >= 0)
         return cached == 0 ? STS_STATUS_OK : sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "%s", refused);
     sts_jwt_identity_t identity;

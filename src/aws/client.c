@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/metrics.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "util/timefmt.h"
 
 /* Splits the URL into what the signature needs: the Host header value and the path. */
 static int parse_url(sts_aws_client_t *client, const char *url, char *error, size_t error_size)
@@ -67,9 +69,33 @@ int sts_aws_client_init(sts_aws_client_t *client, const sts_aws_connection_t *co
     return 0;
 }
 
+/* The form's Action, which it names first ("Action=AssumeRole&..."). */
+static sts_upstream_operation_t operation_of(const char *form)
+{
+    if (strncmp(form, "Action=", 7) != 0)
+        return STS_UPSTREAM_OTHER;
+    return sts_metrics_upstream_operation(form + 7, strcspn(form + 7, "&"));
+}
+
+static sts_upstream_outcome_t outcome_of(const sts_aws_reply_t *reply)
+{
+    switch (reply->outcome) {
+    case STS_AWS_ANSWERED:
+        return reply->http_status >= 200 && reply->http_status < 300 ? STS_UPSTREAM_OK : STS_UPSTREAM_REFUSED;
+    case STS_AWS_UNREACHABLE:
+        return STS_UPSTREAM_UNREACHABLE;
+    case STS_AWS_TIMED_OUT:
+    case STS_AWS_DEADLINE:
+        return STS_UPSTREAM_TIMEOUT;
+    default:
+        return STS_UPSTREAM_INVALID;
+    }
+}
+
 void sts_aws_client_call(sts_aws_client_t *client, const char *service, const char *form, const char *request_id,
                          int64_t deadline_ns, sts_arena_t *arena, sts_aws_reply_t *out)
 {
+    int64_t started_ns = sts_time_monotonic_ns();
     char access_key[STS_AWS_KEY_MAX], secret_key[STS_AWS_KEY_MAX];
     sts_aws_keys_get(&client->keys, access_key, secret_key);
     sts_buf_t body;
@@ -109,6 +135,7 @@ void sts_aws_client_call(sts_aws_client_t *client, const char *service, const ch
         break;
     }
     sts_buf_dispose(&body);
+    sts_metrics_count_upstream(operation_of(form), outcome_of(out), (sts_time_monotonic_ns() - started_ns) / 1000);
 }
 
 void sts_aws_client_dispose(sts_aws_client_t *client)

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "core/login_flow.h"
 #include "core/login_records.h"
+#include "core/metrics.h"
 #include "core/service.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -77,8 +78,14 @@ sts_status_t sts__login_check_directory(sts_call_t *call, const sts_login_settin
     *decided = 1;
     sts_directory_user_t found = {0};
     char error[512] = "";
+    int64_t started_ns = sts_time_monotonic_ns();
     sts_directory_result_t result =
         directory->authenticate(directory, username, password, &call->arena, &found, error, sizeof(error));
+    sts_metrics_count_upstream(STS_UPSTREAM_LDAP_AUTHENTICATE,
+                               result == STS_DIRECTORY_OK            ? STS_UPSTREAM_OK
+                               : result == STS_DIRECTORY_UNAVAILABLE ? STS_UPSTREAM_UNREACHABLE
+                                                                     : STS_UPSTREAM_REFUSED,
+                               (sts_time_monotonic_ns() - started_ns) / 1000);
     if (result == STS_DIRECTORY_UNKNOWN_USER) {
         *decided = 0;
         return STS_STATUS_OK;

@@ -39,7 +39,7 @@ static void send_metrics(sts_rest_server_t *server, h2o_req_t *req)
 {
     sts_buf_t text;
     sts_buf_init(&text, 1 << 20);
-    if (sts_metrics_render(server->service->methods, STS_VERSION, &text) != 0) {
+    if (sts_metrics_render(server->service, STS_VERSION, &text) != 0) {
         sts_buf_dispose(&text);
         sts_rest_send_error(req, 500, STS_STATUS_INTERNAL, "the metrics do not fit in their buffer");
         return;
@@ -60,9 +60,14 @@ int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req)
     sts__rest_request_id(req);
     if (refuse_oversized_head(server, req) != 0)
         return 0;
-    if (h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/metrics")) &&
+    if (server->surface != STS_REST_SERVE_API &&
+        h2o_memis(req->path_normalized.base, req->path_normalized.len, H2O_STRLIT("/metrics")) &&
         h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
         send_metrics(server, req);
+        return 0;
+    }
+    if (server->surface == STS_REST_SERVE_METRICS) {
+        sts_rest_send_error(req, 404, STS_STATUS_NOT_FOUND, "this listener serves GET /metrics only");
         return 0;
     }
     sts_route_match_t match;

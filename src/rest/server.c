@@ -139,9 +139,9 @@ static void *run_loop(void *arg)
     return NULL;
 }
 
-sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const char *listen, int threads,
-                                          const sts_rest_limits_t *limits, sts_tls_source_t *tls, char *error,
-                                          size_t error_size)
+sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, sts_rest_surface_t surface, const char *listen,
+                                          int threads, const sts_rest_limits_t *limits, sts_tls_source_t *tls,
+                                          char *error, size_t error_size)
 {
     sts_router_t *router = sts_router_create(service->methods, error, error_size);
     if (router == NULL)
@@ -167,6 +167,7 @@ sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const ch
     if (server == NULL)
         sts_log_fatal("out of memory creating the REST server");
     server->service = service;
+    server->surface = surface;
     server->router = router;
     server->ssl_ctx = ssl_ctx;
     server->limits = *limits;

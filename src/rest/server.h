@@ -33,17 +33,24 @@ typedef struct {
 /** Fills limits with the defaults of the configuration table (README: Limits). */
 void sts_rest_limits_defaults(sts_rest_limits_t *limits);
 
+/** What a REST listener answers. */
+typedef enum {
+    STS_REST_SERVE_ALL,     /**< the method table's routes and GET /metrics */
+    STS_REST_SERVE_API,     /**< the routes only: /metrics has a listener of its own */
+    STS_REST_SERVE_METRICS, /**< GET /metrics only; every other path is 404 */
+} sts_rest_surface_t;
+
 /**
- * Builds the router and binds the listening sockets (one SO_REUSEPORT socket per thread). listen is
+ * Builds the router and binds the listening sockets (one SO_REUSEPORT socket per thread), to answer surface. listen is
  * "HOST:PORT" (port 0 picks a free port). With tls, the server speaks HTTPS only (HTTP/1.1, and HTTP/2 through
  * ALPN) with the certificate tls currently holds at each handshake; NULL serves plain HTTP. Returns NULL with a
  * message in error when the address is invalid or already in use (a probe bind without SO_REUSEPORT refuses to
  * share the port with another process). The service and tls must outlive the server.
  * Lifecycle: create → start → shutdown → destroy, each once, from one thread.
  */
-sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, const char *listen, int threads,
-                                          const sts_rest_limits_t *limits, sts_tls_source_t *tls, char *error,
-                                          size_t error_size);
+sts_rest_server_t *sts_rest_server_create(const sts_service_t *service, sts_rest_surface_t surface, const char *listen,
+                                          int threads, const sts_rest_limits_t *limits, sts_tls_source_t *tls,
+                                          char *error, size_t error_size);
 
 /** The bound port (useful when 0 was asked). */
 int sts_rest_server_port(const sts_rest_server_t *server);

@@ -36,6 +36,7 @@ typedef struct {
 
 struct sts_rest_server_s {
     const sts_service_t *service;
+    sts_rest_surface_t surface;
     sts_router_t *router;
     sts_rest_limits_t limits;
     h2o_globalconf_t config;

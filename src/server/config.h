@@ -40,8 +40,9 @@ typedef struct {
 
     char *auth; /**< NULL when unset, else "none" */
     char *log_level;
-    char *log_format; /**< "text" or "json" */
-    char *audit_log;  /**< the audit log file; NULL for none */
+    char *log_format;     /**< "text" or "json" */
+    char *metrics_listen; /**< HOST:PORT of the metrics-only listener; NULL: /metrics on rest_listen */
+    char *audit_log;      /**< the audit log file; NULL for none */
     int shutdown_timeout_seconds;
     /* The "sts" issuer (an upstream STS endpoint). */
     char *sts_endpoint_url; /**< where STS is called; NULL: int_endpoint_url from the rados config */

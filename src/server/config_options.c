@@ -164,6 +164,9 @@ const sts_option_t sts_options[] = {
      "YAML file with any of these keys; flags and STS_* variables override it"},
     STRING_OPTION(rest_listen, "127.0.0.1:9090", check_listen, "REST (HTTP/1.1, h2c) listen address, HOST:PORT"),
     STRING_OPTION(grpc_listen, "127.0.0.1:50051", check_listen, "gRPC listen address, HOST:PORT"),
+    STRING_OPTION(metrics_listen, NULL, check_listen,
+                  "a listener of its own for GET /metrics, HOST:PORT (then not served on rest_listen); unset: "
+                  "/metrics on rest_listen"),
     STRING_OPTION(data_dir, "/var/lib/sts", check_not_empty, "directory for the generated sealing key and state"),
     NUMBER_OPTION(rest_threads, STS_OPTION_INT, "2", 1, 64, "REST event-loop threads (SO_REUSEPORT listeners)"),
     NUMBER_OPTION(grpc_threads, STS_OPTION_INT, "1", 1, 64, "gRPC completion-queue threads"),

@@ -305,6 +305,7 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     }
     int rc = 1;
     sts_grpc_server_t *grpc = NULL;
+    sts_rest_server_t *metrics = NULL;
     sts_rest_limits_t rest_limits = {
         .max_body_bytes = (size_t)config->max_body_bytes,
         .max_connections = config->max_connections,
@@ -322,10 +323,18 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
         .max_connection_age_ms = config->grpc_max_connection_age_ms,
         .max_connection_age_grace_ms = config->grpc_max_connection_age_grace_ms,
     };
-    sts_rest_server_t *rest = sts_rest_server_create(&service, config->rest_listen, config->rest_threads, &rest_limits,
-                                                     runtime.tls, error, sizeof(error));
+    sts_rest_server_t *rest = sts_rest_server_create(
+        &service, config->metrics_listen != NULL ? STS_REST_SERVE_API : STS_REST_SERVE_ALL, config->rest_listen,
+        config->rest_threads, &rest_limits, runtime.tls, error, sizeof(error));
     if (rest == NULL) {
         sts_log_error("%s", error);
+        goto out;
+    }
+    /* Scrapes get a thread of their own, so a busy API never delays them and they never take an API thread. */
+    if (config->metrics_listen != NULL &&
+        (metrics = sts_rest_server_create(&service, STS_REST_SERVE_METRICS, config->metrics_listen, 1, &rest_limits,
+                                          runtime.tls, error, sizeof(error))) == NULL) {
+        sts_log_error("metrics_listen: %s", error);
         goto out;
     }
     grpc = sts_grpc_server_create(&service, config->grpc_listen, config->grpc_threads, &grpc_limits, runtime.tls, error,
@@ -334,10 +343,13 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
         sts_log_error("%s", error);
         goto out;
     }
-    if (sts_rest_server_start(rest) != 0 || sts_grpc_server_start(grpc) != 0)
+    if (sts_rest_server_start(rest) != 0 || sts_grpc_server_start(grpc) != 0 ||
+        (metrics != NULL && sts_rest_server_start(metrics) != 0))
         goto out;
     log_listening("rest", config->rest_listen, sts_rest_server_port(rest));
     log_listening("grpc", config->grpc_listen, sts_grpc_server_port(grpc));
+    if (metrics != NULL)
+        log_listening("metrics", config->metrics_listen, sts_rest_server_port(metrics));
     log_transport(config);
     sts_log_info("ready");
     int signal_number = 0;
@@ -354,6 +366,8 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     if (!stopping_grpc)
         stop_grpc(&stop);
     sts_rest_server_shutdown(rest, stop.drain_ms);
+    if (metrics != NULL)
+        sts_rest_server_shutdown(metrics, 0);
     if (stopping_grpc)
         pthread_join(grpc_stopper, NULL);
     sts_ticker_stop(watchdog);
@@ -364,6 +378,8 @@ out:
         sts_grpc_server_destroy(grpc);
     if (rest != NULL)
         sts_rest_server_destroy(rest);
+    if (metrics != NULL)
+        sts_rest_server_destroy(metrics);
     dispose_runtime(&runtime);
     return rc;
 }

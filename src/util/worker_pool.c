@@ -83,6 +83,14 @@ size_t sts_worker_pool_busy(sts_worker_pool_t *pool)
     return busy;
 }
 
+size_t sts_worker_pool_queued(sts_worker_pool_t *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    size_t queued = pool->count;
+    pthread_mutex_unlock(&pool->lock);
+    return queued;
+}
+
 void sts_worker_pool_destroy(sts_worker_pool_t *pool)
 {
     pthread_mutex_lock(&pool->lock);

@@ -20,6 +20,9 @@ int sts_worker_pool_submit(sts_worker_pool_t *pool, sts_work_fn fn, void *arg);
 /** Jobs queued or running right now. Thread-safe. */
 size_t sts_worker_pool_busy(sts_worker_pool_t *pool);
 
+/** Jobs queued and not yet started right now (the queue's depth, at most max_queued). Thread-safe. */
+size_t sts_worker_pool_queued(sts_worker_pool_t *pool);
+
 /** Refuses new jobs, runs every job already queued, joins the threads and frees the pool. */
 void sts_worker_pool_destroy(sts_worker_pool_t *pool);
 

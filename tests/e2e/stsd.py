@@ -16,7 +16,7 @@ HARNESS_VARIABLES = {"STS_PROTO_DIR", "STS_GRPC_PROTO_DIR", "STS_RGW_DIR", "STS_
                      "STS_LDAP_SCRIPT"}
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 # Text lines ("<time> info …") or JSON lines ({"time":…,"level":"info","message":"…"}) with log_format json.
-LISTENING = re.compile(r'(?: info |"level":"info","message":")(rest|grpc) listening on 127\.0\.0\.1:(\d+)')
+LISTENING = re.compile(r'(?: info |"level":"info","message":")(rest|grpc|metrics) listening on 127\.0\.0\.1:(\d+)')
 # The line main writes once both adapters listen; not "ready: the upstream check passed", which can come first.
 READY = re.compile(r'(?: info ready$|"level":"info","message":"ready"\}$)', re.M)
 

@@ -4,8 +4,6 @@ call with the service's error naming the peer and what was wrong, over REST and 
 the next call after the peer heals succeeds, without a restart. JWKS faults are in test_jwt_auth.py."""
 import http.server
 import json
-import os
-import tempfile
 import threading
 import time
 import unittest
@@ -13,6 +11,7 @@ import unittest
 import grpc
 
 from stsd import Stsd, curl, stubs
+from upstream import ScriptedPeer, creds_dir
 
 token_pb2, token_pb2_grpc, _, _ = stubs()
 
@@ -54,17 +53,9 @@ class ScriptedSts(http.server.BaseHTTPRequestHandler):
 class UpstreamFaults(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ScriptedSts)
-        cls.server.daemon_threads = True
-        cls.thread = threading.Thread(target=cls.server.serve_forever)
-        cls.thread.start()
-        cls.url = "http://127.0.0.1:%d/" % cls.server.server_address[1]
-        cls.creds = tempfile.mkdtemp(prefix="sts-faults-creds-")
-        for name, value in (("access_key", "AKIAFAULTS"), ("secret_key", "faults-secret-key")):
-            path = os.path.join(cls.creds, name)
-            with open(path, "w") as f:
-                f.write(value)
-            os.chmod(path, 0o600)
+        cls.peer = ScriptedPeer(ScriptedSts)
+        cls.url = cls.peer.url
+        cls.creds = creds_dir("sts-faults-creds-", "AKIAFAULTS", "faults-secret-key")
         cls.stsd = Stsd("--issuer", "sts", "--sts-endpoint-url", cls.url, "--creds-path", cls.creds, "--role-arn",
                         "arn:aws:iam:::role/r", "--upstream-timeout-ms", "1500").start()
 
@@ -74,9 +65,7 @@ class UpstreamFaults(unittest.TestCase):
         try:
             cls.stsd.stop_clean()
         finally:
-            cls.server.shutdown()
-            cls.server.server_close()
-            cls.thread.join()
+            cls.peer.close()
 
     def issue_rest(self):
         code, _, body = curl("-X", "PUT", self.stsd.rest + "/token")

@@ -1,16 +1,14 @@
 """A hostile STS peer: its error text reaches callers and the log only cut short and without control characters,
 and the credentials in an endpoint URL (https://user:pass@host/) appear in neither."""
 import http.server
-import os
 import re
-import tempfile
-import threading
 import time
 import unittest
 
 import grpc
 
 from stsd import Stsd, curl, error_body, stubs
+from upstream import ScriptedPeer, creds_dir
 
 token_pb2, token_pb2_grpc, _, _ = stubs()
 
@@ -44,27 +42,17 @@ class HostileSts(http.server.BaseHTTPRequestHandler):
 class HostileUpstream(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HostileSts)
-        cls.thread = threading.Thread(target=cls.server.serve_forever)
-        cls.thread.start()
-        port = cls.server.server_address[1]
-        cls.shown_url = "http://127.0.0.1:%d/" % port
-        cls.url = "http://%s:%s@127.0.0.1:%d/" % (URL_USER, URL_PASSWORD, port)
-        cls.creds = tempfile.mkdtemp(prefix="sts-hostile-creds-")
-        for name, value in (("access_key", "AKIATEST"), ("secret_key", "not-a-real-secret")):
-            path = os.path.join(cls.creds, name)
-            with open(path, "w") as f:
-                f.write(value)
-            os.chmod(path, 0o600)
+        cls.peer = ScriptedPeer(HostileSts)
+        cls.shown_url = cls.peer.url
+        cls.url = "http://%s:%s@127.0.0.1:%d/" % (URL_USER, URL_PASSWORD, cls.peer.port)
+        cls.creds = creds_dir("sts-hostile-creds-", "AKIATEST", "not-a-real-secret")
         cls.stsd = Stsd("--issuer", "sts", "--sts-endpoint-url", cls.url, "--creds-path", cls.creds, "--role-arn",
                         "arn:aws:iam:::role/r", "--readiness-interval-seconds", "1").start()
 
     @classmethod
     def tearDownClass(cls):
         code = cls.stsd.stop()
-        cls.server.shutdown()
-        cls.server.server_close()
-        cls.thread.join()
+        cls.peer.close()
         if code != 0:
             raise AssertionError("stsd exited with %s:\n%s" % (code, cls.stsd.log()))
 

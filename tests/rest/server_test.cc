@@ -61,7 +61,7 @@ class RestServerTest : public ::testing::Test
 TEST_F(RestServerTest, DestroyWithoutShutdownStopsTheRunningLoops)
 {
     sts_rest_server_t *server =
-        sts_rest_server_create(&service, "127.0.0.1:0", 2, &limits, nullptr, error, sizeof(error));
+        sts_rest_server_create(&service, STS_REST_SERVE_ALL, "127.0.0.1:0", 2, &limits, nullptr, error, sizeof(error));
     ASSERT_NE(server, nullptr) << error;
     int port = sts_rest_server_port(server);
     ASSERT_EQ(sts_rest_server_start(server), 0);
@@ -75,8 +75,8 @@ TEST_F(RestServerTest, DestroyWithoutShutdownStopsTheRunningLoops)
 TEST_F(RestServerTest, DestroyRightAfterStart)
 {
     for (int i = 0; i < 5; i++) {
-        sts_rest_server_t *server =
-            sts_rest_server_create(&service, "127.0.0.1:0", 3, &limits, nullptr, error, sizeof(error));
+        sts_rest_server_t *server = sts_rest_server_create(&service, STS_REST_SERVE_ALL, "127.0.0.1:0", 3, &limits,
+                                                           nullptr, error, sizeof(error));
         ASSERT_NE(server, nullptr) << error;
         ASSERT_EQ(sts_rest_server_start(server), 0);
         sts_rest_server_destroy(server);
@@ -87,11 +87,11 @@ TEST_F(RestServerTest, DestroyRightAfterStart)
 TEST_F(RestServerTest, DestroyWithoutStartAndAfterShutdown)
 {
     sts_rest_server_t *never_started =
-        sts_rest_server_create(&service, "127.0.0.1:0", 2, &limits, nullptr, error, sizeof(error));
+        sts_rest_server_create(&service, STS_REST_SERVE_ALL, "127.0.0.1:0", 2, &limits, nullptr, error, sizeof(error));
     ASSERT_NE(never_started, nullptr) << error;
     sts_rest_server_destroy(never_started);
     sts_rest_server_t *server =
-        sts_rest_server_create(&service, "127.0.0.1:0", 2, &limits, nullptr, error, sizeof(error));
+        sts_rest_server_create(&service, STS_REST_SERVE_ALL, "127.0.0.1:0", 2, &limits, nullptr, error, sizeof(error));
     ASSERT_NE(server, nullptr) << error;
     ASSERT_EQ(sts_rest_server_start(server), 0);
     sts_rest_server_shutdown(server, 100);

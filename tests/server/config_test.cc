@@ -380,6 +380,16 @@ TEST_F(ConfigTest, AuditLogIsOffUntilAPathIsGiven)
     EXPECT_EQ(load({}, {"STS_AUDIT_LOG="}), -1);
 }
 
+TEST_F(ConfigTest, MetricsShareTheRestListenerUntilTheirOwnIsGiven)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_EQ(config.metrics_listen, nullptr);
+    ASSERT_EQ(load({"--metrics-listen", "127.0.0.1:9100"}), 0) << error;
+    EXPECT_STREQ(config.metrics_listen, "127.0.0.1:9100");
+    EXPECT_EQ(load({}, {"STS_METRICS_LISTEN=9100"}), -1);
+    EXPECT_STREQ(error, "STS_METRICS_LISTEN: expected HOST:PORT with a port from 0 to 65535, got '9100'");
+}
+
 TEST_F(ConfigTest, LogFormatIsTextOrJson)
 {
     ASSERT_EQ(load({}), 0) << error;

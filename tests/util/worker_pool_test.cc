@@ -53,6 +53,7 @@ TEST(WorkerPool, QueueIsBounded)
     EXPECT_EQ(sts_worker_pool_submit(pool, slow, &gate), 0);
     EXPECT_EQ(sts_worker_pool_submit(pool, slow, &gate), -1);
     EXPECT_EQ(sts_worker_pool_busy(pool), 3u);
+    EXPECT_EQ(sts_worker_pool_queued(pool), 2u);
     gate = true;
     sts_worker_pool_destroy(pool);
     EXPECT_EQ(done.load(), 3);
