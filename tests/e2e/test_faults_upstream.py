@@ -2,53 +2,16 @@
 XML, an HTML error page, a 200 with an empty body, and no answer for longer than upstream_timeout_ms. Each fails the
 call with the service's error naming the peer and what was wrong, over REST and gRPC, never a hang or a crash; and
 the next call after the peer heals succeeds, without a restart. JWKS faults are in test_jwt_auth.py."""
-import http.server
 import json
-import threading
 import time
 import unittest
 
 import grpc
 
 from stsd import Stsd, curl, stubs
-from upstream import ScriptedPeer, creds_dir
+from upstream import ScriptedPeer, ScriptedSts, creds_dir
 
 token_pb2, token_pb2_grpc, _, _ = stubs()
-
-GOOD = ("<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAHEALED</AccessKeyId>"
-        "<SecretAccessKey>healed-secret-key</SecretAccessKey><SessionToken>healed-session-token</SessionToken>"
-        "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts:::r</Arn>"
-        "<AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>")
-# mode: (HTTP status, Content-Type, body); "hang" answers nothing until the test ends.
-MODES = {
-    "garbage": (200, "text/xml", b"\x00\xff\xfe garbage \x01\x02<<<>>>"),
-    "truncated": (200, "text/xml", GOOD[:len(GOOD) // 2].encode()),
-    "html": (502, "text/html", b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
-                               b"<hr>nginx</body></html>"),
-    "empty": (200, "text/xml", b""),
-    "good": (200, "text/xml", GOOD.encode()),
-}
-
-
-class ScriptedSts(http.server.BaseHTTPRequestHandler):
-    mode = "good"
-    release = threading.Event()
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if ScriptedSts.mode == "hang":
-            ScriptedSts.release.wait(30)
-            return
-        status, content_type, body = MODES[ScriptedSts.mode]
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
 
 class UpstreamFaults(unittest.TestCase):
     @classmethod

@@ -1,7 +1,6 @@
 """Connection and request limits (README: Limits), each attacked just under and just over, over HTTP/1.1 and HTTP/2
 where it applies, and gRPC's per-connection limits seen on the wire: every refusal the server can answer comes in
 the service's one JSON error shape."""
-import json
 import socket
 import time
 import unittest
@@ -9,7 +8,7 @@ import unittest
 import grpc
 
 import h2raw
-from stsd import Stsd, StsdTestCase, curl, error_body, stubs
+from stsd import StsdTestCase, curl, error_body, stubs
 
 token_pb2, token_pb2_grpc, health_pb2, health_pb2_grpc = stubs()
 

@@ -3,7 +3,6 @@
 import base64
 import concurrent.futures
 import json
-import os
 import subprocess
 import time
 import unittest

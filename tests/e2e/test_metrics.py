@@ -3,11 +3,9 @@ TYPE, every sample `name{labels} value`), request counters that count exactly th
 method and status code, a cumulative latency histogram whose +Inf bucket is its count, build info and the process
 metrics; and nothing secret in it."""
 import concurrent.futures
-import http.server
 import os
 import re
 import subprocess
-import threading
 import time
 import unittest
 
@@ -15,7 +13,7 @@ import grpc
 import requests
 
 from stsd import STSD, Stsd, run_stsd, stubs
-from upstream import ScriptedPeer, creds_dir
+from upstream import ScriptedPeer, ScriptedSts, creds_dir
 
 token_pb2, token_pb2_grpc, health_pb2, health_pb2_grpc = stubs()
 FAST_HASH = ("--password-hash-memory-kib", "1024", "--password-hash-iterations", "1")
@@ -165,32 +163,6 @@ class Metrics(unittest.TestCase):
         self.assertGreater(value(samples, "process_resident_memory_bytes"), 1 << 20)
         self.assertGreater(value(samples, "process_open_fds"), 3)
         self.assertLess(abs(value(samples, "process_start_time_seconds") - time.time()), 3600)
-
-
-class ScriptedSts(http.server.BaseHTTPRequestHandler):
-    """An upstream STS that answers as told: a good AssumeRole, a 403, or nothing until released."""
-    mode = "good"
-    release = threading.Event()
-    GOOD = ("<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAMETRICS</AccessKeyId>"
-            "<SecretAccessKey>metrics-secret-key</SecretAccessKey><SessionToken>metrics-session</SessionToken>"
-            "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>")
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if ScriptedSts.mode == "hang":
-            ScriptedSts.release.wait(30)
-            return
-        status, body = (200, self.GOOD) if ScriptedSts.mode == "good" else (403, "<ErrorResponse><Error><Code>"
-                                                                                 "AccessDenied</Code></Error>"
-                                                                                 "</ErrorResponse>")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args):
-        pass
 
 
 class UpstreamMetrics(unittest.TestCase):

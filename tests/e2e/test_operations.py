@@ -4,7 +4,6 @@ the process, a garbage bearer token is called malformed, --version says how stsd
 `stsd admin-token create` works offline on the data directory."""
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
