@@ -9,6 +9,7 @@ packages=(
   python3 python3-grpcio python3-grpc-tools python3-requests python3-boto3 python3-jwt python3-cryptography awscli s3cmd
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime e2fsprogs mount
   slapd ldap-utils libldap-dev python3-requests-oauthlib
+  postgresql-15 libpq-dev
 )
 missing=()
 for p in "${packages[@]}"; do

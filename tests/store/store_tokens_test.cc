@@ -1,50 +1,15 @@
-#include <gtest/gtest.h>
+/* Access-token records in the store: create, the per-user cap, listing, paging; SQLite's file and migrations. */
+#include "store/store_fixture.h"
 
-#include <cstdio>
 #include <set>
-#include <sqlite3.h>
-#include <string>
-#include <unistd.h>
-
-extern "C" {
-#include "store/sqlite_store.h"
-}
+#include <vector>
 
 namespace
 {
 
-class SqliteStore : public ::testing::Test
+class StoreTokens : public StoreFixture
 {
   protected:
-    std::string dir, path;
-    sts_store_t *store = nullptr;
-    sts_arena_t arena;
-    char error[256] = "";
-
-    void SetUp() override
-    {
-        char tmpl[] = "/tmp/sts-store-test-XXXXXX";
-        dir = mkdtemp(tmpl);
-        path = dir + "/sts.db";
-        sts_arena_init(&arena);
-        open();
-    }
-    void TearDown() override
-    {
-        if (store != nullptr)
-            store->destroy(store);
-        sts_arena_dispose(&arena);
-        for (const char *suffix : {"", "-wal", "-shm"})
-            std::remove((path + suffix).c_str());
-        rmdir(dir.c_str());
-    }
-    void open()
-    {
-        if (store != nullptr)
-            store->destroy(store);
-        store = sts_sqlite_store_open(path.c_str(), error, sizeof(error));
-        ASSERT_NE(store, nullptr) << error;
-    }
     static sts_token_record_t record(int n, const char *user, int domain = 0, const char *auth_id = nullptr)
     {
         sts_token_record_t r{};
@@ -94,7 +59,10 @@ class SqliteStore : public ::testing::Test
     }
 };
 
-TEST_F(SqliteStore, CreateGetUpdateDelete)
+/* What only the SQLite store has: a database file, and the migrations of its own schema history. */
+using SqliteFile = StoreTokens;
+
+TEST_F(StoreTokens, CreateGetUpdateDelete)
 {
     ASSERT_EQ(create(1), STS_STORE_OK) << error;
     sts_token_record_t got{};
@@ -127,7 +95,7 @@ TEST_F(SqliteStore, CreateGetUpdateDelete)
     EXPECT_EQ(store->count(store), 0);
 }
 
-TEST_F(SqliteStore, PerUserCapIsTransactional)
+TEST_F(StoreTokens, PerUserCapIsTransactional)
 {
     EXPECT_EQ(create(1, "alice", 2), STS_STORE_OK);
     EXPECT_EQ(create(2, "alice", 2), STS_STORE_OK);
@@ -138,7 +106,7 @@ TEST_F(SqliteStore, PerUserCapIsTransactional)
     EXPECT_NE(std::string(error).find("database: creating an access token"), std::string::npos) << error;
 }
 
-TEST_F(SqliteStore, SurvivesReopenAndTracksTheSchemaVersion)
+TEST_F(SqliteFile, SurvivesReopenAndTracksTheSchemaVersion)
 {
     ASSERT_EQ(create(7), STS_STORE_OK);
     open();
@@ -159,7 +127,7 @@ TEST_F(SqliteStore, SurvivesReopenAndTracksTheSchemaVersion)
                                       std::to_string(STS_SQLITE_SCHEMA_VERSION) + "); upgrade stsd");
 }
 
-TEST_F(SqliteStore, TheCapAndTheOwnerFilterUseTheWholeIdentity)
+TEST_F(StoreTokens, TheCapAndTheOwnerFilterUseTheWholeIdentity)
 {
     /* Same name, other auth_id or domain: other identities, each with its own cap (an admin may make them). */
     EXPECT_EQ(create(1, "alice", 1), STS_STORE_OK);
@@ -177,7 +145,7 @@ TEST_F(SqliteStore, TheCapAndTheOwnerFilterUseTheWholeIdentity)
     EXPECT_EQ(page_through(10, "1001").size(), 1u);
 }
 
-TEST_F(SqliteStore, NoCeilingIsKeptApartFromAnEmptyOne)
+TEST_F(StoreTokens, NoCeilingIsKeptApartFromAnEmptyOne)
 {
     sts_token_record_t r = record(1, "root");
     r.role_ceiling = nullptr;
@@ -194,7 +162,7 @@ TEST_F(SqliteStore, NoCeilingIsKeptApartFromAnEmptyOne)
 }
 
 /* Tokens made under version 1's rules cannot say who could grant what: only stsd's own first token keeps its roles. */
-TEST_F(SqliteStore, MigratingFromVersionOneStripsRolesOfOldTokens)
+TEST_F(SqliteFile, MigratingFromVersionOneStripsRolesOfOldTokens)
 {
     store->destroy(store);
     store = nullptr;
@@ -228,7 +196,7 @@ TEST_F(SqliteStore, MigratingFromVersionOneStripsRolesOfOldTokens)
     EXPECT_STREQ(got.user.name, "admin");
 }
 
-TEST_F(SqliteStore, PaginationBoundaries)
+TEST_F(StoreTokens, PaginationBoundaries)
 {
     EXPECT_TRUE(page_through(7).empty()); /* an empty store */
     for (int i = 1; i <= 7; i++)

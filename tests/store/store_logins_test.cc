@@ -1,4 +1,4 @@
-/* Users, registered clients and signing keys in the SQLite store; the schema 2 → 3 migration; restarts. */
+/* Users, registered clients and signing keys in the store; SQLite's schema 2 → 3 migration; restarts. */
 #include "store/store_fixture.h"
 
 #include <string>
@@ -7,7 +7,7 @@
 namespace
 {
 
-class SqliteLogins : public StoreFixture
+class StoreLogins : public StoreFixture
 {
   protected:
     /* Follows user pages of limit until the end, returning usernames in the order seen. */
@@ -62,7 +62,7 @@ class SqliteLogins : public StoreFixture
     }
 };
 
-TEST_F(SqliteLogins, UserCreateGetByIdAndByUsername)
+TEST_F(StoreLogins, UserCreateGetByIdAndByUsername)
 {
     ASSERT_EQ(add_user(1, "alice"), STS_STORE_OK) << error;
     sts_user_record_t got{};
@@ -86,7 +86,7 @@ TEST_F(SqliteLogins, UserCreateGetByIdAndByUsername)
 }
 
 /* A directory user's shadow record: its source, no hash, and updates that leave the source alone. */
-TEST_F(SqliteLogins, ShadowUsersKeepTheirSource)
+TEST_F(StoreLogins, ShadowUsersKeepTheirSource)
 {
     sts_user_record_t shadow{};
     snprintf(shadow.id, sizeof(shadow.id), "%s", id(7).c_str());
@@ -113,7 +113,7 @@ TEST_F(SqliteLogins, ShadowUsersKeepTheirSource)
     EXPECT_STREQ(rows[0].source, "ldap");
 }
 
-TEST_F(SqliteLogins, TakenUsernameIsExistsAndTheMessageHasNoHash)
+TEST_F(StoreLogins, TakenUsernameIsExistsAndTheMessageHasNoHash)
 {
     ASSERT_EQ(add_user(1, "alice"), STS_STORE_OK);
     EXPECT_EQ(add_user(2, "alice", "$argon2id$secret-looking-hash"), STS_STORE_EXISTS);
@@ -125,7 +125,7 @@ TEST_F(SqliteLogins, TakenUsernameIsExistsAndTheMessageHasNoHash)
     EXPECT_EQ(scalar("SELECT count(*) FROM users"), 1);
 }
 
-TEST_F(SqliteLogins, UsernamesDifferingInCaseAreDifferentUsers)
+TEST_F(StoreLogins, UsernamesDifferingInCaseAreDifferentUsers)
 {
     ASSERT_EQ(add_user(1, "alice"), STS_STORE_OK);
     ASSERT_EQ(add_user(2, "Alice"), STS_STORE_OK) << error;
@@ -138,7 +138,7 @@ TEST_F(SqliteLogins, UsernamesDifferingInCaseAreDifferentUsers)
     EXPECT_EQ(usernames(10), (std::vector<std::string>{"ALICE", "Alice", "alice"}));
 }
 
-TEST_F(SqliteLogins, UserListPagesByUsername)
+TEST_F(StoreLogins, UserListPagesByUsername)
 {
     int pages = 0;
     EXPECT_TRUE(usernames(3, &pages).empty());
@@ -165,7 +165,7 @@ TEST_F(SqliteLogins, UserListPagesByUsername)
     EXPECT_EQ(more, 0);
 }
 
-TEST_F(SqliteLogins, UserUpdateChangesOnlyWhatItNames)
+TEST_F(StoreLogins, UserUpdateChangesOnlyWhatItNames)
 {
     ASSERT_EQ(add_user(1, "alice"), STS_STORE_OK);
     sts_user_record_t got{};
@@ -209,7 +209,7 @@ TEST_F(SqliteLogins, UserUpdateChangesOnlyWhatItNames)
               STS_STORE_NOT_FOUND);
 }
 
-TEST_F(SqliteLogins, RevokeSessionsSetsTokensNotBeforeAndRevokesEveryFamilyOfTheUser)
+TEST_F(StoreLogins, RevokeSessionsSetsTokensNotBeforeAndRevokesEveryFamilyOfTheUser)
 {
     ASSERT_EQ(add_user(1, "alice"), STS_STORE_OK);
     ASSERT_EQ(add_user(2, "bob"), STS_STORE_OK);
@@ -244,7 +244,7 @@ TEST_F(SqliteLogins, RevokeSessionsSetsTokensNotBeforeAndRevokesEveryFamilyOfThe
     EXPECT_EQ(got.updated_time, 3000);
 }
 
-TEST_F(SqliteLogins, UserRemoveTakesTheirRefreshTokensWithIt)
+TEST_F(StoreLogins, UserRemoveTakesTheirRefreshTokensWithIt)
 {
     ASSERT_EQ(add_user(1, "alice"), STS_STORE_OK);
     ASSERT_EQ(add_user(2, "bob"), STS_STORE_OK);
@@ -287,7 +287,7 @@ TEST_F(SqliteLogins, UserRemoveTakesTheirRefreshTokensWithIt)
     EXPECT_NE(std::string(error).find("database: inserting a refresh token: "), std::string::npos) << error;
 }
 
-TEST_F(SqliteLogins, ClientsCreateGetListUpdateRemove)
+TEST_F(StoreLogins, ClientsCreateGetListUpdateRemove)
 {
     ASSERT_EQ(add_client("xco"), STS_STORE_OK) << error;
     EXPECT_EQ(add_client("xco", 60), STS_STORE_EXISTS);
@@ -357,7 +357,7 @@ TEST_F(SqliteLogins, ClientsCreateGetListUpdateRemove)
     EXPECT_EQ(store->client_get(store, "XCO", &arena, &got, error, sizeof(error)), STS_STORE_OK);
 }
 
-TEST_F(SqliteLogins, KeysRotateRetireAndPrune)
+TEST_F(StoreLogins, KeysRotateRetireAndPrune)
 {
     EXPECT_TRUE(kids(0).empty());
     ASSERT_EQ(add_key("k1", 100, 50), STS_STORE_OK) << error;
@@ -396,7 +396,7 @@ TEST_F(SqliteLogins, KeysRotateRetireAndPrune)
 }
 
 /* A confidential client keeps its secret's HMAC and grants; a public one has neither secret nor other grants. */
-TEST_F(SqliteLogins, ClientSecretsAndGrantsRoundTrip)
+TEST_F(StoreLogins, ClientSecretsAndGrantsRoundTrip)
 {
     ASSERT_EQ(add_client("public"), STS_STORE_OK) << error;
     sts_client_record_t confidential{"robot", "", "viewer", 60, 1, 10, 10, 1, {}, "client_credentials"};
@@ -414,7 +414,7 @@ TEST_F(SqliteLogins, ClientSecretsAndGrantsRoundTrip)
 }
 
 /* Each purpose is a ring of its own: a new sealing key retires no signing key, and listings keep them apart. */
-TEST_F(SqliteLogins, KeyPurposesAreSeparateRings)
+TEST_F(StoreLogins, KeyPurposesAreSeparateRings)
 {
     ASSERT_EQ(add_key("sig1", 100, 50), STS_STORE_OK) << error;
     ASSERT_EQ(add_key("seal1", 200, 50, STS_KEY_PURPOSE_SESSION_SEAL), STS_STORE_OK) << error;
@@ -429,9 +429,11 @@ TEST_F(SqliteLogins, KeyPurposesAreSeparateRings)
     EXPECT_EQ(scalar("SELECT count(*) FROM service_keys WHERE retired_time = 0"), 3);
 }
 
+using SqliteFileLogins = StoreLogins;
+
 /* A database left by the previous release (schema 2, access tokens only) gains the login tables and keeps its tokens.
  */
-TEST_F(SqliteLogins, MigratesAVersionTwoDatabase)
+TEST_F(SqliteFileLogins, MigratesAVersionTwoDatabase)
 {
     close();
     for (const char *suffix : {"", "-wal", "-shm"})
@@ -473,7 +475,7 @@ TEST_F(SqliteLogins, MigratesAVersionTwoDatabase)
               2);
 }
 
-TEST_F(SqliteLogins, EverythingSurvivesARestart)
+TEST_F(StoreLogins, EverythingSurvivesARestart)
 {
     ASSERT_EQ(add_user(1, "alice"), STS_STORE_OK);
     ASSERT_EQ(add_client("xco"), STS_STORE_OK);
