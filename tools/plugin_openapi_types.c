@@ -137,6 +137,19 @@ void oa_mark(oa_context_t *c, oa_type_t *type, unsigned direction)
     }
 }
 
+static void integer64(oa_writer_t *w, unsigned direction, const char *pattern)
+{
+    if (direction == OA_REQUEST) {
+        oa_open(w, "type", '[');
+        oa_string(w, NULL, "string");
+        oa_string(w, NULL, "integer");
+        oa_close(w, ']');
+    } else {
+        oa_string(w, "type", "string");
+    }
+    oa_string(w, "pattern", pattern);
+}
+
 /* One value of a field, as the REST adapter's JSON encoder writes it (src/rest/json_encode.c). */
 static void value_schema(oa_context_t *c, oa_writer_t *w, const Google__Protobuf__FieldDescriptorProto *field,
                          unsigned direction)
@@ -157,15 +170,14 @@ static void value_schema(oa_context_t *c, oa_writer_t *w, const Google__Protobuf
     case GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_INT64:
     case GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_SINT64:
     case GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_SFIXED64:
-        /* proto3 JSON: 64-bit integers travel as decimal strings (JavaScript numbers lose precision past 2^53). */
-        oa_string(w, "type", "string");
+        /* proto3 JSON: 64-bit integers travel as decimal strings (JavaScript numbers lose precision past 2^53);
+         * the decoder takes numbers too. */
+        integer64(w, direction, "^-?[0-9]+$");
         oa_string(w, "format", "int64");
-        oa_string(w, "pattern", "^-?[0-9]+$");
         break;
     case GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_UINT64:
     case GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_FIXED64:
-        oa_string(w, "type", "string");
-        oa_string(w, "pattern", "^[0-9]+$");
+        integer64(w, direction, "^[0-9]+$");
         break;
     case GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_FLOAT:
     case GOOGLE__PROTOBUF__FIELD_DESCRIPTOR_PROTO__TYPE__TYPE_DOUBLE:
