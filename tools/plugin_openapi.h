@@ -90,6 +90,9 @@ void oa_object_schema(oa_context_t *c, oa_writer_t *w, const char *key, const oa
 /** Writes the component schemas of every type marked used. */
 void oa_emit_type_schemas(oa_context_t *c, oa_writer_t *w);
 
+/** Writes the document's "components": schemas (error shapes and every used type), responses, security schemes. */
+void oa_emit_components(oa_context_t *c, oa_writer_t *w);
+
 /**
  * Generates the OpenAPI 3.1 document of every HTTP binding in request->file_to_generate into output->document
  * (named document_name), and its C embedding into output->header/source (<base>.h, <base>.c). Returns 0, or -1 with

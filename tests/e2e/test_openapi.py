@@ -122,7 +122,12 @@ class OpenApi(unittest.TestCase):
         self.assertEqual(reply.headers["content-type"], "application/json")
         self.assertEqual(reply.content, load_document())
         self.assertEqual(reply.json()["openapi"], "3.1.0")
-        self.assertEqual(requests.post(self.stsd.rest + "/openapi.json", timeout=20).status_code, 404)
+        self.assertEqual(requests.get(self.stsd.rest + "/openapi.json?x=1", timeout=20).content, load_document())
+        # Only GET of exactly that path: the rest goes to the router, which knows no such path.
+        for verb, path in (("POST", "/openapi.json"), ("DELETE", "/openapi.json"), ("GET", "/openapi.json/"),
+                           ("GET", "/OPENAPI.JSON"), ("GET", "/openapi.jsonx"), ("GET", "/v1/openapi.json")):
+            reply = requests.request(verb, self.stsd.rest + path, timeout=20)
+            self.assertEqual((reply.status_code, reply.json()["status"]), (404, "NOT_FOUND"), (verb, path))
 
     def test_operations_are_exactly_the_routes_the_server_serves(self):
         documented = {(verb.upper(), path) for verb, path, _ in self.operations.values()}
@@ -146,6 +151,82 @@ class OpenApi(unittest.TestCase):
         self.assertIn("/metrics", self.document["info"]["description"])
         self.assertIn("/openapi.json", self.document["info"]["description"])
         self.assertEqual(requests.get(self.stsd.rest + "/metrics", timeout=20).status_code, 200)
+
+    def schema(self, schema):
+        """schema with its $ref followed."""
+        while "$ref" in schema:
+            schema = self.resolver.resolve(schema["$ref"])[1]
+        return schema
+
+    def fields(self, verb, path, where):
+        """Property names of the request body ("body"), query ("query") or success answer ("answer") of one route,
+        and the success status ("status")."""
+        operation = self.document["paths"][path][verb]
+        if where == "status":
+            return [key for key in operation["responses"] if key.startswith("2")]
+        if where == "query":
+            return {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        if where == "body":
+            return set(self.schema(operation["requestBody"]["content"]["application/json"]["schema"])["properties"])
+        success = operation["responses"][self.fields(verb, path, "status")[0]]
+        if "content" not in success:
+            return None
+        return self.schema(success["content"]["application/json"]["schema"])
+
+    def properties(self, schema, *names):
+        for name in names:
+            schema = self.schema(schema["properties"][name])
+        return list(schema["properties"])
+
+    def test_the_seed_contracts_exactly(self):
+        # Cray STS: PUT /token and /apis/sts/token answer 201 with the five keys in their order.
+        for path in ("/token", "/apis/sts/token"):
+            self.assertEqual(self.fields("put", path, "status"), ["201"])
+            self.assertEqual(self.fields("put", path, "body"), {"DurationSeconds", "Policy"})
+            self.assertEqual(self.properties(self.fields("put", path, "answer"), "Credentials"),
+                             ["AccessKeyId", "EndpointURL", "Expiration", "SecretAccessKey", "SessionToken"])
+        for path in ("/healthz", "/apis/sts/healthz"):
+            self.assertEqual(self.fields("get", path, "status"), ["200"])
+            self.assertEqual(list(self.fields("get", path, "answer")["properties"]), ["Status"])
+        # Qumulo access tokens.
+        base = "/v1/auth/access-tokens/"
+        self.assertEqual(self.fields("get", base, "query"), {"user", "after", "limit"})
+        listed = self.fields("get", base, "answer")
+        self.assertEqual(list(listed["properties"]), ["entries", "paging"])
+        self.assertEqual(self.properties(listed, "paging"), ["next"])
+        self.assertEqual(self.fields("post", base, "body"), {"user", "expiration_time"})
+        self.assertEqual(list(self.fields("post", base, "answer")["properties"]), ["id", "bearer_token"])
+        metadata = ["id", "user", "creator", "creation_time", "expiration_time", "enabled", "last_used_time"]
+        for verb in ("get", "patch"):
+            self.assertEqual(list(self.fields(verb, base + "{id}", "answer")["properties"]), metadata)
+        self.assertEqual(self.fields("patch", base + "{id}", "body"), {"enabled", "expiration_time"})
+        self.assertIsNone(self.fields("delete", base + "{id}", "answer"))  # 200 with an empty body
+        self.assertEqual(self.fields("delete", base + "{id}", "status"), ["200"])
+        identity = self.fields("get", base + "{id}", "answer")
+        self.assertEqual(self.properties(identity, "user"), ["domain", "auth_id", "uid", "gid", "sid", "name"])
+        domains = self.schema(self.schema(identity["properties"]["user"])["properties"]["domain"])["enum"]
+        self.assertLessEqual({"LOCAL", "API_NULL_DOMAIN", "WORLD", "POSIX_USER", "POSIX_GROUP", "ACTIVE_DIRECTORY",
+                              "API_INVALID_DOMAIN", "API_RESERVED_DOMAIN", "API_INTERNAL_DOMAIN",
+                              "API_OPERATOR_DOMAIN", "API_CREATOR_DOMAIN"}, set(domains))
+        # EFA/XCO logins: kebab-case, clientId and expiry.
+        pair = ["access-token", "token-type", "refresh-token", "message"]
+        for path, body, answer in (
+                ("/v1/auth/token/access-token", {"username", "password"}, pair),
+                ("/v1/auth/token/refresh", {"grant-type", "refresh-token"}, pair),
+                ("/v1/auth/token/extended", {"clientId", "expiry"}, pair),
+                ("/v1/auth/token/client", {"username", "password", "clientId"}, ["access-token", "token-type",
+                                                                                 "message"]),
+                ("/v1/auth/token/revoke", {"refresh-token"}, None)):
+            self.assertEqual(self.fields("post", path, "status"), ["200"], path)
+            self.assertEqual(self.fields("post", path, "body"), body, path)
+            got = self.fields("post", path, "answer")
+            self.assertEqual(got and list(got["properties"]), answer, path)
+        # OAuth 2.0: form bodies and RFC 6749's error shape, also on Keycloak's paths.
+        for prefix in ("/oauth2/token", "/realms/{realm}/protocol/openid-connect/token",
+                       "/keycloak/realms/{realm}/protocol/openid-connect/token"):
+            operation = self.document["paths"][prefix]["post"]
+            self.assertIn("application/x-www-form-urlencoded", operation["requestBody"]["content"])
+            self.assertTrue(operation["responses"]["4XX"]["$ref"].endswith("/OAuth2Error"))
 
     def test_errors_of_every_operation_match_its_error_style(self):
         errors = set()
