@@ -340,8 +340,14 @@ static void emit_operation(oa_context_t *c, oa_writer_t *w, const oa_op_t *op)
     char comment[2048];
     oa_comment(op->file, op->method_path, 4, comment, sizeof(comment));
     const char *role = op->policy != NULL ? op->policy->required_role : "";
-    snprintf(text, sizeof(text), "%s%s%s%s%s", comment, comment[0] != '\0' && role[0] != '\0' ? " " : "",
-             role[0] != '\0' ? "Requires the role `" : "", role, role[0] != '\0' ? "`." : "");
+    char requirement[512] = "";
+    /* options.proto: "admin" and "issuer" name the configured lists admin_roles and issuer_roles. */
+    if (strcmp(role, "admin") == 0 || strcmp(role, "issuer") == 0)
+        snprintf(requirement, sizeof(requirement), "The caller needs a role of the configured `%s_roles`.", role);
+    else if (role[0] != '\0')
+        snprintf(requirement, sizeof(requirement), "The caller needs the role `%s`.", role);
+    snprintf(text, sizeof(text), "%s%s%s", comment, comment[0] != '\0' && requirement[0] != '\0' ? " " : "",
+             requirement);
     if (text[0] != '\0')
         oa_string(w, "description", text);
     oa_open(w, "tags", '[');
