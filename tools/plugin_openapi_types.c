@@ -8,8 +8,18 @@
 
 enum { PAGE_CURSOR_OPTION = 50004 };
 
-static void add_type(oa_context_t *c, const Google__Protobuf__FileDescriptorProto *file, const char *full_name,
-                     const char *name, const int32_t *path, size_t path_len)
+enum { MAX_PATH = 16 };
+
+/* a, then sep and b when b is given, into out; names longer than the buffers are refused rather than cut. */
+static void join(char *out, size_t size, const char *a, const char *sep, const char *b)
+{
+    int n = snprintf(out, size, "%s%s%s", a, b != NULL ? sep : "", b != NULL ? b : "");
+    if (n < 0 || (size_t)n >= size)
+        sts_log_fatal("type name too long for the OpenAPI emitter: %s%s%s", a, sep, b != NULL ? b : "");
+}
+
+static oa_type_t *add_type(oa_context_t *c, const Google__Protobuf__FileDescriptorProto *file, const char *full_name,
+                           const char *name, const int32_t *path, size_t path_len)
 {
     if (c->type_count == c->type_capacity) {
         c->type_capacity = c->type_capacity == 0 ? 64 : c->type_capacity * 2;
@@ -20,38 +30,39 @@ static void add_type(oa_context_t *c, const Google__Protobuf__FileDescriptorProt
     oa_type_t *type = &c->types[c->type_count++];
     memset(type, 0, sizeof(*type));
     type->file = file;
-    snprintf(type->full_name, sizeof(type->full_name), "%s", full_name);
-    snprintf(type->name, sizeof(type->name), "%s", name);
-    if (path_len > sizeof(type->path) / sizeof(type->path[0]))
-        sts_log_fatal("messages nested too deeply for the OpenAPI emitter");
+    join(type->full_name, sizeof(type->full_name), full_name, "", NULL);
+    join(type->name, sizeof(type->name), name, "", NULL);
     memcpy(type->path, path, path_len * sizeof(*path));
     type->path_len = path_len;
+    return type;
 }
 
 /* prefix: ".pkg.Outer", name_prefix: "Outer" (component names are relative to the package), path: the location. */
 static void add_messages(oa_context_t *c, const Google__Protobuf__FileDescriptorProto *file, const char *prefix,
-                         const char *name_prefix, int32_t *path, size_t path_len, size_t count,
+                         const char *name_prefix, const int32_t *parent, size_t parent_len, size_t count,
                          Google__Protobuf__DescriptorProto **messages)
 {
+    if (parent_len + 3 > MAX_PATH)
+        sts_log_fatal("messages nested too deeply for the OpenAPI emitter");
     for (size_t i = 0; i < count; i++) {
         const Google__Protobuf__DescriptorProto *proto = messages[i];
-        char full[512], name[256];
-        snprintf(full, sizeof(full), "%s.%s", prefix, proto->name);
-        snprintf(name, sizeof(name), "%s%s%s", name_prefix, name_prefix[0] ? "." : "", proto->name);
-        path[path_len] = (int32_t)i;
-        add_type(c, file, full, name, path, path_len + 1);
-        c->types[c->type_count - 1].message = proto;
+        char full[sizeof(((oa_type_t *)0)->full_name)], name[sizeof(((oa_type_t *)0)->name)];
+        join(full, sizeof(full), prefix, ".", proto->name);
+        join(name, sizeof(name), name_prefix, name_prefix[0] ? "." : "", proto->name);
+        int32_t path[MAX_PATH];
+        memcpy(path, parent, parent_len * sizeof(*path));
+        path[parent_len] = (int32_t)i;
+        add_type(c, file, full, name, path, parent_len + 1)->message = proto;
         for (size_t e = 0; e < proto->n_enum_type; e++) {
-            char enum_full[600], enum_name[300];
-            snprintf(enum_full, sizeof(enum_full), "%s.%s", full, proto->enum_type[e]->name);
-            snprintf(enum_name, sizeof(enum_name), "%s.%s", name, proto->enum_type[e]->name);
-            path[path_len + 1] = 4;
-            path[path_len + 2] = (int32_t)e;
-            add_type(c, file, enum_full, enum_name, path, path_len + 3);
-            c->types[c->type_count - 1].enumeration = proto->enum_type[e];
+            char enum_full[sizeof(full)], enum_name[sizeof(name)];
+            join(enum_full, sizeof(enum_full), full, ".", proto->enum_type[e]->name);
+            join(enum_name, sizeof(enum_name), name, ".", proto->enum_type[e]->name);
+            path[parent_len + 1] = 4;
+            path[parent_len + 2] = (int32_t)e;
+            add_type(c, file, enum_full, enum_name, path, parent_len + 3)->enumeration = proto->enum_type[e];
         }
-        path[path_len + 1] = 3;
-        add_messages(c, file, full, name, path, path_len + 2, proto->n_nested_type, proto->nested_type);
+        path[parent_len + 1] = 3;
+        add_messages(c, file, full, name, path, parent_len + 2, proto->n_nested_type, proto->nested_type);
     }
 }
 
@@ -60,16 +71,15 @@ void oa_collect_types(oa_context_t *c)
     for (size_t f = 0; f < c->request->n_proto_file; f++) {
         const Google__Protobuf__FileDescriptorProto *file = c->request->proto_file[f];
         const char *package = file->package != NULL ? file->package : "";
-        char prefix[256];
-        snprintf(prefix, sizeof(prefix), "%s%s", package[0] ? "." : "", package);
-        int32_t path[16] = {4};
+        char prefix[sizeof(((oa_type_t *)0)->full_name)];
+        join(prefix, sizeof(prefix), package[0] ? "." : "", "", package);
+        int32_t path[1] = {4};
         add_messages(c, file, prefix, "", path, 1, file->n_message_type, file->message_type);
         for (size_t e = 0; e < file->n_enum_type; e++) {
-            char full[512];
-            snprintf(full, sizeof(full), "%s.%s", prefix, file->enum_type[e]->name);
+            char full[sizeof(prefix)];
+            join(full, sizeof(full), prefix, ".", file->enum_type[e]->name);
             int32_t enum_path[2] = {5, (int32_t)e};
-            add_type(c, file, full, file->enum_type[e]->name, enum_path, 2);
-            c->types[c->type_count - 1].enumeration = file->enum_type[e];
+            add_type(c, file, full, file->enum_type[e]->name, enum_path, 2)->enumeration = file->enum_type[e];
         }
     }
 }
