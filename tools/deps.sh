@@ -6,11 +6,16 @@ packages=(
   libgrpc-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libprotoc-dev grpc-proto
   libh2o-evloop-dev libyajl-dev libssl-dev libyaml-dev libexpat1-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libargon2-dev
   libgtest-dev clang-format clang-14 libclang-rt-14-dev gcovr curl wrk
-  python3 python3-grpcio python3-grpc-tools python3-requests python3-boto3 python3-jwt python3-cryptography awscli s3cmd
+  python3 python3-grpcio python3-grpc-tools python3-jsonschema python3-requests python3-boto3 python3-jwt python3-cryptography awscli s3cmd
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime e2fsprogs mount
   slapd ldap-utils libldap-dev python3-requests-oauthlib
   postgresql-15 libpq-dev
 )
+# Node.js for the OpenAPI lint (@redocly/cli below): Debian's, unless a node with npm is installed already (a
+# NodeSource nodejs bundles npm and conflicts with Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -25,4 +30,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   apt-get update
   apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# @redocly/cli lints gen/openapi.json (the openapi_lint test). Pinned: 1.34.x runs on Debian 12's Node.js 18; it lives
+# outside the repository, in a prefix of its own.
+redocly_version=1.34.20
+redocly_prefix=/opt/sts-npm
+if [ "$("$redocly_prefix/node_modules/.bin/redocly" --version 2>/dev/null)" != "$redocly_version" ]; then
+  mkdir -p "$redocly_prefix"
+  npm install --prefix "$redocly_prefix" --no-audit --no-fund --no-save "@redocly/cli@$redocly_version"
 fi

@@ -6,10 +6,12 @@
 #include "sts/v1/options.pb-c.h"
 #include "util/buf.h"
 
-/** Output of one run: the two generated files, or an error for protoc to print. */
+/** Output of one run: the two generated files (and a document, when named), or an error for protoc to print. */
 typedef struct {
     sts_buf_t header;
     sts_buf_t source;
+    sts_buf_t document;
+    char document_name[64]; /**< "" when the run writes no document */
     char error[1024];
 } plugin_output_t;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "plugin.h"
+#include "plugin_openapi.h"
 #include "util/log.h"
 
 enum { MAX_REQUEST_BYTES = 64 * 1024 * 1024, MAX_OUTPUT_BYTES = 16 * 1024 * 1024 };
@@ -48,8 +49,10 @@ void plugin_camel_to_lower(const char *name, char *out, size_t out_size)
     out[o] = '\0';
 }
 
-static void parse_parameter(const char *parameter, char *table, size_t table_size, char *out, size_t out_size)
+static void parse_parameter(const char *parameter, char *table, size_t table_size, char *out, size_t out_size,
+                            char *openapi, size_t openapi_size)
 {
+    openapi[0] = '\0';
     snprintf(table, table_size, "sts_gen_method_table");
     snprintf(out, out_size, "sts_methods");
     if (parameter == NULL)
@@ -62,6 +65,8 @@ static void parse_parameter(const char *parameter, char *table, size_t table_siz
             snprintf(table, table_size, "%.*s", (int)(len - 6), p + 6);
         else if (len > 4 && strncmp(p, "out=", 4) == 0)
             snprintf(out, out_size, "%.*s", (int)(len - 4), p + 4);
+        else if (len > 8 && strncmp(p, "openapi=", 8) == 0) /* the OpenAPI run: its C files' base name */
+            snprintf(openapi, openapi_size, "%.*s", (int)(len - 8), p + 8);
         p += len + (end != NULL);
     }
 }
@@ -102,21 +107,28 @@ int main(void)
         fprintf(stderr, "protoc-gen-sts: stdin is not a CodeGeneratorRequest\n");
         return 1;
     }
-    char table[128], out[128];
-    parse_parameter(request->parameter, table, sizeof(table), out, sizeof(out));
+    char table[128], out[128], openapi[128];
+    parse_parameter(request->parameter, table, sizeof(table), out, sizeof(out), openapi, sizeof(openapi));
     plugin_output_t output;
     sts_buf_init(&output.header, MAX_OUTPUT_BYTES);
     sts_buf_init(&output.source, MAX_OUTPUT_BYTES);
+    sts_buf_init(&output.document, MAX_OUTPUT_BYTES);
+    output.document_name[0] = '\0';
     output.error[0] = '\0';
 
     Google__Protobuf__Compiler__CodeGeneratorResponse response =
         GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__INIT;
-    Google__Protobuf__Compiler__CodeGeneratorResponse__File files[2] = {
+    Google__Protobuf__Compiler__CodeGeneratorResponse__File files[3] = {
+        GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__FILE__INIT,
         GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__FILE__INIT,
         GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__FILE__INIT};
-    Google__Protobuf__Compiler__CodeGeneratorResponse__File *file_list[2] = {&files[0], &files[1]};
+    Google__Protobuf__Compiler__CodeGeneratorResponse__File *file_list[3] = {&files[0], &files[1], &files[2]};
     char header_name[160], source_name[160];
-    if (plugin_generate(request, table, out, &output) != 0) {
+    int rc = openapi[0] != '\0' ? plugin_openapi_generate(request, openapi, &output)
+                                : plugin_generate(request, table, out, &output);
+    if (openapi[0] != '\0')
+        snprintf(out, sizeof(out), "%s", openapi);
+    if (rc != 0) {
         response.error = output.error;
     } else {
         sts_buf_append(&output.header, "", 1);
@@ -129,10 +141,17 @@ int main(void)
         files[1].content = output.source.data;
         response.n_file = 2;
         response.file = file_list;
+        if (output.document_name[0] != '\0') {
+            sts_buf_append(&output.document, "", 1);
+            files[2].name = output.document_name;
+            files[2].content = output.document.data;
+            response.n_file = 3;
+        }
     }
     write_response(&response);
     sts_buf_dispose(&output.header);
     sts_buf_dispose(&output.source);
+    sts_buf_dispose(&output.document);
     google__protobuf__compiler__code_generator_request__free_unpacked(request, NULL);
     return 0;
 }

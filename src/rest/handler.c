@@ -70,6 +70,8 @@ int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req)
         sts_rest_send_error(req, 404, STS_STATUS_NOT_FOUND, "this listener serves GET /metrics only");
         return 0;
     }
+    if (sts__rest_serve_openapi(req))
+        return 0;
     sts_route_match_t match;
     char allow[64];
     char message[256];

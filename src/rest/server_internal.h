@@ -78,6 +78,12 @@ void sts__rest_error_filter_register(sts_rest_server_t *server, h2o_pathconf_t *
 /** h2o's on_req for every path: routes, transcodes, dispatches and replies. Runs on an event-loop thread. */
 int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req);
 
+/**
+ * Answers GET /openapi.json with the generated OpenAPI document and returns 1; returns 0, sending nothing, for any
+ * other request. Loop thread only.
+ */
+int sts__rest_serve_openapi(h2o_req_t *req);
+
 /** Logs one line per answered request (util/log.h's request line) for the requests under path. */
 void sts__rest_access_log_register(h2o_pathconf_t *path);
 
