@@ -14,7 +14,7 @@
 #include "server/config.h"
 #include "server/issuer_setup.h"
 #include "server/login_setup.h"
-#include "store/sqlite_store.h"
+#include "server/store_setup.h"
 #include "sts/v1/users.pb-c.h"
 #include "sts_methods.h"
 #include "util/log.h"
@@ -349,9 +349,7 @@ static int run(const command_t *command, const sts_config_t *config)
         fprintf(stderr, "stsd: cannot create the data directory %s: %s\n", config->data_dir, strerror(errno));
         return 1;
     }
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/sts.db", config->data_dir);
-    sts_store_t *store = sts_sqlite_store_open(path, error, sizeof(error));
+    sts_store_t *store = sts_server_open_store(config, error, sizeof(error));
     if (store == NULL) {
         fprintf(stderr, "stsd: %s\n", error);
         return 1;

@@ -16,9 +16,13 @@ typedef struct {
     char *data_dir;
     int rest_threads;
     int grpc_threads;
-    char *endpoint_url;              /**< "" when none */
-    char *issuer;                    /**< "local" */
-    char *session_key_file;          /**< NULL: <data_dir>/session.key */
+    char *endpoint_url;           /**< "" when none */
+    char *issuer;                 /**< "local" */
+    char *session_key_file;       /**< NULL: <data_dir>/session.key */
+    char *database_url;           /**< PostgreSQL; NULL: SQLite under data_dir */
+    char *database_password_file; /**< database_url's password; NULL: the URL's or libpq's own */
+    int database_statement_timeout_ms;
+    char *key_encryption_key_file;   /**< NULL: <data_dir>/keys.kek, generated */
     char *secret_files_allow_shared; /**< "true" reads secret files that others may read (with warnings) */
     int default_duration_seconds;
     int max_duration_seconds;

@@ -19,6 +19,14 @@ static int check_listen(const char *value, char *expected, size_t expected_size)
     return 0;
 }
 
+static int check_database_url(const char *value, char *expected, size_t expected_size)
+{
+    if (strncmp(value, "postgres://", 11) == 0 || strncmp(value, "postgresql://", 13) == 0)
+        return 0;
+    snprintf(expected, expected_size, "a PostgreSQL URL, postgres://USER@HOST:PORT/DATABASE");
+    return -1;
+}
+
 static int check_issuer(const char *value, char *expected, size_t expected_size)
 {
     if (strcmp(value, "local") == 0 || strcmp(value, "sts") == 0 || strcmp(value, "rgw-native") == 0)
@@ -168,6 +176,16 @@ const sts_option_t sts_options[] = {
                   "a listener of its own for GET /metrics, HOST:PORT (then not served on rest_listen); unset: "
                   "/metrics on rest_listen"),
     STRING_OPTION(data_dir, "/var/lib/sts", check_not_empty, "directory for the generated sealing key and state"),
+    STRING_OPTION(database_url, NULL, check_database_url,
+                  "PostgreSQL for the store, postgres://USER@HOST:PORT/DATABASE?sslmode=verify-full (replicas share "
+                  "it); unset: SQLite at <data_dir>/sts.db"),
+    STRING_OPTION(database_password_file, NULL, check_not_empty,
+                  "file holding database_url's password (private: mode 0600); unset: the URL's or libpq's own"),
+    NUMBER_OPTION(database_statement_timeout_ms, STS_OPTION_INT, "5000", 100, 600000,
+                  "PostgreSQL: longest a statement may run before the server cancels it"),
+    STRING_OPTION(key_encryption_key_file, NULL, check_not_empty,
+                  "the key-encryption key (64 hex characters) sealing the key rings; default <data_dir>/keys.kek, "
+                  "generated 0600; with database_url required, the same file for every replica"),
     NUMBER_OPTION(rest_threads, STS_OPTION_INT, "2", 1, 64, "REST event-loop threads (SO_REUSEPORT listeners)"),
     NUMBER_OPTION(grpc_threads, STS_OPTION_INT, "1", 1, 64, "gRPC completion-queue threads"),
     STRING_OPTION(endpoint_url, "", NULL, "S3 endpoint returned as EndpointURL (may be empty)"),

@@ -188,6 +188,26 @@ static int validate_logins(sts_config_t *config, char *error, size_t error_size)
 }
 
 /* The directory's settings, checked without contacting it; the service password file is read at startup. */
+/* Replicas sharing a database must seal and open its key rings with one key; a generated one would be per replica. */
+static int validate_database(const sts_config_t *config, char *error, size_t error_size)
+{
+    if (config->database_url == NULL) {
+        if (config->database_password_file != NULL) {
+            snprintf(error, error_size, "database_password_file is set but database_url is not");
+            return -1;
+        }
+        return 0;
+    }
+    if (config->key_encryption_key_file == NULL) {
+        snprintf(error, error_size,
+                 "database_url needs key_encryption_key_file: every replica must seal its keys with the same "
+                 "key-encryption key (64 hex characters in a file of mode 0600, e.g. made once with `openssl rand "
+                 "-hex 32`), which stsd must not generate per replica");
+        return -1;
+    }
+    return 0;
+}
+
 static int validate_ldap(const sts_config_t *config, char *error, size_t error_size)
 {
     if (strstr(config->user_sources, "ldap") == NULL) {
@@ -232,7 +252,7 @@ int sts__config_validate(sts_config_t *config, char *error, size_t error_size)
         return -1;
     }
     if (validate_jwt(config, error, error_size) != 0 || validate_logins(config, error, error_size) != 0 ||
-        validate_ldap(config, error, error_size) != 0)
+        validate_ldap(config, error, error_size) != 0 || validate_database(config, error, error_size) != 0)
         return -1;
     if (config->min_duration_seconds > config->default_duration_seconds) {
         snprintf(error, error_size, "min_duration_seconds (%d) must not exceed default_duration_seconds (%d)",

@@ -99,8 +99,13 @@ int sts_key_setup_start(sts_key_setup_t *setup, const sts_config_t *config, sts_
     memset(setup, 0, sizeof(*setup));
     char path[4096];
     uint8_t kek[STS_AEAD_KEY_BYTES];
-    snprintf(path, sizeof(path), "%s/keys.kek", config->data_dir);
-    if (sts_key_file_load(path, 1, "the key-encryption key file", kek, error, error_size) != 0)
+    /* Generated only where it is the data directory's own: a named file is shared (replicas) and must exist. */
+    if (config->key_encryption_key_file != NULL)
+        snprintf(path, sizeof(path), "%s", config->key_encryption_key_file);
+    else
+        snprintf(path, sizeof(path), "%s/keys.kek", config->data_dir);
+    if (sts_key_file_load(path, config->key_encryption_key_file == NULL, "the key-encryption key file", kek, error,
+                          error_size) != 0)
         return -1;
     int rc = -1;
     sts_jwks_settings_t no_files = {0};

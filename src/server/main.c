@@ -20,12 +20,12 @@
 #include "server/admin_token.h"
 #include "server/audit_log.h"
 #include "server/auth_setup.h"
-#include "store/sqlite_store.h"
 #include "server/config.h"
 #include "server/issuer_setup.h"
 #include "server/cli.h"
 #include "server/login_setup.h"
 #include "server/preflight.h"
+#include "server/store_setup.h"
 #include "server/version.h"
 #include "sts_methods.h"
 #include "util/log.h"
@@ -146,9 +146,7 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
     if (config->audit_log != NULL &&
         (runtime->audit = sts_audit_log_open(config->audit_log, error, error_size)) == NULL)
         return -1;
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/sts.db", config->data_dir);
-    runtime->store = sts_sqlite_store_open(path, error, error_size);
+    runtime->store = sts_server_open_store(config, error, error_size);
     if (runtime->store == NULL)
         return -1;
     runtime->keys_started = 1;

@@ -106,10 +106,22 @@ static int check_secret_files(const sts_config_t *config, char *error, size_t er
             return -1;
         }
     }
-    if (config->session_key_file != NULL) {
+    const char *key_files[] = {config->session_key_file, config->key_encryption_key_file};
+    const char *names[] = {"the session key file", "the key-encryption key file"};
+    for (size_t i = 0; i < sizeof(key_files) / sizeof(key_files[0]); i++) {
+        if (key_files[i] == NULL)
+            continue;
         uint8_t key[STS_AEAD_KEY_BYTES];
-        int rc = sts_key_file_load(config->session_key_file, 0, "the session key file", key, error, error_size);
+        int rc = sts_key_file_load(key_files[i], 0, names[i], key, error, error_size);
         OPENSSL_cleanse(key, sizeof(key));
+        if (rc != 0)
+            return -1;
+    }
+    if (config->database_password_file != NULL) {
+        char password[STS_SECRET_FILE_MAX];
+        int rc = sts_secret_file_read(config->database_password_file, "the database password file", password, NULL,
+                                      error, error_size);
+        OPENSSL_cleanse(password, sizeof(password));
         if (rc != 0)
             return -1;
     }

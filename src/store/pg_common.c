@@ -1,5 +1,6 @@
 /* The PostgreSQL store's plumbing: connections lent per thread, parameters, results and error messages. */
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,20 @@ PGconn *sts__pg_borrow(sts__pg_store_t *store, char *error, size_t error_size)
         error_size = sizeof(scratch);
     }
     pthread_mutex_lock(&store->lock);
-    PGconn *conn = store->idle_count > 0 ? store->idle[--store->idle_count] : NULL;
+    PGconn *conn = NULL;
+    while (conn == NULL && store->idle_count > 0) {
+        conn = store->idle[--store->idle_count];
+        /*
+         * An idle session has nothing to read unless the server ended it (a restart, an administrator,
+         * idle_session_timeout): it then sent an error and closed. Such a connection is dropped and the next one
+         * tried, instead of failing the call.
+         */
+        struct pollfd said = {.fd = PQsocket(conn), .events = POLLIN};
+        if (PQstatus(conn) != CONNECTION_OK || poll(&said, 1, 0) != 0) {
+            PQfinish(conn);
+            conn = NULL;
+        }
+    }
     int64_t now = sts_time_monotonic_ns();
     if (conn == NULL && now < store->retry_at_ns) {
         snprintf(error, error_size, "%s (retrying in %lld ms)", store->last_failure,
@@ -153,7 +167,10 @@ PGresult *sts__pg_exec(PGconn *conn, const char *sql, const sts__pg_params_t *pa
     first_line(primary != NULL ? primary : PQerrorMessage(conn), why, sizeof(why));
     if (sqlstate != NULL && result != NULL && PQresultErrorField(result, PG_DIAG_SQLSTATE) != NULL)
         snprintf(sqlstate, 6, "%s", PQresultErrorField(result, PG_DIAG_SQLSTATE));
-    if (error != NULL)
+    if (error != NULL && PQstatus(conn) != CONNECTION_OK)
+        snprintf(error, error_size, "database at %s:%s: %s: %s", PQhost(conn), PQport(conn), what,
+                 why[0] != '\0' ? why : "the connection failed");
+    else if (error != NULL)
         snprintf(error, error_size, "database: %s: %s", what, why[0] != '\0' ? why : "the connection failed");
     PQclear(result);
     return NULL;

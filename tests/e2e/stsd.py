@@ -13,7 +13,7 @@ STSD = os.environ.get("STSD", "")
 PROTO_DIR = os.environ.get("STS_PROTO_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "proto"))
 GRPC_PROTO_DIR = os.environ.get("STS_GRPC_PROTO_DIR", "/usr/share/grpc-proto")
 HARNESS_VARIABLES = {"STS_PROTO_DIR", "STS_GRPC_PROTO_DIR", "STS_RGW_DIR", "STS_RGW_SCRIPT", "STS_LDAP_DIR",
-                     "STS_LDAP_SCRIPT"}
+                     "STS_LDAP_SCRIPT", "STS_PG_DIR", "STS_PG_SCRIPT"}
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 # Text lines ("<time> info …") or JSON lines ({"time":…,"level":"info","message":"…"}) with log_format json.
 LISTENING = re.compile(r'(?: info |"level":"info","message":")(rest|grpc|metrics) listening on 127\.0\.0\.1:(\d+)')

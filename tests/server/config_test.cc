@@ -390,6 +390,29 @@ TEST_F(ConfigTest, MetricsShareTheRestListenerUntilTheirOwnIsGiven)
     EXPECT_STREQ(error, "STS_METRICS_LISTEN: expected HOST:PORT with a port from 0 to 65535, got '9100'");
 }
 
+TEST_F(ConfigTest, ADatabaseUrlIsPostgresAndNeedsASharedKeyEncryptionKey)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_EQ(config.database_url, nullptr);
+    EXPECT_EQ(config.database_statement_timeout_ms, 5000);
+    auto fresh = [this](std::vector<std::string> args) {
+        sts_config_dispose(&config);
+        sts_config_init(&config);
+        return load(std::move(args));
+    };
+    EXPECT_EQ(fresh({"--database-url", "mysql://db/sts"}), -1);
+    EXPECT_STREQ(error, "--database-url: expected a PostgreSQL URL, postgres://USER@HOST:PORT/DATABASE, got "
+                        "'mysql://db/sts'");
+    EXPECT_EQ(fresh({"--database-url", "postgres://sts@db/sts"}), -1);
+    EXPECT_EQ(std::string(error).rfind("database_url needs key_encryption_key_file: every replica must seal", 0), 0u)
+        << error;
+    ASSERT_EQ(fresh({"--database-url", "postgresql://sts@db/sts", "--key-encryption-key-file", "/etc/sts/kek"}), 0)
+        << error;
+    EXPECT_STREQ(config.database_url, "postgresql://sts@db/sts");
+    EXPECT_EQ(fresh({"--database-password-file", "/etc/sts/db-password"}), -1);
+    EXPECT_STREQ(error, "database_password_file is set but database_url is not");
+}
+
 TEST_F(ConfigTest, LogFormatIsTextOrJson)
 {
     ASSERT_EQ(load({}), 0) << error;
