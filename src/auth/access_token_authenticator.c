@@ -305,6 +305,17 @@ void sts_access_token_forget(void *data, const char *id)
     pthread_mutex_unlock(&auth->lock);
 }
 
+void sts_access_token_forget_all(sts_access_token_authenticator_t *auth)
+{
+    pthread_mutex_lock(&auth->lock);
+    auth->generation++;
+    /* Stale rather than cleared: a slot keeps its pending last-use time for the flush. */
+    for (size_t i = 0; i < STS_ACCESS_TOKEN_CACHE_SLOTS; i++)
+        auth->slots[i].cached_at_ns = INT64_MIN / 2;
+    memset(auth->unknown, 0, sizeof(auth->unknown));
+    pthread_mutex_unlock(&auth->lock);
+}
+
 /* Writes the last-use times that are due; the store calls run outside the lock. */
 static void flush(sts_access_token_authenticator_t *auth, int everything)
 {

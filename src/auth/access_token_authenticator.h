@@ -75,6 +75,12 @@ sts_status_t sts_access_token_inspect(sts_access_token_authenticator_t *auth, st
  */
 void sts_access_token_forget(void *auth, const char *id);
 
+/**
+ * Makes every cached token be read from the store again at its next use and forgets every unknown id (changes may
+ * have been missed: another replica's, while the store's watch was disconnected). Thread-safe.
+ */
+void sts_access_token_forget_all(sts_access_token_authenticator_t *auth);
+
 /** Writes pending last-use times, stops the thread and frees. */
 void sts_access_token_authenticator_destroy(sts_access_token_authenticator_t *auth);
 

@@ -81,9 +81,8 @@ static sts_secret_ring_t *open_secret_ring(const char *purpose, const uint8_t ke
     return ring;
 }
 
-static void reload(void *data)
+void sts_key_setup_reload(sts_key_setup_t *setup)
 {
-    sts_key_setup_t *setup = data;
     char error[256];
     int64_t now = sts_time_now();
     if (sts_key_ring_reload(setup->signing, now, error, sizeof(error)) != 0 ||
@@ -91,6 +90,11 @@ static void reload(void *data)
         sts_secret_ring_reload(setup->token_keys, now, error, sizeof(error)) != 0 ||
         sts_secret_ring_reload(setup->refresh_keys, now, error, sizeof(error)) != 0)
         sts_log_warn("keys: reload failed, the current keys stay in use: %s", error);
+}
+
+static void reload_tick(void *data)
+{
+    sts_key_setup_reload(data);
 }
 
 int sts_key_setup_start(sts_key_setup_t *setup, const sts_config_t *config, sts_store_t *store, char *error,
@@ -138,7 +142,7 @@ int sts_key_setup_start(sts_key_setup_t *setup, const sts_config_t *config, sts_
         (setup->refresh_keys =
              open_secret_ring(STS_KEY_PURPOSE_REFRESH_HMAC, kek, 0, 0, store, &none, error, error_size)) == NULL)
         goto out;
-    setup->reloader = sts_ticker_start(RELOAD_MS, 0, reload, setup);
+    setup->reloader = sts_ticker_start(RELOAD_MS, 0, reload_tick, setup);
     rc = 0;
 out:
     OPENSSL_cleanse(kek, sizeof(kek));

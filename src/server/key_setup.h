@@ -31,6 +31,12 @@ typedef struct {
 int sts_key_setup_start(sts_key_setup_t *setup, const sts_config_t *config, sts_store_t *store, char *error,
                         size_t error_size);
 
+/**
+ * Reads every ring from the store again (another process rotated one), rotating what is due; a failure is logged and
+ * the keys loaded before stay in use. Blocks on the store; thread-safe.
+ */
+void sts_key_setup_reload(sts_key_setup_t *setup);
+
 void sts_key_setup_dispose(sts_key_setup_t *setup);
 
 #endif

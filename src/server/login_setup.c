@@ -20,7 +20,13 @@ static void housekeeping(void *data)
     if (setup->store->denied_tokens_prune(setup->store, now, error, sizeof(error)) != STS_STORE_OK)
         sts_log_warn("logins: cannot forget expired revoked tokens: %s", error);
     /* Rebuilt from the store: changes the command line made while stsd runs arrive within one tick. */
-    if (sts_login_load_revocations(&setup->settings, setup->store, now,
+    sts_login_setup_reload(setup);
+}
+
+void sts_login_setup_reload(sts_login_setup_t *setup)
+{
+    char error[256];
+    if (sts_login_load_revocations(&setup->settings, setup->store, sts_time_now(),
                                    setup->settings.access_token_lifetime_s * 1000000, error, sizeof(error)) != 0)
         sts_log_warn("logins: cannot reload user and client changes: %s", error);
 }

@@ -33,6 +33,12 @@ typedef struct {
 int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, sts_store_t *store,
                           const sts_key_setup_t *keys, char *error, size_t error_size);
 
+/**
+ * Rebuilds the revocations (users' "tokens not before", clients, revoked JWTs) from the store, so that changes another
+ * process made apply here; a failure is logged and the maps stay as they were. Blocks on the store; thread-safe.
+ */
+void sts_login_setup_reload(sts_login_setup_t *setup);
+
 void sts_login_setup_dispose(sts_login_setup_t *setup);
 
 /** The LDAP settings of config (strings borrowed from it), with bind_password as given. */

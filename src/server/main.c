@@ -26,6 +26,7 @@
 #include "server/login_setup.h"
 #include "server/preflight.h"
 #include "server/store_setup.h"
+#include "server/store_sync.h"
 #include "server/version.h"
 #include "sts_methods.h"
 #include "util/log.h"
@@ -110,6 +111,7 @@ typedef struct {
     sts_tls_source_t *tls; /* NULL: both listeners serve plain text */
     sts_tls_watcher_t *tls_watcher;
     sts_audit_log_t *audit; /* NULL without audit_log */
+    sts_store_sync_t sync;  /* what other replicas' changes reach, through the store's watch */
 } runtime_t;
 
 static void set_tls_notice(void *readiness, const char *notice)
@@ -194,6 +196,8 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
 /* Call after both adapters have stopped: queued blocking calls finish first, then the issuer goes. */
 static void dispose_runtime(runtime_t *runtime)
 {
+    if (runtime->store != NULL && runtime->store->unwatch != NULL)
+        runtime->store->unwatch(runtime->store); /* before what its changes reach is freed */
     sts_auth_setup_dispose(&runtime->auth);
     if (runtime->checker != NULL)
         sts_readiness_checker_stop(runtime->checker);
@@ -296,7 +300,10 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     }
     sts_service_t service;
     build_service(&service, config, &runtime);
-    if (sts_auth_setup_start(&runtime.auth, config, &service, runtime.login.own_jwt, error, sizeof(error)) != 0) {
+    int auth_started =
+        sts_auth_setup_start(&runtime.auth, config, &service, runtime.login.own_jwt, error, sizeof(error)) == 0;
+    runtime.sync = (sts_store_sync_t){runtime.auth.access_token, &runtime.login, &runtime.keys};
+    if (!auth_started || sts_store_sync_start(runtime.store, &runtime.sync, error, sizeof(error)) != 0) {
         sts_log_error("%s", error);
         dispose_runtime(&runtime);
         return 1;

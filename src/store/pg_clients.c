@@ -106,12 +106,15 @@ sts_store_result_t sts__pg_client_update(sts_store_t *self, const char *client_i
                                     " enabled = coalesce($5::integer, enabled), updated_time = $6"
                                     " WHERE client_id = $1 RETURNING " CLIENT_COLUMNS,
                                     &p, "updating a client", error, error_size, NULL);
+    sts_store_result_t found = sts__pg_first_row(result, read_client, arena, out);
+    if (found == STS_STORE_OK)
+        sts__pg_announce(conn, "clients", client_id);
     sts__pg_give_back(store, conn);
-    return sts__pg_first_row(result, read_client, arena, out);
+    return found;
 }
 
 sts_store_result_t sts__pg_client_remove(sts_store_t *self, const char *client_id, char *error, size_t error_size)
 {
     return sts__pg_change_one((sts__pg_store_t *)self, "DELETE FROM clients WHERE client_id = $1", client_id, NULL,
-                              "deleting a client", error, error_size);
+                              "clients", "deleting a client", error, error_size);
 }

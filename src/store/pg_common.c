@@ -54,7 +54,7 @@ static void first_line(const char *message, char *out, size_t size)
     snprintf(out, size, "%.*s", (int)len, message != NULL ? message : "");
 }
 
-static PGconn *connect_new(sts__pg_store_t *store, char *error, size_t error_size)
+PGconn *sts__pg_connect(sts__pg_store_t *store, char *error, size_t error_size)
 {
     const char *keys[6], *values[6];
     int n = 0;
@@ -114,7 +114,7 @@ PGconn *sts__pg_borrow(sts__pg_store_t *store, char *error, size_t error_size)
     pthread_mutex_unlock(&store->lock);
     if (conn != NULL)
         return conn;
-    conn = connect_new(store, error, error_size);
+    conn = sts__pg_connect(store, error, error_size);
     pthread_mutex_lock(&store->lock);
     if (conn == NULL) {
         /* Every thread would otherwise wait out its own connect timeout while the server is away. */
@@ -197,6 +197,18 @@ sts_store_result_t sts__pg_finish(PGconn *conn, int commit, sts_store_result_t r
         return result;
     }
     return sts__pg_command(conn, "COMMIT", NULL, what, error, error_size) == 0 ? result : STS_STORE_ERROR;
+}
+
+void sts__pg_announce(PGconn *conn, const char *kind, const char *key)
+{
+    char payload[128];
+    snprintf(payload, sizeof(payload), "%s%s%s", kind, key != NULL ? ":" : "", key != NULL ? key : "");
+    sts__pg_params_t params = {0};
+    sts__pg_text_param(&params, payload);
+    char error[256];
+    if (sts__pg_command(conn, "SELECT pg_notify('" STS__PG_CHANNEL "', $1)", &params, "announcing a change", error,
+                        sizeof(error)) != 0)
+        sts_log_warn("%s; other replicas see it when their caches expire", error);
 }
 
 sts_store_result_t sts__pg_transaction(sts__pg_store_t *store, const char *what, sts__pg_work_t work, void *arg,
@@ -329,7 +341,7 @@ sts_store_result_t sts__pg_list_after(sts__pg_store_t *store, const char *sql, c
 }
 
 sts_store_result_t sts__pg_change_one(sts__pg_store_t *store, const char *sql, const char *key, const int64_t *value,
-                                      const char *what, char *error, size_t error_size)
+                                      const char *announce, const char *what, char *error, size_t error_size)
 {
     PGconn *conn = sts__pg_borrow(store, error, error_size);
     if (conn == NULL)
@@ -339,11 +351,13 @@ sts_store_result_t sts__pg_change_one(sts__pg_store_t *store, const char *sql, c
     if (value != NULL)
         sts__pg_int_param(&params, *value);
     PGresult *result = sts__pg_exec(conn, sql, &params, what, error, error_size, NULL);
-    sts__pg_give_back(store, conn);
-    if (result == NULL)
-        return STS_STORE_ERROR;
-    sts_store_result_t changed = sts__pg_changed(result) == 1 ? STS_STORE_OK : STS_STORE_NOT_FOUND;
+    sts_store_result_t changed = result == NULL                 ? STS_STORE_ERROR
+                                 : sts__pg_changed(result) == 1 ? STS_STORE_OK
+                                                                : STS_STORE_NOT_FOUND;
     PQclear(result);
+    if (changed == STS_STORE_OK && announce != NULL)
+        sts__pg_announce(conn, announce, key);
+    sts__pg_give_back(store, conn);
     return changed;
 }
 

@@ -17,6 +17,8 @@ sts_store_result_t sts__pg_token_deny(sts_store_t *self, const sts_denied_token_
                         "INSERT INTO denied_tokens (jti, expires_time) VALUES ($1, $2) ON CONFLICT (jti)"
                         " DO UPDATE SET expires_time = greatest(denied_tokens.expires_time, excluded.expires_time)",
                         &p, "revoking a token", error, error_size);
+    if (rc == 0)
+        sts__pg_announce(conn, "denied", token->jti);
     sts__pg_give_back(store, conn);
     return rc == 0 ? STS_STORE_OK : STS_STORE_ERROR;
 }

@@ -3,6 +3,7 @@
 #define STS_STORE_PG_INTERNAL_H
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "store/pg_store.h"
@@ -27,6 +28,12 @@ typedef struct {
     int64_t retry_at_ns; /**< no new connection before this (CLOCK_MONOTONIC) after a failed attempt */
     int backoff_ms;
     char last_failure[512];
+    /* The watch (pg_watch.c): its thread, what it calls, and the flag that stops it. */
+    pthread_t watcher;
+    int watching;
+    atomic_int stop_watching;
+    sts_store_watch_fn watch_fn;
+    void *watch_arg;
 } sts__pg_store_t;
 
 /** The parameters of one statement: text, SQL NULL, or binary bytes (bytea). */
@@ -48,6 +55,23 @@ void sts__pg_optional_int_param(sts__pg_params_t *params, const int64_t *value);
 void sts__pg_optional_flag_param(sts__pg_params_t *params, const int *flag);
 /** Appends a bytea parameter (len bytes, sent in binary). bytes must outlive the statement. */
 void sts__pg_bytes_param(sts__pg_params_t *params, const uint8_t *bytes, size_t len);
+
+/** Opens a new connection with the store's settings; NULL with a message naming the database. */
+PGconn *sts__pg_connect(sts__pg_store_t *store, char *error, size_t error_size);
+
+/** The channel every change is announced on, and the payload's kinds ("token:<id>", "users", …). */
+#define STS__PG_CHANNEL "sts_changes"
+
+/**
+ * Announces a change to every process watching the store (delivered when the transaction on conn commits, at once
+ * outside one): kind is "token", "users", "clients", "denied", "keys"; key (or NULL) the token id. A failure is
+ * logged, not returned: the watchers' cache lifetime still bounds how long they serve the old state.
+ */
+void sts__pg_announce(PGconn *conn, const char *kind, const char *key);
+
+/** The store's watch and unwatch members (pg_watch.c). */
+int sts__pg_watch(sts_store_t *self, sts_store_watch_fn fn, void *arg, char *error, size_t error_size);
+void sts__pg_unwatch(sts_store_t *self);
 
 /**
  * Lends the calling thread a connection of its own (an idle one, or a new one unless a failed attempt's backoff
@@ -132,10 +156,11 @@ sts_store_result_t sts__pg_list_after(sts__pg_store_t *store, const char *sql, c
 
 /**
  * Borrows a connection and runs sql with $1 bound to key and $2 to *value (when not NULL), a statement that changes
- * at most one row: OK when it changed one, NOT_FOUND when none, ERROR with a message naming what.
+ * at most one row: OK when it changed one (then, unless announce is NULL, announces it: sts__pg_announce(announce,
+ * key)), NOT_FOUND when none, ERROR with a message naming what.
  */
 sts_store_result_t sts__pg_change_one(sts__pg_store_t *store, const char *sql, const char *key, const int64_t *value,
-                                      const char *what, char *error, size_t error_size);
+                                      const char *announce, const char *what, char *error, size_t error_size);
 
 /** Borrows a connection and runs sql with $1 bound to value: OK, or ERROR with a message naming what. */
 sts_store_result_t sts__pg_run(sts__pg_store_t *store, const char *sql, int64_t value, const char *what, char *error,

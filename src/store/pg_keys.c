@@ -41,6 +41,8 @@ static sts_store_result_t add_with(PGconn *conn, void *arg, int *commit, char *e
                        &p, "adding a signing key", error, error_size);
     if (result == STS_STORE_EXISTS && error != NULL)
         snprintf(error, error_size, "a signing key with kid %s is already stored", key->kid);
+    if (result == STS_STORE_OK)
+        sts__pg_announce(conn, "keys", key->purpose);
     *commit = result == STS_STORE_OK;
     return result;
 }

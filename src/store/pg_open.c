@@ -28,6 +28,7 @@ void sts_pg_url_redact(const char *url, char *out, size_t out_size)
 
 static void destroy(sts_store_t *self)
 {
+    sts__pg_unwatch(self);
     sts__pg_store_t *store = (sts__pg_store_t *)self;
     for (int i = 0; i < store->idle_count; i++)
         PQfinish(store->idle[i]);
@@ -82,6 +83,8 @@ sts_store_t *sts_pg_store_open(const sts_pg_settings_t *settings, char *error, s
                                 .token_deny = sts__pg_token_deny,
                                 .denied_tokens = sts__pg_denied_tokens,
                                 .denied_tokens_prune = sts__pg_denied_tokens_prune,
+                                .watch = sts__pg_watch,
+                                .unwatch = sts__pg_unwatch,
                                 .destroy = destroy};
     PGconn *conn = sts__pg_borrow(store, error, error_size);
     if (conn == NULL || sts__pg_migrate(conn, error, error_size) != 0) {

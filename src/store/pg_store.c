@@ -91,6 +91,8 @@ static sts_store_result_t create_with(PGconn *conn, void *arg, int *commit, char
     sts__pg_bytes_param(&p, r->hmac, sizeof(r->hmac));
     sts__pg_text_param(&p, r->role_ceiling);
     sts__pg_text_param(&p, r->hmac_key_id);
+    /* Other replicas may remember this id as unknown (a guess before it existed): they must forget that. */
+    sts__pg_announce(conn, "token", r->id);
     *commit = 1;
     return sts__pg_command(conn,
                            "INSERT INTO access_tokens (id, user_domain, user_auth_id, user_uid, user_gid, user_sid,"
@@ -186,13 +188,16 @@ sts_store_result_t sts__pg_token_update(sts_store_t *self, const char *id, const
                                     " expiration_time = coalesce($3::bigint, expiration_time) WHERE id = $1"
                                     " RETURNING " TOKEN_COLUMNS,
                                     &p, "updating an access token", error, error_size, NULL);
+    sts_store_result_t found = sts__pg_first_row(result, read_token, arena, out);
+    if (found == STS_STORE_OK)
+        sts__pg_announce(conn, "token", id);
     sts__pg_give_back(store, conn);
-    return sts__pg_first_row(result, read_token, arena, out);
+    return found;
 }
 
 sts_store_result_t sts__pg_token_remove(sts_store_t *self, const char *id, char *error, size_t error_size)
 {
-    return sts__pg_change_one((sts__pg_store_t *)self, "DELETE FROM access_tokens WHERE id = $1", id, NULL,
+    return sts__pg_change_one((sts__pg_store_t *)self, "DELETE FROM access_tokens WHERE id = $1", id, NULL, "token",
                               "deleting an access token", error, error_size);
 }
 
@@ -201,7 +206,7 @@ sts_store_result_t sts__pg_token_touch(sts_store_t *self, const char *id, int64_
     char error[256];
     sts_store_result_t result =
         sts__pg_change_one((sts__pg_store_t *)self, "UPDATE access_tokens SET last_used_time = $2 WHERE id = $1", id,
-                           &last_used_time, "recording a token's last use", error, sizeof(error));
+                           &last_used_time, NULL, "recording a token's last use", error, sizeof(error));
     if (result == STS_STORE_ERROR)
         sts_log_warn("%s", error);
     return result;

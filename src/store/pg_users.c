@@ -133,6 +133,8 @@ static sts_store_result_t update_with(PGconn *conn, void *arg, int *commit, char
                             error, error_size) != 0)
             found = STS_STORE_ERROR;
     }
+    if (found == STS_STORE_OK)
+        sts__pg_announce(conn, "users", id);
     *commit = found == STS_STORE_OK;
     return found;
 }
@@ -160,11 +162,13 @@ sts_store_result_t sts__pg_user_remove(sts_store_t *self, const char *id, int64_
                                     " INSERT INTO user_removals (id, removed_time) SELECT id, $2 FROM gone"
                                     " ON CONFLICT (id) DO UPDATE SET removed_time = excluded.removed_time",
                                     &p, "deleting a user", error, error_size, NULL);
-    sts__pg_give_back(store, conn);
-    if (result == NULL)
-        return STS_STORE_ERROR;
-    sts_store_result_t changed = sts__pg_changed(result) == 1 ? STS_STORE_OK : STS_STORE_NOT_FOUND;
+    sts_store_result_t changed = result == NULL                 ? STS_STORE_ERROR
+                                 : sts__pg_changed(result) == 1 ? STS_STORE_OK
+                                                                : STS_STORE_NOT_FOUND;
     PQclear(result);
+    if (changed == STS_STORE_OK)
+        sts__pg_announce(conn, "users", id);
+    sts__pg_give_back(store, conn);
     return changed;
 }
 

@@ -169,6 +169,19 @@ typedef struct {
 
 typedef struct sts_store_s sts_store_t;
 
+/** What another process sharing the store changed (sts_store_t.watch): what caches of it must drop. */
+typedef enum {
+    STS_STORE_CHANGED_ACCESS_TOKEN,  /**< one access token (key: its id) was changed or deleted */
+    STS_STORE_CHANGED_USERS,         /**< a user was disabled, changed or deleted */
+    STS_STORE_CHANGED_CLIENTS,       /**< a client was changed or deleted */
+    STS_STORE_CHANGED_DENIED_TOKENS, /**< an access JWT was revoked */
+    STS_STORE_CHANGED_KEYS,          /**< a key ring was rotated */
+    STS_STORE_CHANGED_EVERYTHING,    /**< changes may have been missed (the watch lost its connection): drop all */
+} sts_store_change_t;
+
+/** Called for a change; key is the access token's id for STS_STORE_CHANGED_ACCESS_TOKEN, else NULL. */
+typedef void (*sts_store_watch_fn)(void *arg, sts_store_change_t change, const char *key);
+
 /** Which tokens a listing returns: all (both NULL), one whole identity, or every identity with a name or auth_id. */
 typedef struct {
     const sts_store_identity_t *owner; /**< exactly this identity (domain, auth_id, name) */
@@ -307,6 +320,16 @@ struct sts_store_s {
                                         size_t error_size);
     /** Housekeeping: forgets denied tokens that expired before now (they fail on their exp alone). */
     sts_store_result_t (*denied_tokens_prune)(sts_store_t *self, int64_t now, char *error, size_t error_size);
+    /**
+     * Optional (NULL for a store one process owns): from a thread of the store's own, calls fn(arg, …) for every
+     * change that any process sharing the store makes (this one's included), within about a second of its commit,
+     * until unwatch. Changes other than ACCESS_TOKEN come at most once per batch of notifications. After a lost
+     * connection the watch reconnects (with backoff) and reports EVERYTHING. Call at most once.
+     * Returns 0, or -1 with a message.
+     */
+    int (*watch)(sts_store_t *self, sts_store_watch_fn fn, void *arg, char *error, size_t error_size);
+    /** Stops the watch and joins its thread: fn is not called after it returns. Safe without a watch. */
+    void (*unwatch)(sts_store_t *self);
     void (*destroy)(sts_store_t *self);
 };
 
