@@ -107,32 +107,39 @@ int main(void)
     plugin_output_t output;
     sts_buf_init(&output.header, MAX_OUTPUT_BYTES);
     sts_buf_init(&output.source, MAX_OUTPUT_BYTES);
+    sts_buf_init(&output.descriptors, MAX_OUTPUT_BYTES);
     output.error[0] = '\0';
 
     Google__Protobuf__Compiler__CodeGeneratorResponse response =
         GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__INIT;
-    Google__Protobuf__Compiler__CodeGeneratorResponse__File files[2] = {
+    Google__Protobuf__Compiler__CodeGeneratorResponse__File files[3] = {
+        GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__FILE__INIT,
         GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__FILE__INIT,
         GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__FILE__INIT};
-    Google__Protobuf__Compiler__CodeGeneratorResponse__File *file_list[2] = {&files[0], &files[1]};
-    char header_name[160], source_name[160];
+    Google__Protobuf__Compiler__CodeGeneratorResponse__File *file_list[3] = {&files[0], &files[1], &files[2]};
+    char header_name[160], source_name[160], descriptors_name[180];
     if (plugin_generate(request, table, out, &output) != 0) {
         response.error = output.error;
     } else {
         sts_buf_append(&output.header, "", 1);
         sts_buf_append(&output.source, "", 1);
+        sts_buf_append(&output.descriptors, "", 1);
         snprintf(header_name, sizeof(header_name), "%s.h", out);
         snprintf(source_name, sizeof(source_name), "%s.c", out);
         files[0].name = header_name;
         files[0].content = output.header.data;
         files[1].name = source_name;
         files[1].content = output.source.data;
-        response.n_file = 2;
+        snprintf(descriptors_name, sizeof(descriptors_name), "%s_descriptors.c", out);
+        files[2].name = descriptors_name;
+        files[2].content = output.descriptors.data;
+        response.n_file = 3;
         response.file = file_list;
     }
     write_response(&response);
     sts_buf_dispose(&output.header);
     sts_buf_dispose(&output.source);
+    sts_buf_dispose(&output.descriptors);
     google__protobuf__compiler__code_generator_request__free_unpacked(request, NULL);
     return 0;
 }

@@ -7,6 +7,7 @@ void sts_readiness_init(sts_readiness_t *readiness)
     readiness->ready = 1;
     snprintf(readiness->message, sizeof(readiness->message), "ok");
     readiness->notice[0] = '\0';
+    readiness->watchers = NULL;
 }
 
 void sts_readiness_dispose(sts_readiness_t *readiness)
@@ -17,8 +18,11 @@ void sts_readiness_dispose(sts_readiness_t *readiness)
 void sts_readiness_set(sts_readiness_t *readiness, int ready, const char *message)
 {
     pthread_mutex_lock(&readiness->lock);
+    int flipped = !readiness->ready != !ready;
     readiness->ready = ready;
     snprintf(readiness->message, sizeof(readiness->message), "%s", message);
+    for (sts_readiness_watcher_t *watcher = readiness->watchers; flipped && watcher != NULL; watcher = watcher->next)
+        watcher->changed(watcher->arg);
     pthread_mutex_unlock(&readiness->lock);
 }
 
@@ -44,4 +48,24 @@ int sts_readiness_get_notice(sts_readiness_t *readiness, char *notice, size_t no
     snprintf(notice, notice_size, "%s", readiness->notice);
     pthread_mutex_unlock(&readiness->lock);
     return notice[0] != '\0';
+}
+
+void sts_readiness_watch(sts_readiness_t *readiness, sts_readiness_watcher_t *watcher)
+{
+    pthread_mutex_lock(&readiness->lock);
+    watcher->next = readiness->watchers;
+    readiness->watchers = watcher;
+    pthread_mutex_unlock(&readiness->lock);
+}
+
+void sts_readiness_unwatch(sts_readiness_t *readiness, sts_readiness_watcher_t *watcher)
+{
+    pthread_mutex_lock(&readiness->lock);
+    for (sts_readiness_watcher_t **link = &readiness->watchers; *link != NULL; link = &(*link)->next) {
+        if (*link == watcher) {
+            *link = watcher->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&readiness->lock);
 }
