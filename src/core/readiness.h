@@ -9,8 +9,9 @@
 
 /**
  * Someone told when readiness flips (ready to not ready or back): a node the watcher owns, linked while watching.
- * changed runs on the thread calling sts_readiness_set, with the readiness lock held: it must return at once, never
- * block and never call back into the readiness (sts_stream_wake is the kind of thing it does).
+ * changed runs on the thread calling sts_readiness_set, after the new state is in place (so it may read it), under
+ * the watchers' lock: it must not block on anything that waits for readiness changes, nor watch or unwatch
+ * (sts_stream_wake is the kind of thing it does).
  */
 typedef struct sts_readiness_watcher_s {
     void (*changed)(void *arg);
@@ -28,6 +29,8 @@ typedef struct {
     char message[STS_READINESS_MESSAGE_MAX];
     /** An operator notice that leaves the service ready (a certificate about to expire); "" when none. */
     char notice[STS_READINESS_MESSAGE_MAX];
+    /** Taken before lock, never the other way round: changed may read the readiness. */
+    pthread_mutex_t watchers_lock;
     sts_readiness_watcher_t *watchers;
 } sts_readiness_t;
 

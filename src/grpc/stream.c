@@ -23,6 +23,8 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 
+#define DEADLINE_SLACK_NS (50 * 1000 * 1000)
+
 typedef enum { OP_METADATA, OP_CLOSE, OP_RECV, OP_SEND, OP_STATUS, OP_KINDS } op_kind_t;
 
 typedef struct {
@@ -397,7 +399,10 @@ static void on_op(sts__grpc_tag_t *tag, int ok)
         /* The call is over. If the handler had not finished, the client went away or the deadline passed. */
         if (!s->finished) {
             s->finished = 1;
-            int expired = s->context.deadline_ns != 0 && sts_time_monotonic_ns() >= s->context.deadline_ns;
+            /* The client's clock started before ours (the header's transit), so its deadline fires a moment
+             * earlier: a call cut off within DEADLINE_SLACK_NS of ours is taken as expired, not cancelled. */
+            int expired =
+                s->context.deadline_ns != 0 && sts_time_monotonic_ns() >= s->context.deadline_ns - DEADLINE_SLACK_NS;
             log_line(s, expired ? STS_STATUS_DEADLINE_EXCEEDED : STS_STATUS_CANCELLED);
         }
         break;
