@@ -212,6 +212,19 @@ class GrpcReflection(StsdTestCase):
                 first.ParseFromString(answer.file_descriptor_response.file_descriptor_proto[0])
                 self.assertEqual(first.name, file)
                 self.assertEqual(answer.original_request.file_containing_symbol, symbol)
+        # One answer holds the file and everything it imports, transitively: a pool builds from it alone.
+        answer = reflection.ask(file_containing_symbol="sts.v1.TokenService.IssueToken")
+        names = []
+        for data in answer.file_descriptor_response.file_descriptor_proto:
+            proto = descriptor_pb2.FileDescriptorProto()
+            proto.ParseFromString(data)
+            names.append(proto.name)
+        self.assertEqual(names[0], "sts/v1/token.proto")
+        self.assertEqual(sorted(names), sorted(set(names)))
+        self.assertIn("google/protobuf/descriptor.proto", names)
+        pool = pool_from(answer.file_descriptor_response.file_descriptor_proto)
+        self.assertEqual(pool.FindMethodByName("sts.v1.TokenService.IssueToken").input_type.full_name,
+                         "sts.v1.IssueTokenRequest")
         for field, value in (("file_containing_symbol", "sts.v1.NoSuchThing"),
                              ("file_containing_symbol", "sts.v1.TokenService.NoSuchMethod"),
                              ("file_containing_symbol", ".sts.v1.TokenService"), ("file_containing_symbol", ""),
