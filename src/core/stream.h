@@ -33,7 +33,8 @@
  * reads the client's next message only once the handler has returned from on_message and no send is outstanding,
  * so a client that stops reading stops its own requests too. The adapter enforces handler->max_messages.
  *
- * Memory: a message passed to on_message lives until the callback returns; sts_stream_send copies what it sends.
+ * Memory: open's request and a message passed to on_message live until the callback returns; sts_stream_send
+ * copies what it sends.
  * sts_stream_call's call (principal, deadline, arena) lives as long as the stream; its arena is for what lives as
  * long as the stream, not per message.
  */

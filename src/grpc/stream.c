@@ -174,15 +174,14 @@ static void deliver(sts__grpc_stream_t *s)
 {
     if (atomic_exchange(&s->shutdown_pending, 0)) {
         s->stopping = 1;
-        if (s->opened && !s->finished) {
-            if (s->sending)
-                /* The client may have stopped reading: a status queued behind the message would never leave. */
-                grpc_call_cancel_with_status(s->call, GRPC_STATUS_UNAVAILABLE, "the server is shutting down", NULL);
-            else if (s->handler->on_shutdown != NULL)
-                s->handler->on_shutdown(&s->base);
-            else
-                finish_locked(s, STS_STATUS_UNAVAILABLE, "the server is shutting down");
-        }
+        if (!s->finished && s->sending)
+            /* The client may have stopped reading: a status queued behind the message would never leave. */
+            grpc_call_cancel_with_status(s->call, GRPC_STATUS_UNAVAILABLE, "the server is shutting down", NULL);
+        else if (!s->finished && s->opened && s->handler->on_shutdown != NULL)
+            s->handler->on_shutdown(&s->base);
+        else if (!s->finished && (s->opened || s->want_read))
+            finish_locked(s, STS_STATUS_UNAVAILABLE, "the server is shutting down");
+        /* else admission is on a worker pool, and open_handler sees stopping */
     }
     if (atomic_exchange(&s->woken, 0) && s->opened && !s->finished && s->handler->on_wake != NULL)
         s->handler->on_wake(&s->base);
