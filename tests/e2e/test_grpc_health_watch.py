@@ -100,7 +100,7 @@ class HealthWatch(unittest.TestCase):
             os.chmod(path, 0o600)
         cls.stsd = Stsd("--issuer", "sts", "--sts-endpoint-url", "http://127.0.0.1:%d/" % cls.server.server_address[1],
                         "--creds-path", creds, "--role-arn", "arn:aws:iam:::role/r",
-                        "--readiness-interval-seconds", "1").start()
+                        "--readiness-interval-seconds", "1", "--grpc-threads", "3").start()
 
     @classmethod
     def tearDownClass(cls):

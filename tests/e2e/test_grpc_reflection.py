@@ -110,7 +110,8 @@ def pool_from(files):
 
 
 class GrpcReflection(StsdTestCase):
-    stsd_args = ("--max-message-bytes", "65536")
+    # Several queue threads, so a stream's events and other calls' run on different threads.
+    stsd_args = ("--max-message-bytes", "65536", "--grpc-threads", "3")
 
     @classmethod
     def setUpClass(cls):
@@ -256,6 +257,29 @@ class GrpcReflection(StsdTestCase):
         self.assertTrue(reflection.ask(list_services="").list_services_response.service)
         reflection.close()
         self.assertEqual(list(reflection.responses), [])
+
+    def test_many_streams_at_once_get_the_same_answers(self):
+        expected = self.fetch_everything(Reflection(self.channel))
+        results, errors = [], []
+
+        def client():
+            try:
+                with grpc.insecure_channel(self.stsd.grpc) as channel:
+                    reflection = Reflection(channel, "v1alpha" if len(results) % 2 else "v1")
+                    results.append(self.fetch_everything(reflection))
+                    reflection.close()
+            except Exception as error:  # reported below, with the others
+                errors.append(error)
+
+        threads = [threading.Thread(target=client) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(results), 12)
+        for result in results:
+            self.assertEqual(result, expected)
 
     def test_v1alpha_answers_the_same(self):
         alpha, current = Reflection(self.channel, "v1alpha"), Reflection(self.channel, "v1")
