@@ -2,70 +2,20 @@
  * Streaming calls over gRPC core, driven by events. A stream keeps one batch of each kind outstanding at most:
  * initial metadata, RECV_CLOSE_ON_SERVER (the call's end: status sent, client gone, deadline, shutdown), one message
  * read, one message sent, the status. `ops` counts those and any trip to a worker pool; the thread that brings it to 0
- * frees the stream. Every callback into the handler runs with the stream's lock held, which is how they never run at
- * once; threads other than the queue's (sts_stream_wake, shutdown) only ever try the lock, leaving a flag the holder
- * acts on before it lets go, so they never wait on a stream.
+ * frees the stream. Messages are in stream_io.c. Every callback into the handler runs with the stream's lock held,
+ * which is how they never run at once; threads other than the queue's (sts_stream_wake, shutdown) only ever try the
+ * lock, leaving a flag the holder acts on before it lets go, so they never wait on a stream.
  */
-#include "grpc/stream.h"
-#include <grpc/byte_buffer_reader.h>
-#include <grpc/support/time.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/dispatch.h"
-#include "core/metrics.h"
-#include "core/request_id.h"
 #include "core/service.h"
-#include "core/stream.h"
 #include "grpc/reflection.h"
+#include "grpc/stream_internal.h"
 #include "util/log.h"
 #include "util/timefmt.h"
-
-#define DEADLINE_SLACK_NS (50 * 1000 * 1000)
-
-typedef enum { OP_METADATA, OP_CLOSE, OP_RECV, OP_SEND, OP_STATUS, OP_KINDS } op_kind_t;
-
-typedef struct {
-    sts__grpc_tag_t tag;
-    sts__grpc_stream_t *stream;
-    op_kind_t kind;
-} op_tag_t;
-
-struct sts__grpc_stream_s {
-    sts_stream_t base; /* what the handler sees */
-    const sts__grpc_worker_t *worker;
-    const sts_method_t *method;
-    long method_index;
-    const sts_stream_handler_t *handler; /* NULL: nothing serves this row here */
-    grpc_call *call;
-    sts_call_t context;
-    op_tag_t tags[OP_KINDS];
-    pthread_mutex_t lock;
-    atomic_int woken;
-    atomic_int shutdown_pending;
-    /* The rest is under lock. */
-    int ops;
-    int opened;      /* handler->open ran */
-    int want_read;   /* messages are expected: the request of a server-streaming row, or any once opened */
-    int finished;    /* nothing more is sent: the status went out, or the call is over */
-    int status_sent; /* by us, rather than the call ending first */
-    int stopping;
-    int sending, receiving, input_done;
-    int client_cancelled; /* written by gRPC at RECV_CLOSE_ON_SERVER */
-    size_t received;
-    size_t bytes_sent;
-    grpc_byte_buffer *recv_buffer;
-    grpc_byte_buffer *send_buffer; /* kept until its batch completes, as gRPC asks */
-    grpc_slice status_details;
-    grpc_metadata id_metadata;
-    sts_arena_t message_arena;
-    ProtobufCAllocator message_allocator;
-    char request_id[STS_REQUEST_ID_MAX + 1];
-    int64_t started_ns;
-    sts__grpc_stream_t *prev, *next;
-};
 
 static void on_op(sts__grpc_tag_t *tag, int ok);
 
@@ -95,79 +45,6 @@ void sts__grpc_streams_dispose(sts__grpc_streams_t *streams)
 
 /* ---- sending and finishing, with the lock held ---- */
 
-static int start_batch(sts__grpc_stream_t *s, op_kind_t kind, const grpc_op *ops, size_t count)
-{
-    grpc_call_error rc = grpc_call_start_batch(s->call, ops, count, &s->tags[kind], NULL);
-    if (rc != GRPC_CALL_OK) {
-        sts_log_error("grpc: cannot start a batch on a %s stream (call error %d)", s->method->grpc_path, (int)rc);
-        return -1;
-    }
-    s->ops++;
-    return 0;
-}
-
-static void log_line(sts__grpc_stream_t *s, sts_status_t status)
-{
-    sts_log_request_t line = {.request_id = s->request_id,
-                              .protocol = "grpc",
-                              .method = s->method->grpc_path + 1,
-                              .route = s->method->grpc_path,
-                              .principal = s->context.principal.name != NULL ? s->context.principal.name : "",
-                              .peer = s->context.peer != NULL ? s->context.peer : "",
-                              .status = (int)status,
-                              .latency_us = (sts_time_monotonic_ns() - s->started_ns) / 1000,
-                              .bytes = s->bytes_sent};
-    sts_log_request(&line);
-    sts_metrics_count_request(STS_METRICS_GRPC, s->method_index, (int)status, line.latency_us);
-}
-
-static void finish_locked(sts__grpc_stream_t *s, sts_status_t status, const char *message)
-{
-    if (s->finished)
-        return;
-    s->finished = 1;
-    s->status_sent = 1;
-    log_line(s, status);
-    if (status != STS_STATUS_OK)
-        s->status_details = grpc_slice_from_copied_string(message != NULL ? message : sts_status_message(status));
-    grpc_op op;
-    memset(&op, 0, sizeof(op));
-    op.op = GRPC_OP_SEND_STATUS_FROM_SERVER;
-    op.data.send_status_from_server.status = (grpc_status_code)status;
-    op.data.send_status_from_server.status_details = status != STS_STATUS_OK ? &s->status_details : NULL;
-    if (start_batch(s, OP_STATUS, &op, 1) != 0)
-        grpc_call_cancel(s->call, NULL);
-}
-
-static int stream_send(sts_stream_t *base, const ProtobufCMessage *message)
-{
-    sts__grpc_stream_t *s = (sts__grpc_stream_t *)base;
-    if (s->finished || s->sending)
-        return -1;
-    size_t size = protobuf_c_message_get_packed_size(message);
-    grpc_slice slice = grpc_slice_malloc(size);
-    protobuf_c_message_pack(message, GRPC_SLICE_START_PTR(slice));
-    grpc_byte_buffer *buffer = grpc_raw_byte_buffer_create(&slice, 1);
-    grpc_slice_unref(slice);
-    grpc_op op;
-    memset(&op, 0, sizeof(op));
-    op.op = GRPC_OP_SEND_MESSAGE;
-    op.data.send_message.send_message = buffer;
-    if (start_batch(s, OP_SEND, &op, 1) != 0) {
-        grpc_byte_buffer_destroy(buffer);
-        return -1;
-    }
-    s->send_buffer = buffer;
-    s->sending = 1;
-    s->bytes_sent += size;
-    return 0;
-}
-
-static void stream_finish(sts_stream_t *base, sts_status_t status, const char *message)
-{
-    finish_locked((sts__grpc_stream_t *)base, status, message);
-}
-
 /* ---- what other threads ask for: delivered by whoever holds the lock ---- */
 
 static void deliver(sts__grpc_stream_t *s)
@@ -180,7 +57,7 @@ static void deliver(sts__grpc_stream_t *s)
         else if (!s->finished && s->opened && s->handler->on_shutdown != NULL)
             s->handler->on_shutdown(&s->base);
         else if (!s->finished && (s->opened || s->want_read))
-            finish_locked(s, STS_STATUS_UNAVAILABLE, "the server is shutting down");
+            sts__grpc_stream_finish_locked(s, STS_STATUS_UNAVAILABLE, "the server is shutting down");
         /* else admission is on a worker pool, and open_handler sees stopping */
     }
     if (atomic_exchange(&s->woken, 0) && s->opened && !s->finished && s->handler->on_wake != NULL)
@@ -208,7 +85,7 @@ static void stream_wake(sts_stream_t *base)
         unlock_stream(s);
 }
 
-static const sts_stream_ops_t grpc_stream_ops = {stream_send, stream_finish, stream_wake};
+static const sts_stream_ops_t grpc_stream_ops = {sts__grpc_stream_send, sts__grpc_stream_finish, stream_wake};
 
 void sts__grpc_streams_shutdown(sts__grpc_streams_t *streams)
 {
@@ -223,88 +100,6 @@ void sts__grpc_streams_shutdown(sts__grpc_streams_t *streams)
 }
 
 /* ---- reading ---- */
-
-static void maybe_read(sts__grpc_stream_t *s)
-{
-    /* One response at a time: a client that stops reading stops having its requests read too. */
-    if (!s->want_read || s->receiving || s->sending || s->finished || s->input_done)
-        return;
-    grpc_op op;
-    memset(&op, 0, sizeof(op));
-    op.op = GRPC_OP_RECV_MESSAGE;
-    op.data.recv_message.recv_message = &s->recv_buffer;
-    if (start_batch(s, OP_RECV, &op, 1) == 0)
-        s->receiving = 1;
-    else
-        finish_locked(s, STS_STATUS_INTERNAL, "cannot read the next message");
-}
-
-static void open_handler(sts__grpc_stream_t *s, const ProtobufCMessage *request)
-{
-    s->opened = 1;
-    s->want_read = (s->method->flags & STS_METHOD_CLIENT_STREAMING) != 0;
-    if (s->stopping) {
-        finish_locked(s, STS_STATUS_UNAVAILABLE, "the server is shutting down");
-        return;
-    }
-    sts_status_t status = s->handler->open(&s->base, request);
-    if (status != STS_STATUS_OK)
-        finish_locked(s, status, sts_call_error_message(&s->context, status));
-}
-
-static ProtobufCMessage *unpack(sts__grpc_stream_t *s, grpc_byte_buffer *buffer)
-{
-    grpc_byte_buffer_reader reader;
-    if (!grpc_byte_buffer_reader_init(&reader, buffer))
-        return NULL;
-    grpc_slice slice = grpc_byte_buffer_reader_readall(&reader);
-    grpc_byte_buffer_reader_destroy(&reader);
-    ProtobufCMessage *message = protobuf_c_message_unpack(s->method->request, &s->message_allocator,
-                                                          GRPC_SLICE_LENGTH(slice), GRPC_SLICE_START_PTR(slice));
-    grpc_slice_unref(slice);
-    return message;
-}
-
-static void received(sts__grpc_stream_t *s, int ok)
-{
-    grpc_byte_buffer *buffer = s->recv_buffer;
-    s->recv_buffer = NULL;
-    if (!ok || s->finished) {
-        if (buffer != NULL)
-            grpc_byte_buffer_destroy(buffer);
-        return;
-    }
-    if (buffer == NULL) {
-        s->input_done = 1;
-        if (!s->opened)
-            finish_locked(s, STS_STATUS_INVALID_ARGUMENT, "the call ended before its request message");
-        else if (s->handler->on_message != NULL)
-            s->handler->on_message(&s->base, NULL);
-        return;
-    }
-    size_t max = s->handler->max_messages > 0 ? s->handler->max_messages : 1;
-    if (++s->received > max) {
-        grpc_byte_buffer_destroy(buffer);
-        char message[200];
-        snprintf(message, sizeof(message), "a %s stream takes at most %zu messages; open another stream",
-                 s->method->name, max);
-        finish_locked(s, STS_STATUS_RESOURCE_EXHAUSTED, message);
-        return;
-    }
-    ProtobufCMessage *request = unpack(s, buffer);
-    grpc_byte_buffer_destroy(buffer);
-    if (request == NULL) {
-        char message[300];
-        snprintf(message, sizeof(message), "message %zu is not a valid %s", s->received, s->method->request->name);
-        finish_locked(s, STS_STATUS_INVALID_ARGUMENT, message);
-    } else if (!s->opened) {
-        open_handler(s, request);
-    } else if (s->handler->on_message != NULL) {
-        s->handler->on_message(&s->base, request);
-    }
-    sts_arena_dispose(&s->message_arena);
-    sts_arena_init(&s->message_arena);
-}
 
 /* ---- admission, the end of the call, and freeing ---- */
 
@@ -323,20 +118,20 @@ static void admit_and_open(sts__grpc_stream_t *s)
         status = sts_dispatch_refuse(&s->context);
     }
     if (status != STS_STATUS_OK) {
-        finish_locked(s, status, sts_call_error_message(&s->context, status));
+        sts__grpc_stream_finish_locked(s, status, sts_call_error_message(&s->context, status));
         return;
     }
     if (s->handler == NULL || s->handler->open == NULL) {
         char message[300];
         snprintf(message, sizeof(message), "%s is not served by this server", s->method->grpc_path + 1);
-        finish_locked(s, STS_STATUS_UNIMPLEMENTED, message);
+        sts__grpc_stream_finish_locked(s, STS_STATUS_UNIMPLEMENTED, message);
         return;
     }
     if (s->method->flags & STS_METHOD_CLIENT_STREAMING)
-        open_handler(s, NULL);
+        sts__grpc_stream_open_handler(s, NULL);
     else
         s->want_read = 1; /* open once the one request message is here */
-    maybe_read(s);
+    sts__grpc_stream_read_next(s);
 }
 
 static void close_stream(sts__grpc_stream_t *s)
@@ -367,7 +162,7 @@ static void close_stream(sts__grpc_stream_t *s)
 /* Runs after the handler's callbacks of one event: the stream is freed once nothing holds it any more. */
 static void settle(sts__grpc_stream_t *s)
 {
-    maybe_read(s);
+    sts__grpc_stream_read_next(s);
     int done = s->ops == 0;
     unlock_stream(s);
     if (done)
@@ -402,12 +197,12 @@ static void on_op(sts__grpc_tag_t *tag, int ok)
              * earlier: a call cut off within DEADLINE_SLACK_NS of ours is taken as expired, not cancelled. */
             int expired =
                 s->context.deadline_ns != 0 && sts_time_monotonic_ns() >= s->context.deadline_ns - DEADLINE_SLACK_NS;
-            log_line(s, expired ? STS_STATUS_DEADLINE_EXCEEDED : STS_STATUS_CANCELLED);
+            sts__grpc_stream_log(s, expired ? STS_STATUS_DEADLINE_EXCEEDED : STS_STATUS_CANCELLED);
         }
         break;
     case OP_RECV:
         s->receiving = 0;
-        received(s, ok);
+        sts__grpc_stream_received(s, ok);
         break;
     case OP_SEND:
         s->sending = 0;
@@ -476,14 +271,14 @@ void sts__grpc_stream_start(sts__grpc_stream_t *s)
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
     ops[0].data.send_initial_metadata.count = 1;
     ops[0].data.send_initial_metadata.metadata = &s->id_metadata;
-    start_batch(s, OP_METADATA, ops, 1);
+    sts__grpc_stream_start_batch(s, OP_METADATA, ops, 1);
     memset(ops, 0, sizeof(ops));
     ops[0].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
     ops[0].data.recv_close_on_server.cancelled = &s->client_cancelled;
-    if (start_batch(s, OP_CLOSE, ops, 1) != 0) {
+    if (sts__grpc_stream_start_batch(s, OP_CLOSE, ops, 1) != 0) {
         /* Without it the end of the call would go unseen: end it now. */
         s->finished = 1;
-        log_line(s, STS_STATUS_INTERNAL);
+        sts__grpc_stream_log(s, STS_STATUS_INTERNAL);
         grpc_call_cancel(s->call, NULL);
     } else {
         admit_and_open(s);
