@@ -6,7 +6,7 @@ packages=(
   libgrpc-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libprotoc-dev grpc-proto
   libh2o-evloop-dev libyajl-dev libssl-dev libyaml-dev libexpat1-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libargon2-dev
   libgtest-dev clang-format clang-14 libclang-rt-14-dev gcovr curl wrk
-  python3 python3-grpcio python3-grpc-tools python3-jsonschema python3-requests python3-boto3 python3-jwt python3-cryptography awscli s3cmd
+  python3 python3-grpcio python3-grpc-tools python3-jsonschema python3-protobuf python3-requests python3-boto3 python3-jwt python3-cryptography awscli s3cmd
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime e2fsprogs mount
   slapd ldap-utils libldap-dev python3-requests-oauthlib
   postgresql-15 libpq-dev

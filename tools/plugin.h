@@ -6,12 +6,14 @@
 #include "sts/v1/options.pb-c.h"
 #include "util/buf.h"
 
-/** Output of one run: the two generated files (and a document, when named), or an error for protoc to print. */
+/** Output of one run: the generated files (a document too, when named), or an error for protoc to print. */
 typedef struct {
     sts_buf_t header;
     sts_buf_t source;
     sts_buf_t document;
     char document_name[64]; /**< "" when the run writes no document */
+    /** The embedded descriptors (<out>_descriptors.c) of a method-table run, written by plugin_emit_descriptors. */
+    sts_buf_t descriptors;
     char error[1024];
 } plugin_output_t;
 
@@ -21,6 +23,14 @@ typedef struct {
  */
 int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *request, const char *table, const char *out,
                     plugin_output_t *output);
+
+/**
+ * Prints every file of the request (dependencies included, in protoc's order: dependencies first) as a serialized
+ * FileDescriptorProto, without source info, to output->descriptors, as the array <table>_files that the method
+ * table points at, and declares it in output->header. Returns 0, or -1 with output->error set.
+ */
+int plugin_emit_descriptors(const Google__Protobuf__Compiler__CodeGeneratorRequest *request, const char *table,
+                            const char *out, plugin_output_t *output);
 
 /** A message type protoc handed over, nested ones included. */
 typedef struct {

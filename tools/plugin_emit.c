@@ -214,6 +214,46 @@ static int resolve_policy(plugin_context_t *ctx, const Google__Protobuf__FileDes
     return 0;
 }
 
+/* The row's STS_METHOD_* flags: the policy's, and the proto's streaming kinds. */
+static void method_flags(const Sts__V1__MethodPolicy *policy, const Google__Protobuf__MethodDescriptorProto *method,
+                         char *flags, size_t size)
+{
+    const char *names[] = {policy != NULL && policy->blocking ? "STS_METHOD_BLOCKING" : NULL,
+                           policy != NULL && policy->public_ ? "STS_METHOD_PUBLIC" : NULL,
+                           policy != NULL && policy->issuer_bound ? "STS_METHOD_ISSUER_BOUND" : NULL,
+                           policy != NULL && policy->hashes_passwords ? "STS_METHOD_HASHES_PASSWORDS" : NULL,
+                           method->client_streaming ? "STS_METHOD_CLIENT_STREAMING" : NULL,
+                           method->server_streaming ? "STS_METHOD_SERVER_STREAMING" : NULL,
+                           policy != NULL && policy->adapter_served ? "STS_METHOD_ADAPTER_SERVED" : NULL};
+    size_t used = 0;
+    flags[0] = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (names[i] != NULL && used < size)
+            used += (size_t)snprintf(flags + used, size - used, "%s%s", used > 0 ? " | " : "", names[i]);
+    }
+    if (used == 0)
+        snprintf(flags, size, "0");
+}
+
+/* Streaming rows are gRPC-only and event-driven: no HTTP binding, never on a worker pool. */
+static int check_streaming(plugin_context_t *ctx, const method_info_t *info,
+                           const Google__Protobuf__MethodDescriptorProto *method)
+{
+    int streaming = method->client_streaming || method->server_streaming;
+    const Sts__V1__MethodPolicy *policy = info->policy;
+    if (!streaming) {
+        if (policy != NULL && policy->adapter_served)
+            return plugin_fail(ctx, info->where, "%sadapter_served is for streaming methods only", "");
+        return 0;
+    }
+    if (info->http != NULL)
+        return plugin_fail(ctx, info->where, "%sis streaming: REST cannot serve it, so it takes no HTTP binding", "");
+    if (policy != NULL && (policy->blocking || policy->issuer_bound || policy->hashes_passwords))
+        return plugin_fail(ctx, info->where, "%sis streaming: stream handlers run on events and cannot be blocking",
+                           "");
+    return 0;
+}
+
 static int emit_method(plugin_context_t *ctx, const Google__Protobuf__FileDescriptorProto *file,
                        const Google__Protobuf__ServiceDescriptorProto *service,
                        const Google__Protobuf__MethodDescriptorProto *method, sts_buf_t *rows)
@@ -251,38 +291,40 @@ static int emit_method(plugin_context_t *ctx, const Google__Protobuf__FileDescri
     const char *role = info.policy != NULL ? info.policy->required_role : "";
     if (rc == 0 && !safe_literal(role))
         rc = plugin_fail(ctx, info.where, "required_role '%s' must be printable ASCII", role);
+    if (rc == 0)
+        rc = check_streaming(ctx, &info, method);
     if (rc == 0) {
         char http_name[400] = "NULL";
         if (binding_count > 0)
             snprintf(http_name, sizeof(http_name), "http_%s_%s", service_lower, method_lower);
-        char flags[160] = "0";
-        if (info.policy != NULL) {
-            const char *names[] = {info.policy->blocking ? "STS_METHOD_BLOCKING" : NULL,
-                                   info.policy->public_ ? "STS_METHOD_PUBLIC" : NULL,
-                                   info.policy->issuer_bound ? "STS_METHOD_ISSUER_BOUND" : NULL,
-                                   info.policy->hashes_passwords ? "STS_METHOD_HASHES_PASSWORDS" : NULL};
-            size_t used = 0;
-            for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-                if (names[i] != NULL)
-                    used +=
-                        (size_t)snprintf(flags + used, sizeof(flags) - used, "%s%s", used > 0 ? " | " : "", names[i]);
-            }
-        }
+        char flags[256];
+        method_flags(info.policy, method, flags, sizeof(flags));
         char role_literal[300] = "NULL";
         if (role[0] != '\0')
             snprintf(role_literal, sizeof(role_literal), "\"%s\"", role);
+        /* A streaming row runs a stream handler (core/stream.h), named like the unary ones with sts_stream_. */
+        int streaming = method->client_streaming || method->server_streaming;
+        int adapter_served = info.policy != NULL && info.policy->adapter_served;
+        char stream_name[400] = "NULL", handler_name[400] = "NULL";
+        if (streaming && !adapter_served)
+            snprintf(stream_name, sizeof(stream_name), "&sts_stream_%s_%s", service_lower, method_lower);
+        if (!streaming)
+            snprintf(handler_name, sizeof(handler_name), "%s", info.handler);
         const char *package = file->package != NULL ? file->package : "";
         plugin_printf(rows,
                       "    {\"/%s%s%s/%s\", \"%s%s%s\", \"%s\",\n"
                       "     &%s__descriptor, &%s__descriptor,\n"
-                      "     %s, %s, %zu, %s, %s},\n",
+                      "     %s, %s, %zu, %s, %s, %s},\n",
                       package, package[0] ? "." : "", service->name, method->name, package, package[0] ? "." : "",
-                      service->name, method->name, info.request->symbol, info.response->symbol, info.handler, http_name,
-                      binding_count, flags, role_literal);
-        plugin_printf(&ctx->output->header,
-                      "sts_status_t %s(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage "
-                      "*response);\n",
-                      info.handler);
+                      service->name, method->name, info.request->symbol, info.response->symbol, handler_name, http_name,
+                      binding_count, flags, role_literal, stream_name);
+        if (!streaming)
+            plugin_printf(&ctx->output->header,
+                          "sts_status_t %s(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage "
+                          "*response);\n",
+                          info.handler);
+        else if (!adapter_served)
+            plugin_printf(&ctx->output->header, "extern const sts_stream_handler_t %s;\n", stream_name + 1);
     }
     if (info.http != NULL)
         protobuf_c_message_free_unpacked(&info.http->base, NULL);
@@ -342,11 +384,6 @@ int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *requ
             const Google__Protobuf__ServiceDescriptorProto *service = file->service[s];
             for (size_t m = 0; rc == 0 && m < service->n_method; m++) {
                 const Google__Protobuf__MethodDescriptorProto *method = service->method[m];
-                if (method->client_streaming || method->server_streaming) {
-                    plugin_printf(&output->source, "/* %s.%s is streaming: not served. */\n\n", service->name,
-                                  method->name);
-                    continue;
-                }
                 rc = emit_method(&ctx, file, service, method, &rows);
                 method_count++;
             }
@@ -357,6 +394,8 @@ int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *requ
     size_t message_count = 0;
     if (rc == 0)
         rc = plugin_emit_json_names(&ctx, &entries, &message_count);
+    if (rc == 0)
+        rc = plugin_emit_descriptors(request, table, out, output);
     if (rc == 0) {
         sts_buf_append(&rows, "", 1);
         sts_buf_append(&entries, "", 1);
@@ -364,8 +403,8 @@ int plugin_generate(const Google__Protobuf__Compiler__CodeGeneratorRequest *requ
                       method_count > 0 ? rows.data : "    {0}\n");
         plugin_printf(&output->source, "static const sts_json_message_t messages[] = {\n%s};\n\n",
                       message_count > 0 ? entries.data : "    {0}\n");
-        plugin_printf(&output->source, "const sts_method_table_t %s = {methods, %zu, messages, %zu};\n", table,
-                      method_count, message_count);
+        plugin_printf(&output->source, "const sts_method_table_t %s = {methods, %zu, messages, %zu, %s_files, %zu};\n",
+                      table, method_count, message_count, table, request->n_proto_file);
         plugin_printf(&output->header, "\n#endif\n");
     }
     sts_buf_dispose(&rows);

@@ -114,6 +114,7 @@ int main(void)
     sts_buf_init(&output.source, MAX_OUTPUT_BYTES);
     sts_buf_init(&output.document, MAX_OUTPUT_BYTES);
     output.document_name[0] = '\0';
+    sts_buf_init(&output.descriptors, MAX_OUTPUT_BYTES);
     output.error[0] = '\0';
 
     Google__Protobuf__Compiler__CodeGeneratorResponse response =
@@ -123,7 +124,7 @@ int main(void)
         GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__FILE__INIT,
         GOOGLE__PROTOBUF__COMPILER__CODE_GENERATOR_RESPONSE__FILE__INIT};
     Google__Protobuf__Compiler__CodeGeneratorResponse__File *file_list[3] = {&files[0], &files[1], &files[2]};
-    char header_name[160], source_name[160];
+    char header_name[160], source_name[160], descriptors_name[180];
     int rc = openapi[0] != '\0' ? plugin_openapi_generate(request, openapi, &output)
                                 : plugin_generate(request, table, out, &output);
     if (openapi[0] != '\0')
@@ -141,17 +142,24 @@ int main(void)
         files[1].content = output.source.data;
         response.n_file = 2;
         response.file = file_list;
+        /* The third file: the OpenAPI document of an openapi= run, else the method table's embedded descriptors. */
         if (output.document_name[0] != '\0') {
             sts_buf_append(&output.document, "", 1);
             files[2].name = output.document_name;
             files[2].content = output.document.data;
-            response.n_file = 3;
+        } else {
+            sts_buf_append(&output.descriptors, "", 1);
+            snprintf(descriptors_name, sizeof(descriptors_name), "%s_descriptors.c", out);
+            files[2].name = descriptors_name;
+            files[2].content = output.descriptors.data;
         }
+        response.n_file = 3;
     }
     write_response(&response);
     sts_buf_dispose(&output.header);
     sts_buf_dispose(&output.source);
     sts_buf_dispose(&output.document);
+    sts_buf_dispose(&output.descriptors);
     google__protobuf__compiler__code_generator_request__free_unpacked(request, NULL);
     return 0;
 }

@@ -163,7 +163,7 @@ int plugin_overrides_check_applied(const plugin_overrides_t *overrides, char *er
     for (size_t i = 0; i < overrides->count; i++) {
         if (!overrides->items[i].applied) {
             snprintf(error, error_size,
-                     "%s: foreign_method '%.200s' names no unary method of the files generated in this run",
+                     "%s: foreign_method '%.200s' names no method of the files generated in this run",
                      overrides->items[i].file, overrides->items[i].option->method);
             return -1;
         }

@@ -75,9 +75,8 @@ static sts_status_t audited(sts_call_t *call, sts_status_t status)
     return status;
 }
 
-static sts_status_t dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response)
+static sts_status_t admit(sts_call_t *call)
 {
-    *response = NULL;
     if (call->deadline_ns != 0 && sts_time_monotonic_ns() >= call->deadline_ns)
         return sts_call_fail(call, STS_STATUS_DEADLINE_EXCEEDED, "the caller's deadline ran out before %s started",
                              call->method->name);
@@ -87,11 +86,27 @@ static sts_status_t dispatch(sts_call_t *call, const ProtobufCMessage *request, 
             return status;
         call->admitted = 1;
     }
+    return STS_STATUS_OK;
+}
+
+sts_status_t sts_dispatch_admit(sts_call_t *call)
+{
+    return audited(call, admit(call));
+}
+
+static sts_status_t dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response)
+{
+    *response = NULL;
+    sts_status_t admitted = admit(call);
+    if (admitted != STS_STATUS_OK || !call->admitted)
+        return admitted;
     sts_work_class_t class = sts_dispatch_class(call->service, call->method);
     if (class != STS_WORK_INLINE && class != call->runs_on && call->service->pools[class] != NULL) {
         call->wants = class;
         return STS_STATUS_OK;
     }
+    if (call->method->handler == NULL) /* a streaming row reached a unary path: only its adapter can serve it */
+        return sts_call_fail(call, STS_STATUS_UNIMPLEMENTED, "%s is a streaming method", call->method->name);
     ProtobufCMessage *out = sts_call_new_message(call, call->method->response);
     sts_status_t status = call->method->handler(call, request, out);
     if (status == STS_STATUS_OK)

@@ -28,6 +28,14 @@ int sts_call_has_role(const sts_call_t *call, const char *role);
  */
 sts_status_t sts_dispatch(sts_call_t *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 
+/**
+ * The admission part of sts_dispatch, for streaming rows: checks the deadline and runs the authenticator and the
+ * per-method policy once (audited like sts_dispatch). Returns OK once admitted; when a lookup must run on another class
+ * of thread it sets call->wants and returns OK without admitting (call->admitted stays 0): the adapter moves the call
+ * (sts_call_move) and calls it again there. Thread-safe.
+ */
+sts_status_t sts_dispatch_admit(sts_call_t *call);
+
 /** The pool call->wants names, or NULL when the call needs no move. */
 sts_worker_pool_t *sts_dispatch_pool(const sts_call_t *call);
 

@@ -4,10 +4,12 @@
 
 #include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/status.h"
 
 typedef struct sts_call_s sts_call_t;
+typedef struct sts_stream_handler_s sts_stream_handler_t;
 
 /** HTTP verbs a binding can use. */
 typedef enum { STS_HTTP_GET, STS_HTTP_PUT, STS_HTTP_POST, STS_HTTP_DELETE, STS_HTTP_PATCH } sts_http_verb_t;
@@ -51,7 +53,19 @@ enum {
     STS_METHOD_ISSUER_BOUND = 1u << 2,
     /** With BLOCKING: the handler may run argon2id, so it runs on the password pool, which bounds hashes at once. */
     STS_METHOD_HASHES_PASSWORDS = 1u << 3,
+    /** The client sends a stream of messages (the proto's client_streaming). */
+    STS_METHOD_CLIENT_STREAMING = 1u << 4,
+    /** The server answers with a stream of messages (the proto's server_streaming). */
+    STS_METHOD_SERVER_STREAMING = 1u << 5,
+    /**
+     * Served by the gRPC adapter itself (server reflection): the row has neither handler nor stream, and REST and
+     * the in-process tools never run it.
+     */
+    STS_METHOD_ADAPTER_SERVED = 1u << 6,
 };
+
+/** Rows with either streaming flag run a stream handler (core/stream.h) instead of a unary handler. */
+#define STS_METHOD_STREAMING (STS_METHOD_CLIENT_STREAMING | STS_METHOD_SERVER_STREAMING)
 
 /** One RPC. Rows are immutable and live for the whole process. */
 typedef struct {
@@ -60,11 +74,13 @@ typedef struct {
     const char *name;      /**< "IssueToken" */
     const ProtobufCMessageDescriptor *request;
     const ProtobufCMessageDescriptor *response;
-    sts_handler_fn handler;
-    const sts_http_binding_t *http; /**< may be NULL when http_count is 0 */
+    sts_handler_fn handler;         /**< unary rows; NULL for streaming and adapter-served rows */
+    const sts_http_binding_t *http; /**< may be NULL when http_count is 0; always NULL for streaming rows */
     size_t http_count;
     unsigned flags;            /**< STS_METHOD_* */
     const char *required_role; /**< NULL when any authenticated caller may call */
+    /** Streaming rows (not adapter-served): what runs the stream; NULL otherwise. */
+    const sts_stream_handler_t *stream;
 } sts_method_t;
 
 /** What the proto's field options say about one field, for the adapters that render it (none of them core's). */
@@ -85,12 +101,22 @@ typedef struct {
     const sts_field_annotation_t *annotations;
 } sts_json_message_t;
 
+/** One .proto file as a serialized FileDescriptorProto (without source info), for gRPC server reflection. */
+typedef struct {
+    const char *name; /**< "sts/v1/token.proto", as imports name it */
+    const uint8_t *bytes;
+    size_t size;
+} sts_descriptor_file_t;
+
 /** Everything generated from one protoc run. */
 typedef struct {
     const sts_method_t *methods;
     size_t method_count;
     const sts_json_message_t *messages;
     size_t message_count;
+    /** Every file of the run and every file they import, dependencies before the files that import them. */
+    const sts_descriptor_file_t *files;
+    size_t file_count;
 } sts_method_table_t;
 
 /** Finds the row whose grpc_path equals path exactly; NULL if none. Thread-safe. */

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "grpc/listen_probe.h"
+#include "grpc/reflection.h"
 #include "grpc/rpc.h"
+#include "grpc/stream.h"
 #include "grpc/tls.h"
 #include "util/log.h"
 
@@ -34,6 +36,8 @@ struct sts_grpc_server_s {
     atomic_int in_flight;
     int shut_down;
     sts__grpc_tls_t *tls; /* NULL for plain text */
+    sts__grpc_streams_t streams;
+    sts__grpc_reflection_t *reflection;
     void **registered;
     int thread_count;
     grpc_thread_t threads[];
@@ -47,7 +51,7 @@ static void *run(void *arg)
         if (event.type == GRPC_QUEUE_SHUTDOWN)
             break;
         if (event.type == GRPC_OP_COMPLETE)
-            sts__grpc_rpc_on_event(event.tag, event.success);
+            sts__grpc_tag_complete(event.tag, event.success);
     }
     return NULL;
 }
@@ -105,6 +109,8 @@ sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const ch
         sts_log_fatal("out of memory");
     s->service = service;
     s->registered = registered;
+    sts__grpc_streams_init(&s->streams);
+    s->reflection = sts__grpc_reflection_create(table);
     s->thread_count = threads;
     s->server = create_grpc_server(limits);
     for (int i = 0; i < threads; i++) {
@@ -120,11 +126,17 @@ sts_grpc_server_t *sts_grpc_server_create(const sts_service_t *service, const ch
         worker->armed = &s->armed;
         worker->in_flight = &s->in_flight;
         worker->verified_client_certificates = tls != NULL && sts_tls_source_has_client_ca(tls);
+        worker->streams = &s->streams;
+        worker->reflection = s->reflection;
         grpc_server_register_completion_queue(s->server, worker->cq, NULL);
     }
+    /* Unary rows get their one message with the call; streaming rows read theirs one at a time. */
     for (size_t m = 0; m < table->method_count; m++)
         registered[m] = grpc_server_register_method(s->server, table->methods[m].grpc_path, NULL,
-                                                    GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+                                                    (table->methods[m].flags & STS_METHOD_STREAMING)
+                                                        ? GRPC_SRM_PAYLOAD_NONE
+                                                        : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+                                                    0);
     grpc_server_credentials *credentials =
         tls != NULL ? sts__grpc_tls_credentials(tls, &s->tls) : grpc_insecure_server_credentials_create();
     if (credentials == NULL) {
@@ -179,7 +191,7 @@ static void drain_queue(grpc_completion_queue *cq)
         if (event.type == GRPC_QUEUE_SHUTDOWN)
             return;
         if (event.type == GRPC_OP_COMPLETE)
-            sts__grpc_rpc_on_event(event.tag, 0);
+            sts__grpc_tag_complete(event.tag, 0);
     }
 }
 
@@ -209,6 +221,8 @@ void sts_grpc_server_shutdown(sts_grpc_server_t *s, int drain_ms)
     atomic_store(&s->stopping, 1);
     grpc_completion_queue *done = grpc_completion_queue_create_for_pluck(NULL);
     grpc_server_shutdown_and_notify(s->server, done, s);
+    /* Streams (Watch, reflection) never end on their own: tell them, so the drain is not spent waiting on them. */
+    sts__grpc_streams_shutdown(&s->streams);
     int drained = wait_for_calls(s, done, drain_ms);
     if (drained <= 0) {
         if (drained < 0 && drain_ms > 0)
@@ -250,6 +264,8 @@ void sts_grpc_server_destroy(sts_grpc_server_t *s)
     for (int i = 0; i < s->thread_count; i++)
         grpc_completion_queue_destroy(s->threads[i].worker.cq);
     sts__grpc_tls_free(s->tls); /* the fetcher's state: nothing handshakes once the server is gone */
+    sts__grpc_streams_dispose(&s->streams);
+    sts__grpc_reflection_destroy(s->reflection);
     free(s->registered);
     free(s);
     grpc_shutdown();

@@ -1,4 +1,5 @@
-/* The gRPC adapter: gRPC C core serving every row of the method table, driven by its descriptors. */
+/* The gRPC adapter: gRPC C core serving every row of the method table, unary and streaming (grpc/stream.h), driven by
+ * its descriptors, plus server reflection from the descriptors the table embeds (grpc/reflection.h). */
 #ifndef STS_GRPC_ADAPTER_H
 #define STS_GRPC_ADAPTER_H
 #include <stddef.h>
@@ -47,7 +48,10 @@ int sts_grpc_server_start(sts_grpc_server_t *server);
 /**
  * Stops taking new calls (every connection gets GOAWAY), gives in-flight calls up to drain_ms to finish, then
  * closes every connection, idle ones included, cancelling what is left, and joins the threads. It returns as soon
- * as the last call in flight has replied. Safe to call from any thread other than the server's own.
+ * as the last call in flight has replied. Open streams (Health/Watch, reflection) do not end on their own, so they
+ * are told at once (core/stream.h's on_shutdown, else UNAVAILABLE; a stream whose answer is stuck behind a client
+ * that does not read is cancelled with UNAVAILABLE) and do not hold the drain. Safe to call from any thread other
+ * than the server's own.
  */
 void sts_grpc_server_shutdown(sts_grpc_server_t *server, int drain_ms);
 

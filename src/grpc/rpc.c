@@ -9,6 +9,7 @@
 #include "core/dispatch.h"
 #include "core/metrics.h"
 #include "core/request_id.h"
+#include "grpc/stream.h"
 #include "grpc/tls.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -16,6 +17,7 @@
 typedef enum { RPC_WAITING, RPC_REPLYING } rpc_state_t;
 
 struct sts__grpc_rpc_s {
+    sts__grpc_tag_t tag; /* first: the queue thread finds on_event through it */
     const sts__grpc_worker_t *worker;
     long method_index; /* -1: a catcher for unregistered methods */
     rpc_state_t state;
@@ -41,11 +43,22 @@ struct sts__grpc_rpc_s {
     char peer[64];
 };
 
+static void on_tag(sts__grpc_tag_t *tag, int ok)
+{
+    sts__grpc_rpc_on_event((sts__grpc_rpc_t *)tag, ok);
+}
+
+static int is_streaming(const sts__grpc_worker_t *worker, long method_index)
+{
+    return method_index >= 0 && (worker->service->methods->methods[method_index].flags & STS_METHOD_STREAMING);
+}
+
 int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index)
 {
     sts__grpc_rpc_t *rpc = calloc(1, sizeof(*rpc));
     if (rpc == NULL)
         sts_log_fatal("out of memory");
+    rpc->tag.on_event = on_tag;
     rpc->worker = worker;
     rpc->method_index = method_index;
     rpc->status_details = grpc_empty_slice();
@@ -59,9 +72,10 @@ int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index)
         rc = grpc_server_request_call(worker->server, &rpc->call, &rpc->details, &rpc->metadata, worker->cq, worker->cq,
                                       rpc);
     } else {
-        rc = grpc_server_request_registered_call(worker->server, worker->registered[method_index], &rpc->call,
-                                                 &rpc->deadline, &rpc->metadata, &rpc->payload, worker->cq, worker->cq,
-                                                 rpc);
+        /* Streaming rows are registered without a payload: their messages are read one by one. */
+        rc = grpc_server_request_registered_call(
+            worker->server, worker->registered[method_index], &rpc->call, &rpc->deadline, &rpc->metadata,
+            is_streaming(worker, method_index) ? NULL : &rpc->payload, worker->cq, worker->cq, rpc);
     }
     if (rc == GRPC_CALL_OK)
         return 0;
@@ -291,6 +305,28 @@ static void choose_request_id(sts__grpc_rpc_t *rpc)
                           incoming != NULL ? GRPC_SLICE_LENGTH(*incoming) : 0, rpc->request_id);
 }
 
+/* The request's context as both kinds of call need it. */
+static void prepare_call(sts__grpc_rpc_t *rpc, sts_call_t *call)
+{
+    call->authorization = find_metadata(call, &rpc->metadata, "authorization");
+    call->peer = peer_address(call, rpc->call);
+    if (rpc->worker->verified_client_certificates)
+        call->client_certificate_subject = sts__grpc_tls_peer_subject(rpc->call, &call->arena);
+    call->deadline_ns = deadline_ns(rpc->deadline);
+}
+
+/* A streaming row's call moves to a stream (grpc/stream.h), which counts itself in flight before this rpc stops. */
+static void serve_stream(sts__grpc_rpc_t *rpc)
+{
+    sts__grpc_stream_t *stream =
+        sts__grpc_stream_create(rpc->worker, rpc->method_index, rpc->call, rpc->request_id, rpc->started_ns);
+    sts_call_t *call = sts__grpc_stream_context(stream);
+    prepare_call(rpc, call);
+    rpc->call = NULL;
+    rpc_free(rpc);
+    sts__grpc_stream_start(stream);
+}
+
 static void serve(sts__grpc_rpc_t *rpc)
 {
     const sts__grpc_worker_t *worker = rpc->worker;
@@ -304,15 +340,15 @@ static void serve(sts__grpc_rpc_t *rpc)
         reply(rpc, STS_STATUS_UNIMPLEMENTED, message);
         return;
     }
+    if (is_streaming(worker, rpc->method_index)) {
+        serve_stream(rpc);
+        return;
+    }
     const sts_service_t *service = worker->service;
     sts_call_t *call = &rpc->context;
     sts_call_init(call, service, &service->methods->methods[rpc->method_index]);
-    call->authorization = find_metadata(call, &rpc->metadata, "authorization");
-    call->peer = peer_address(call, rpc->call);
+    prepare_call(rpc, call);
     call->request_id = rpc->request_id;
-    if (worker->verified_client_certificates)
-        call->client_certificate_subject = sts__grpc_tls_peer_subject(rpc->call, &call->arena);
-    call->deadline_ns = deadline_ns(rpc->deadline);
     rpc->request = read_request(rpc, call);
     if (rpc->request == NULL) {
         snprintf(message, sizeof(message), "%s", sts_call_error_message(call, STS_STATUS_INVALID_ARGUMENT));

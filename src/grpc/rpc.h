@@ -6,6 +6,16 @@
 #include "core/method.h"
 #include "core/service.h"
 
+/**
+ * Every tag posted on a worker's queue starts with this: the queue thread calls on_event(tag, ok) for each completed
+ * batch or request, whatever kind of call (unary or stream) posted it.
+ */
+typedef struct sts__grpc_tag_s {
+    void (*on_event)(struct sts__grpc_tag_s *tag, int ok);
+} sts__grpc_tag_t;
+
+typedef struct sts__grpc_streams_s sts__grpc_streams_t;
+
 /** What each completion-queue thread shares with the calls it serves. */
 typedef struct {
     grpc_server *server;
@@ -26,6 +36,10 @@ typedef struct {
     atomic_int *in_flight;
     /** 1 when TLS requires and verifies client certificates: their subject then reaches the core. */
     int verified_client_certificates;
+    /** The server's open streams (grpc/stream.h), shared by every worker. */
+    sts__grpc_streams_t *streams;
+    /** The reflection index (grpc/reflection.h) handed to adapter-served rows; shared, immutable. */
+    const void *reflection;
 } sts__grpc_worker_t;
 
 typedef struct sts__grpc_rpc_s sts__grpc_rpc_t;
@@ -41,5 +55,11 @@ int sts__grpc_rpc_request(const sts__grpc_worker_t *worker, long method_index);
  * ok is the event's success flag; a request that completes with ok 0 (shutdown) is freed.
  */
 void sts__grpc_rpc_on_event(sts__grpc_rpc_t *rpc, int ok);
+
+/** Runs a completed tag of any kind. */
+static inline void sts__grpc_tag_complete(void *tag, int ok)
+{
+    ((sts__grpc_tag_t *)tag)->on_event(tag, ok);
+}
 
 #endif

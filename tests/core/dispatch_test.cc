@@ -274,3 +274,28 @@ TEST(MethodTable, FindsRowsByGrpcPath)
 }
 
 } // namespace
+
+namespace
+{
+
+/* A streaming row has no unary handler: a unary path (REST, stsd's offline tools) that reached one is refused, never
+ * crashed; its admission alone runs like any row's. */
+TEST_F(Dispatch, StreamingRowsAreNeverRunAsUnary)
+{
+    Grpc__Health__V1__HealthCheckRequest request = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+    ProtobufCMessage *response = nullptr;
+    EXPECT_EQ(run("/grpc.health.v1.Health/Watch", &request.base, &response), STS_STATUS_UNIMPLEMENTED);
+    EXPECT_EQ(response, nullptr);
+    EXPECT_NE(std::string(call.error_message).find("streaming"), std::string::npos);
+    service.authenticate = deny;
+    sts_call_dispose(&call);
+    sts_call_init(&call, &service, method("/grpc.health.v1.Health/Watch"));
+    EXPECT_EQ(sts_dispatch_admit(&call), STS_STATUS_OK); /* public */
+    EXPECT_TRUE(call.admitted);
+    sts_call_dispose(&call);
+    sts_call_init(&call, &service, method("/sts.v1.TokenService/IssueToken"));
+    EXPECT_EQ(sts_dispatch_admit(&call), STS_STATUS_UNAUTHENTICATED);
+    EXPECT_FALSE(call.admitted);
+}
+
+} // namespace

@@ -66,11 +66,16 @@ class HealthWithAuthentication:
         for name, call in calls.items():
             with self.subTest(method=name):
                 self.assert_code(call, grpc.StatusCode.UNAUTHENTICATED)
-        # Health's standard streaming Watch is not served at all, public or not.
-        watch = self.channel.unary_stream("/grpc.health.v1.Health/Watch")
+        # Health's streaming Watch is public like Check: the status comes without credentials, until the deadline.
+        watch = self.channel.unary_stream("/grpc.health.v1.Health/Watch",
+                                          request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+                                          response_deserializer=health_pb2.HealthCheckResponse.FromString)
+        answers = []
         with self.assertRaises(grpc.RpcError) as raised:
-            list(watch(health_pb2.HealthCheckRequest().SerializeToString(), timeout=10))
-        self.assertEqual(raised.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+            for answer in watch(health_pb2.HealthCheckRequest(), timeout=2):
+                answers.append(answer.status)
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        self.assertEqual(answers, [health_pb2.HealthCheckResponse.SERVING])
 
     def test_rest_probes_and_protected_paths(self):
         self.assertEqual(requests.get(self.stsd.rest + "/healthz", timeout=10).status_code, 200)

@@ -150,7 +150,7 @@ TEST_F(JsonTest, AcceptsJsonNamesAndProtoNames)
 
 TEST_F(JsonTest, WithoutGeneratedNamesFallsBackToLowerCamelCase)
 {
-    const sts_method_table_t empty = {nullptr, 0, nullptr, 0};
+    const sts_method_table_t empty = {nullptr, 0, nullptr, 0, nullptr, 0};
     ASSERT_EQ(decode(R"({"customName":"a","snakeCaseName":"b"})", &empty), 0) << error;
     EXPECT_STREQ(msg->custom_name, "a");
     std::string json = encode(&msg->base, &empty);

@@ -37,15 +37,15 @@ const sts_http_binding_t nested_bindings[] = {
 };
 
 const sts_method_t methods[] = {
-    {"/t.S/Issue", "t.S", "Issue", nullptr, nullptr, unused_handler, token_bindings, 2, 0, nullptr},
-    {"/t.S/Health", "t.S", "Health", nullptr, nullptr, unused_handler, health_bindings, 1, 0, nullptr},
-    {"/t.S/List", "t.S", "List", nullptr, nullptr, unused_handler, list_bindings, 2, 0, nullptr},
-    {"/t.S/Item", "t.S", "Item", nullptr, nullptr, unused_handler, item_bindings, 2, 0, nullptr},
-    {"/t.S/Self", "t.S", "Self", nullptr, nullptr, unused_handler, literal_bindings, 1, 0, nullptr},
-    {"/t.S/Nested", "t.S", "Nested", nullptr, nullptr, unused_handler, nested_bindings, 1, 0, nullptr},
-    {"/t.S/NoHttp", "t.S", "NoHttp", nullptr, nullptr, unused_handler, nullptr, 0, 0, nullptr},
+    {"/t.S/Issue", "t.S", "Issue", nullptr, nullptr, unused_handler, token_bindings, 2, 0, nullptr, nullptr},
+    {"/t.S/Health", "t.S", "Health", nullptr, nullptr, unused_handler, health_bindings, 1, 0, nullptr, nullptr},
+    {"/t.S/List", "t.S", "List", nullptr, nullptr, unused_handler, list_bindings, 2, 0, nullptr, nullptr},
+    {"/t.S/Item", "t.S", "Item", nullptr, nullptr, unused_handler, item_bindings, 2, 0, nullptr, nullptr},
+    {"/t.S/Self", "t.S", "Self", nullptr, nullptr, unused_handler, literal_bindings, 1, 0, nullptr, nullptr},
+    {"/t.S/Nested", "t.S", "Nested", nullptr, nullptr, unused_handler, nested_bindings, 1, 0, nullptr, nullptr},
+    {"/t.S/NoHttp", "t.S", "NoHttp", nullptr, nullptr, unused_handler, nullptr, 0, 0, nullptr, nullptr},
 };
-const sts_method_table_t table = {methods, sizeof(methods) / sizeof(methods[0]), nullptr, 0};
+const sts_method_table_t table = {methods, sizeof(methods) / sizeof(methods[0]), nullptr, 0, nullptr, 0};
 
 class RouterTest : public ::testing::Test
 {
@@ -158,10 +158,10 @@ TEST(RouterCreate, RejectsCollidingBindings)
     const sts_http_binding_t a[] = {{STS_HTTP_GET, "/x/{id}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0}};
     const sts_http_binding_t b[] = {{STS_HTTP_GET, "/x/{name}", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0}};
     const sts_method_t rows[] = {
-        {"/t.S/A", "t.S", "A", nullptr, nullptr, unused_handler, a, 1, 0, nullptr},
-        {"/t.S/B", "t.S", "B", nullptr, nullptr, unused_handler, b, 1, 0, nullptr},
+        {"/t.S/A", "t.S", "A", nullptr, nullptr, unused_handler, a, 1, 0, nullptr, nullptr},
+        {"/t.S/B", "t.S", "B", nullptr, nullptr, unused_handler, b, 1, 0, nullptr, nullptr},
     };
-    const sts_method_table_t colliding = {rows, 2, nullptr, 0};
+    const sts_method_table_t colliding = {rows, 2, nullptr, 0, nullptr, 0};
     char error[256] = "";
     EXPECT_EQ(sts_router_create(&colliding, error, sizeof(error)), nullptr);
     EXPECT_NE(std::string(error).find("collides"), std::string::npos) << error;
@@ -170,8 +170,8 @@ TEST(RouterCreate, RejectsCollidingBindings)
 TEST(RouterCreate, RejectsRelativeTemplates)
 {
     const sts_http_binding_t a[] = {{STS_HTTP_GET, "x", "", "", 200, 0, STS_ERROR_STYLE_STANDARD, 0}};
-    const sts_method_t rows[] = {{"/t.S/A", "t.S", "A", nullptr, nullptr, unused_handler, a, 1, 0, nullptr}};
-    const sts_method_table_t bad = {rows, 1, nullptr, 0};
+    const sts_method_t rows[] = {{"/t.S/A", "t.S", "A", nullptr, nullptr, unused_handler, a, 1, 0, nullptr, nullptr}};
+    const sts_method_table_t bad = {rows, 1, nullptr, 0, nullptr, 0};
     char error[256] = "";
     EXPECT_EQ(sts_router_create(&bad, error, sizeof(error)), nullptr);
     EXPECT_NE(std::string(error).find("must be absolute"), std::string::npos) << error;

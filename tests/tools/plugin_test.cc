@@ -19,8 +19,8 @@ const sts_method_t *row(const char *grpc_path)
 
 TEST(PluginOutput, OneRowPerRpcWithPathsAndDescriptors)
 {
-    /* Get, Put, NoHttp, List, and probe.proto's Check and Other (Watch streams: not served). */
-    ASSERT_EQ(sts_test_table.method_count, 6u);
+    /* Get, Put, NoHttp, List, and probe.proto's Check, Other and (streaming) Watch. */
+    ASSERT_EQ(sts_test_table.method_count, 7u);
     const sts_method_t *get = row("/sts.test.v1.TestService/Get");
     ASSERT_NE(get, nullptr);
     EXPECT_STREQ(get->service, "sts.test.v1.TestService");
@@ -105,7 +105,58 @@ TEST(PluginOutput, ForeignMethodTakesThePolicySetForIt)
     ASSERT_NE(other, nullptr);
     EXPECT_EQ(other->flags, 0u);
     EXPECT_EQ(other->required_role, nullptr);
-    EXPECT_EQ(row("/sts.test.probe.Probe/Watch"), nullptr);
+    /* A server-streaming row: gRPC-only (no binding), a stream handler instead of a unary one. */
+    const sts_method_t *watch = row("/sts.test.probe.Probe/Watch");
+    ASSERT_NE(watch, nullptr);
+    EXPECT_EQ(watch->flags, static_cast<unsigned>(STS_METHOD_SERVER_STREAMING));
+    EXPECT_EQ(watch->handler, nullptr);
+    EXPECT_EQ(watch->stream, &sts_stream_probe_watch);
+    EXPECT_EQ(watch->http_count, 0u);
+    EXPECT_EQ(other->stream, nullptr);
+}
+
+TEST(PluginOutput, ServedTableHasTheStreamingTooling)
+{
+    const char *watch_path = "/grpc.health.v1.Health/Watch";
+    const sts_method_t *watch = sts_method_find_grpc(&sts_gen_method_table, watch_path, strlen(watch_path));
+    ASSERT_NE(watch, nullptr);
+    EXPECT_EQ(watch->flags, static_cast<unsigned>(STS_METHOD_PUBLIC | STS_METHOD_SERVER_STREAMING));
+    EXPECT_EQ(watch->stream, &sts_stream_health_watch);
+    for (const char *path : {"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                             "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"}) {
+        const sts_method_t *info = sts_method_find_grpc(&sts_gen_method_table, path, strlen(path));
+        ASSERT_NE(info, nullptr) << path;
+        EXPECT_EQ(info->flags,
+                  static_cast<unsigned>(STS_METHOD_PUBLIC | STS_METHOD_STREAMING | STS_METHOD_ADAPTER_SERVED));
+        EXPECT_EQ(info->stream, nullptr);
+        EXPECT_EQ(info->handler, nullptr);
+        EXPECT_EQ(info->http_count, 0u);
+    }
+}
+
+TEST(PluginOutput, EmbedsEveryFileDependenciesFirst)
+{
+    /* The run's three files and what they import (options.proto, descriptor.proto), each once, imports first. */
+    ASSERT_GE(sts_test_table.file_count, 5u);
+    size_t index_of_descriptor = 0, index_of_options = 0, index_of_everything = 0;
+    for (size_t i = 0; i < sts_test_table.file_count; i++) {
+        const sts_descriptor_file_t *file = &sts_test_table.files[i];
+        ASSERT_GT(file->size, 0u);
+        std::string name = file->name;
+        if (name == "google/protobuf/descriptor.proto")
+            index_of_descriptor = i + 1;
+        if (name == "sts/v1/options.proto")
+            index_of_options = i + 1;
+        if (name == "sts/test/v1/everything.proto")
+            index_of_everything = i + 1;
+        for (size_t j = 0; j < i; j++)
+            EXPECT_STRNE(sts_test_table.files[j].name, file->name);
+    }
+    ASSERT_NE(index_of_descriptor, 0u);
+    ASSERT_NE(index_of_options, 0u);
+    ASSERT_NE(index_of_everything, 0u);
+    EXPECT_LT(index_of_descriptor, index_of_options);
+    EXPECT_LT(index_of_options, index_of_everything);
 }
 
 TEST(PluginOutput, PageCursorAnnotationFollowsFieldOrder)
@@ -139,10 +190,13 @@ TEST(PluginOutput, ServedTableMarksTheStandardHealthCheckPublic)
         const sts_method_t *method = &sts_gen_method_table.methods[i];
         bool is_public = (method->flags & STS_METHOD_PUBLIC) != 0;
         static const std::set<std::string> open = {
-            "/sts.v1.TokenService/Health",       "/sts.v1.TokenService/Ready",      "/grpc.health.v1.Health/Check",
-            "/sts.v1.LoginService/Login",        "/sts.v1.LoginService/Refresh",    "/sts.v1.LoginService/ClientToken",
-            "/sts.v1.LoginService/Revoke",       "/sts.v1.LoginService/GetJwks",    "/sts.v1.OAuthService/Token",
-            "/sts.v1.OAuthService/GetDiscovery", "/sts.v1.OAuthService/Introspect", "/sts.v1.OAuthService/Revoke"};
+            "/sts.v1.TokenService/Health", "/sts.v1.TokenService/Ready", "/grpc.health.v1.Health/Check",
+            "/sts.v1.LoginService/Login", "/sts.v1.LoginService/Refresh", "/sts.v1.LoginService/ClientToken",
+            "/sts.v1.LoginService/Revoke", "/sts.v1.LoginService/GetJwks", "/sts.v1.OAuthService/Token",
+            "/sts.v1.OAuthService/GetDiscovery", "/sts.v1.OAuthService/Introspect", "/sts.v1.OAuthService/Revoke",
+            /* gRPC tooling: health Watch and server reflection, which describes the API and never data */
+            "/grpc.health.v1.Health/Watch", "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"};
         EXPECT_EQ(is_public, open.count(method->grpc_path) == 1) << method->grpc_path;
         /* argon2id runs only on the password pool: every method that may hash says so. */
         static const std::set<std::string> hashing = {"/sts.v1.LoginService/Login", "/sts.v1.LoginService/ClientToken",

@@ -325,7 +325,7 @@ const ProtobufCMessageDescriptor sts__v1__http_rule__descriptor =
   (ProtobufCMessageInit) sts__v1__http_rule__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sts__v1__method_policy__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sts__v1__method_policy__field_descriptors[6] =
 {
   {
     "blocking",
@@ -387,8 +387,21 @@ static const ProtobufCFieldDescriptor sts__v1__method_policy__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "adapter_served",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sts__V1__MethodPolicy, adapter_served),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sts__v1__method_policy__field_indices_by_name[] = {
+  5,   /* field[5] = adapter_served */
   0,   /* field[0] = blocking */
   4,   /* field[4] = hashes_passwords */
   3,   /* field[3] = issuer_bound */
@@ -398,7 +411,7 @@ static const unsigned sts__v1__method_policy__field_indices_by_name[] = {
 static const ProtobufCIntRange sts__v1__method_policy__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor sts__v1__method_policy__descriptor =
 {
@@ -408,7 +421,7 @@ const ProtobufCMessageDescriptor sts__v1__method_policy__descriptor =
   "Sts__V1__MethodPolicy",
   "sts.v1",
   sizeof(Sts__V1__MethodPolicy),
-  5,
+  6,
   sts__v1__method_policy__field_descriptors,
   sts__v1__method_policy__field_indices_by_name,
   1,  sts__v1__method_policy__number_ranges,

@@ -105,10 +105,14 @@ struct  Sts__V1__MethodPolicy
    * thread count bounds the hashes running at once and so their memory.
    */
   protobuf_c_boolean hashes_passwords;
+  /*
+   * Served by the gRPC adapter itself, not by a core handler (server reflection): the row names no handler.
+   */
+  protobuf_c_boolean adapter_served;
 };
 #define STS__V1__METHOD_POLICY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sts__v1__method_policy__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*
