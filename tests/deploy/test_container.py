@@ -180,8 +180,12 @@ class Image(unittest.TestCase):
             self.assertTrue(credentials["SecretAccessKey"] and credentials["SessionToken"])
             self.assertEqual(requests.put(base + "/token", timeout=10).status_code, 401)
 
-            # Without a shell, an operator mints an admin token with stsd itself (docs/deployment.md); it works too.
-            minted = podman("exec", container, "/usr/bin/stsd", "admin-token", "create", "--name", "ops")
+            # Without a shell, an operator mints an admin token with stsd itself (docs/deployment.md), given the
+            # server's configuration (here its listen addresses: the image's file says 0.0.0.0).
+            minted = podman("exec", "-e", "STS_REST_LISTEN=127.0.0.1:%d" % rest,
+                            "-e", "STS_GRPC_LISTEN=127.0.0.1:%d" % grpc_port, container,
+                            "/usr/bin/stsd", "admin-token", "create")
+            self.assertNotEqual(minted.stdout.strip(), token)
             reply = requests.put(base + "/token", headers={"Authorization": "Bearer " + minted.stdout.strip()},
                                  timeout=10)
             self.assertEqual(reply.status_code, 201, reply.text)
