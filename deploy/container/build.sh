@@ -76,7 +76,7 @@ mkdir -p "$cache_dir"
 if [ -f "$rootfs_tar" ]; then
   step "root filesystem cached: $rootfs_tar"
 else
-  step "mmdebstrap: Debian 12 root filesystem with those packages (about 30 s, mostly downloads)"
+  step "mmdebstrap: Debian 12 root filesystem with those packages (about 20 s, mostly downloads)"
   rm -f "$cache_dir"/rootfs-*.tar
   # extract: the packages' files without the essential set; the libraries need no maintainer scripts. The merged-usr
   # hook makes /bin, /lib… links into /usr, as on Debian 12 itself. Left out: documentation (but the copyrights),
