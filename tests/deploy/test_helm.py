@@ -238,6 +238,10 @@ class Replicas(unittest.TestCase):
         self.assertEqual(mounts(m)["/etc/sts-database"], ("secret", "sts-database", True))
         volume = next(v for v in pod_spec(m)["volumes"] if v["name"] == "database-password")
         self.assertEqual(volume["secret"]["items"], [{"key": "password", "path": "password"}])
+        # One key-encryption key for every replica, from the site's Secret.
+        self.assertEqual(config["key_encryption_key_file"], "/etc/sts-kek/keys.kek")
+        self.assertEqual(mounts(m)["/etc/sts-kek"], ("secret", "sts-key-encryption-key", True))
+        self.assertEqual(config["secret_files_allow_shared"], True)
         # TLS: both listeners, the probes over HTTPS, and a port check where the kubelet's gRPC probe cannot go.
         self.assertEqual((config["tls_cert_file"], config["tls_key_file"]),
                          ("/etc/sts-tls/tls.crt", "/etc/sts-tls/tls.key"))
@@ -259,6 +263,8 @@ class Replicas(unittest.TestCase):
             (["--set", "tls.enabled=true"], "tls.secretName is unset"),
             (["--set", "config.rest_listen=0.0.0.0:1"], "config.rest_listen is set by the chart"),
             (["--set", "config.database_url=postgres://db/sts"], "config.database_url is set by the chart"),
+            (["--set", "database.url=postgres://sts@db/sts"], "database.url needs database.keyEncryptionKeySecret"),
+            (["--set", "config.key_encryption_key_file=/k"], "config.key_encryption_key_file is set by the chart"),
             (["--set", "database.passwordSecret.name=db"], "database.passwordSecret is set but database.url is not"),
         ]
         for args, message in cases:

@@ -42,13 +42,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and .Values.database.passwordSecret.name (not .Values.database.url) -}}
 {{- fail "database.passwordSecret is set but database.url is not" -}}
 {{- end -}}
+{{- if and .Values.database.url (not .Values.database.keyEncryptionKeySecret.name) -}}
+{{- fail "database.url needs database.keyEncryptionKeySecret: every replica must seal its keys with the same key-encryption key (a Secret holding 64 hex characters, e.g. from `openssl rand -hex 32`)" -}}
+{{- end -}}
 {{- if and .Values.tls.enabled (not .Values.tls.secretName) -}}
 {{- fail "tls.enabled is true but tls.secretName is unset: name a Secret of type kubernetes.io/tls" -}}
 {{- end -}}
 {{- if and (not .Values.tls.enabled) (not .Values.allowPlaintext) -}}
 {{- fail "tls.enabled and allowPlaintext are both false: stsd would refuse to listen on 0.0.0.0 in plain text. Enable TLS (tls.secretName) or set allowPlaintext: true" -}}
 {{- end -}}
-{{- range $key := list "rest_listen" "grpc_listen" "metrics_listen" "data_dir" "tls_cert_file" "tls_key_file" "allow_plaintext" "database_url" "database_password_file" "creds_path" "rados_config_path" "issuer" "auth" -}}
+{{- range $key := list "rest_listen" "grpc_listen" "metrics_listen" "data_dir" "tls_cert_file" "tls_key_file" "allow_plaintext" "database_url" "database_password_file" "key_encryption_key_file" "creds_path" "rados_config_path" "issuer" "auth" -}}
 {{- if hasKey $.Values.config $key -}}
 {{- fail (printf "config.%s is set by the chart from its own values (ports, persistence, tls, allowPlaintext, database, metrics, cray, issuer, auth): set it there" $key) -}}
 {{- end -}}
@@ -58,7 +61,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* Secret files mounted from Kubernetes Secrets are root's and readable by the pod's group: stsd reads such files
      only with secret_files_allow_shared (and names each in a warning at start). */}}
 {{- define "sts.mountsSecrets" -}}
-{{- if or .Values.tls.enabled .Values.cray.enabled .Values.database.passwordSecret.name -}}true{{- end -}}
+{{- if or .Values.tls.enabled .Values.cray.enabled .Values.database.passwordSecret.name .Values.database.url -}}true{{- end -}}
 {{- end -}}
 
 {{/* stsd.yaml: the chart's settings, then the config values. */}}
@@ -89,6 +92,7 @@ database_url: {{ .Values.database.url | quote }}
 {{- if .Values.database.passwordSecret.name }}
 database_password_file: /etc/sts-database/password
 {{- end }}
+key_encryption_key_file: /etc/sts-kek/keys.kek
 {{- end }}
 {{- with .Values.config }}
 {{ toYaml . }}
