@@ -172,8 +172,9 @@ class UpstreamMetrics(unittest.TestCase):
     def setUpClass(cls):
         cls.peer = ScriptedPeer(ScriptedSts)
         cls.creds = creds_dir("sts-metrics-creds-", "AKIAMETRICS", "metrics-upstream-secret")
-        cls.stsd = Stsd("--issuer", "sts", "--sts-endpoint-url", cls.peer.url, "--creds-path", cls.creds, "--role-arn", "arn:aws:iam:::role/r", "--upstream-timeout-ms",
-                        "1000", "--worker-threads", "1").start()
+        cls.stsd = Stsd("--issuer", "sts", "--sts-endpoint-url", cls.peer.url, "--creds-path", cls.creds,
+                        "--role-arn", "arn:aws:iam:::role/r", "--upstream-timeout-ms", "1000",
+                        "--worker-threads", "1").start()
 
     @classmethod
     def tearDownClass(cls):
