@@ -43,6 +43,8 @@ struct sts_login_throttle_s {
     size_t size; /* counters held now */
     uint32_t free_list;
     uint32_t oldest, newest;
+    int shared_set;
+    sts_login_throttle_shared_t shared;
 };
 
 static uint64_t rotl(uint64_t x, int b)
@@ -230,35 +232,47 @@ static int64_t delay_after(const sts_login_throttle_settings_t *settings, uint32
     return settings->base_delay_ms << doublings;
 }
 
+/* What is left to wait at now_ms after failures in a row, the last at last_failure_ms. */
+static int64_t remaining(const sts_login_throttle_settings_t *settings, uint32_t failures, int64_t last_failure_ms,
+                         int64_t now_ms)
+{
+    int64_t delay = delay_after(settings, failures);
+    if (delay == 0)
+        return 0;
+    /* A clock that went back waits no longer than the whole delay. */
+    if (now_ms < last_failure_ms)
+        return delay;
+    int64_t elapsed;
+    if (__builtin_sub_overflow(now_ms, last_failure_ms, &elapsed) || elapsed >= delay)
+        return 0;
+    return delay - elapsed;
+}
+
 static int64_t wait_for(sts_login_throttle_t *throttle, int kind, const char *key, int64_t now_ms)
 {
     if (key == NULL)
         return 0;
+    int shared_failures = 0;
+    int64_t shared_last = 0;
+    if (throttle->shared_set && throttle->shared.failures(throttle->shared.data, kind == KIND_ADDRESS, key,
+                                                          &shared_failures, &shared_last) == 0)
+        return remaining(&throttle->settings, (uint32_t)shared_failures, shared_last, now_ms);
+    pthread_mutex_lock(&throttle->lock);
     uint64_t id[2];
     identify(throttle, kind, key, id);
     uint32_t i = find(throttle, kind, id);
-    if (i == NONE)
-        return 0;
-    const counter_t *c = &throttle->counters[i];
-    int64_t delay = delay_after(&throttle->settings, c->failures);
-    if (delay == 0)
-        return 0;
-    /* A clock that went back waits no longer than the whole delay. */
-    if (now_ms < c->last_failure_ms)
-        return delay;
-    int64_t elapsed;
-    if (__builtin_sub_overflow(now_ms, c->last_failure_ms, &elapsed) || elapsed >= delay)
-        return 0;
-    return delay - elapsed;
+    int64_t wait = i == NONE ? 0
+                             : remaining(&throttle->settings, throttle->counters[i].failures,
+                                         throttle->counters[i].last_failure_ms, now_ms);
+    pthread_mutex_unlock(&throttle->lock);
+    return wait;
 }
 
 int64_t sts_login_throttle_wait_ms(sts_login_throttle_t *throttle, const char *username, const char *address,
                                    int64_t now_ms)
 {
-    pthread_mutex_lock(&throttle->lock);
     int64_t by_username = wait_for(throttle, KIND_USERNAME, username, now_ms);
     int64_t by_address = wait_for(throttle, KIND_ADDRESS, address, now_ms);
-    pthread_mutex_unlock(&throttle->lock);
     return by_username > by_address ? by_username : by_address;
 }
 
@@ -292,12 +306,25 @@ static int record(sts_login_throttle_t *throttle, int kind, const char *key, int
 int sts_login_throttle_failure(sts_login_throttle_t *throttle, const char *username, const char *address,
                                int64_t now_ms)
 {
+    /* The process's own counters always count too: they decide whenever the shared ones cannot answer. */
     pthread_mutex_lock(&throttle->lock);
     int failures = username != NULL ? record(throttle, KIND_USERNAME, username, now_ms) : 0;
     if (address != NULL)
         record(throttle, KIND_ADDRESS, address, now_ms);
     pthread_mutex_unlock(&throttle->lock);
+    int shared_failures = 0, ignored = 0;
+    if (throttle->shared_set && username != NULL &&
+        throttle->shared.add_failure(throttle->shared.data, 0, username, now_ms, &shared_failures) == 0)
+        failures = shared_failures;
+    if (throttle->shared_set && address != NULL)
+        throttle->shared.add_failure(throttle->shared.data, 1, address, now_ms, &ignored);
     return failures;
+}
+
+void sts_login_throttle_share(sts_login_throttle_t *throttle, const sts_login_throttle_shared_t *shared)
+{
+    throttle->shared = *shared;
+    throttle->shared_set = 1;
 }
 
 static void forget_key(sts_login_throttle_t *throttle, int kind, const char *key)
@@ -317,6 +344,10 @@ void sts_login_throttle_success(sts_login_throttle_t *throttle, const char *user
     forget_key(throttle, KIND_USERNAME, username);
     forget_key(throttle, KIND_ADDRESS, address);
     pthread_mutex_unlock(&throttle->lock);
+    if (throttle->shared_set && username != NULL)
+        throttle->shared.forget(throttle->shared.data, 0, username);
+    if (throttle->shared_set && address != NULL)
+        throttle->shared.forget(throttle->shared.data, 1, address);
 }
 
 size_t sts_login_throttle_size(sts_login_throttle_t *throttle)

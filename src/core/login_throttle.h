@@ -41,6 +41,24 @@ int sts_login_throttle_failure(sts_login_throttle_t *throttle, const char *usern
 /** A successful login: forgets the counters of username and address. Thread-safe. */
 void sts_login_throttle_success(sts_login_throttle_t *throttle, const char *username, const char *address);
 
+/**
+ * Counters several processes share (replicas on one database), which then decide instead of this process's memory:
+ * address is nonzero for a client address, zero for a username. Each returns 0, or -1 when the shared counters
+ * cannot answer (the process's own counters then decide, so an outage never stops logins or their throttling).
+ */
+typedef struct {
+    /** Adds a failure of key at now_ms and gives the failures in a row, this one included. */
+    int (*add_failure)(void *data, int address, const char *key, int64_t now_ms, int *failures);
+    /** The failures in a row of key and the time of the last (0 and 0 for none). */
+    int (*failures)(void *data, int address, const char *key, int *failures, int64_t *last_failure_ms);
+    /** Forgets key's failures (a successful login, an unlock). */
+    int (*forget)(void *data, int address, const char *key);
+    void *data;
+} sts_login_throttle_shared_t;
+
+/** Uses shared (copied; data borrowed) from now on. Call before the throttle is used from other threads. */
+void sts_login_throttle_share(sts_login_throttle_t *throttle, const sts_login_throttle_shared_t *shared);
+
 /** Counters held now (for tests of the bound). Thread-safe. */
 size_t sts_login_throttle_size(sts_login_throttle_t *throttle);
 

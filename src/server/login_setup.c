@@ -4,6 +4,7 @@
 #include <string.h>
 #include "crypto/secret_file.h"
 #include "directory/ldap_directory.h"
+#include "server/login_counters.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
@@ -19,6 +20,7 @@ static void housekeeping(void *data)
         sts_log_warn("logins: cannot forget expired refresh tokens: %s", error);
     if (setup->store->denied_tokens_prune(setup->store, now, error, sizeof(error)) != STS_STORE_OK)
         sts_log_warn("logins: cannot forget expired revoked tokens: %s", error);
+    sts_login_counters_prune(setup, now / 1000);
     /* Rebuilt from the store: changes the command line made while stsd runs arrive within one tick. */
     sts_login_setup_reload(setup);
 }
@@ -150,6 +152,7 @@ int sts_login_setup_start(sts_login_setup_t *setup, const sts_config_t *config, 
             snprintf(error, error_size, "out of memory for the login throttle");
         return -1;
     }
+    sts_login_counters_share(setup);
     start_own_jwt(setup, config, keys->public_keys);
     setup->housekeeping = sts_ticker_start(HOUSEKEEPING_MS, 0, housekeeping, setup);
     return 0;

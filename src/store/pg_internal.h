@@ -229,6 +229,13 @@ sts_store_result_t sts__pg_refresh_find(sts_store_t *self, const char *id, const
                                         sts_arena_t *arena, sts_refresh_record_t *out, char *error, size_t error_size);
 sts_store_result_t sts__pg_refresh_prune(sts_store_t *self, int64_t now, char *error, size_t error_size);
 
+sts_store_result_t sts__pg_login_failure_add(sts_store_t *self, const char *key, int64_t now_ms, int *failures,
+                                             char *error, size_t error_size);
+sts_store_result_t sts__pg_login_failure_get(sts_store_t *self, const char *key, int *failures, int64_t *last_ms,
+                                             char *error, size_t error_size);
+sts_store_result_t sts__pg_login_failure_clear(sts_store_t *self, const char *key, char *error, size_t error_size);
+sts_store_result_t sts__pg_login_failure_prune(sts_store_t *self, int64_t before_ms, char *error, size_t error_size);
+
 sts_store_result_t sts__pg_token_deny(sts_store_t *self, const sts_denied_token_t *token, char *error,
                                       size_t error_size);
 sts_store_result_t sts__pg_denied_tokens(sts_store_t *self, const char *after, int limit, sts_arena_t *arena,

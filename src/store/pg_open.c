@@ -83,6 +83,10 @@ sts_store_t *sts_pg_store_open(const sts_pg_settings_t *settings, char *error, s
                                 .token_deny = sts__pg_token_deny,
                                 .denied_tokens = sts__pg_denied_tokens,
                                 .denied_tokens_prune = sts__pg_denied_tokens_prune,
+                                .login_failure_add = sts__pg_login_failure_add,
+                                .login_failure_get = sts__pg_login_failure_get,
+                                .login_failure_clear = sts__pg_login_failure_clear,
+                                .login_failure_prune = sts__pg_login_failure_prune,
                                 .watch = sts__pg_watch,
                                 .unwatch = sts__pg_unwatch,
                                 .destroy = destroy};

@@ -39,6 +39,9 @@ static const char *const migrations[] = {
     "CREATE INDEX refresh_tokens_by_user ON refresh_tokens(user_id);"
     "CREATE TABLE user_removals (id TEXT COLLATE \"C\" PRIMARY KEY, removed_time BIGINT NOT NULL);"
     "CREATE TABLE denied_tokens (jti TEXT COLLATE \"C\" PRIMARY KEY, expires_time BIGINT NOT NULL);",
+    /* The login throttle's counters, shared by the replicas (keys are HMACs: no username or address is stored). */
+    "CREATE TABLE login_failures (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_ms BIGINT NOT NULL);"
+    "CREATE INDEX login_failures_by_time ON login_failures(last_ms);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STS_PG_SCHEMA_VERSION,

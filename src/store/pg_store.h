@@ -5,7 +5,7 @@
 #include "store/store.h"
 
 /** The schema version this build writes (the PostgreSQL store numbers its migrations on its own). */
-#define STS_PG_SCHEMA_VERSION 1
+#define STS_PG_SCHEMA_VERSION 2
 
 /** How stsd reaches PostgreSQL. */
 typedef struct {

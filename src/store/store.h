@@ -320,6 +320,22 @@ struct sts_store_s {
                                         size_t error_size);
     /** Housekeeping: forgets denied tokens that expired before now (they fail on their exp alone). */
     sts_store_result_t (*denied_tokens_prune)(sts_store_t *self, int64_t now, char *error, size_t error_size);
+    /*
+     * Login-failure counters that every process sharing the store sees (the login throttle's); NULL members in a store
+     * one process owns, whose throttle keeps them in memory. key is opaque here: the caller hashes it.
+     */
+
+    /** Adds a failure of key at now_ms, atomically; *failures receives the failures in a row, this one included. */
+    sts_store_result_t (*login_failure_add)(sts_store_t *self, const char *key, int64_t now_ms, int *failures,
+                                            char *error, size_t error_size);
+    /** The failures in a row of key and the time of the last; NOT_FOUND (with 0 and 0) when it has none. */
+    sts_store_result_t (*login_failure_get)(sts_store_t *self, const char *key, int *failures, int64_t *last_ms,
+                                            char *error, size_t error_size);
+    /** Forgets key's failures (OK whether or not it had some). */
+    sts_store_result_t (*login_failure_clear)(sts_store_t *self, const char *key, char *error, size_t error_size);
+    /** Housekeeping: forgets the counters whose last failure is before before_ms. */
+    sts_store_result_t (*login_failure_prune)(sts_store_t *self, int64_t before_ms, char *error, size_t error_size);
+
     /**
      * Optional (NULL for a store one process owns): from a thread of the store's own, calls fn(arg, …) for every
      * change that any process sharing the store makes (this one's included), within about a second of its commit,

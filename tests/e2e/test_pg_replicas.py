@@ -192,5 +192,49 @@ class Replicas(unittest.TestCase):
         self.assertEqual(listed.status_code, 200, listed.text)
 
 
+class SharedThrottle(unittest.TestCase):
+    """The login throttle counts failures across replicas: two free failures in all, then a wait that doubles, and
+    the user locked after four, wherever each attempt lands."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster("throttle")
+        args = FAST_HASH + ("--login-free-failures", "2", "--login-throttle-delay", "1", "--login-lockout-failures",
+                            "4")
+        first = cls.cluster.replica(*args, env={"STS_AUTH": "access-token"})
+        run_stsd("user", "add", "carol", "--data-dir", first.data_dir, *FAST_HASH, *cls.cluster.args,
+                 password="carol-password-1\n")
+        cls.replicas = [first.start()] + [cls.cluster.replica(*args, env={"STS_AUTH": "access-token"}).start()
+                                          for _ in range(2)]
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            for replica in cls.replicas:
+                replica.stop_clean()
+        finally:
+            cls.cluster.drop()
+
+    def login(self, replica, password):
+        return requests.post(replica.rest + "/v1/auth/token/access-token", timeout=30,
+                             json={"username": "carol", "password": password}).status_code
+
+    def test_failures_on_every_replica_count_together(self):
+        a, b, c = self.replicas
+        self.assertEqual([self.login(a, "wrong-1"), self.login(b, "wrong-2")], [401, 401])
+        # Two failures in all: C makes even the right password wait, though it saw none itself.
+        self.assertEqual(self.login(c, "carol-password-1"), 429)
+        time.sleep(1.1)
+        self.assertEqual(self.login(c, "wrong-3"), 401)
+        self.assertEqual(self.login(a, "carol-password-1"), 429)  # the wait doubled: 2 s now
+        time.sleep(2.1)
+        self.assertEqual(self.login(a, "wrong-4"), 401)  # the fourth failure in a row: carol is locked
+        time.sleep(4.1)
+        self.assertEqual(self.login(b, "carol-password-1"), 401)
+        listed = requests.get(b.rest + "/v1/auth/users", timeout=30, headers={
+            "Authorization": "Bearer " + open(os.path.join(a.data_dir, "admin.token")).read().strip()}).json()
+        self.assertEqual([u["enabled"] for u in listed["entries"] if u["username"] == "carol"], [False])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,6 +1,7 @@
 /* What only the PostgreSQL store has: replicas sharing one database, its migrations, connections and messages. */
 #include "store/store_fixture.h"
 
+#include <algorithm>
 #include <set>
 #include <thread>
 #include <vector>
@@ -176,6 +177,46 @@ TEST_F(Postgres, ThePerUserCapHoldsAcrossReplicas)
         created += result == STS_STORE_OK;
     EXPECT_EQ(created, 1);
     EXPECT_EQ(scalar("SELECT count(*) FROM access_tokens"), 1);
+}
+
+/* The login throttle's counters: replicas counting one key at once each get the count their own failure made. */
+TEST_F(Postgres, LoginFailureCountersAreAtomicAcrossReplicas)
+{
+    std::vector<sts_store_t *> replicas = {store, open_another(), open_another()};
+    ASSERT_NE(replicas[1], nullptr) << error;
+    ASSERT_NE(replicas[2], nullptr) << error;
+    std::vector<int> counts(30, 0);
+    std::vector<std::thread> pool;
+    for (int i = 0; i < 30; i++)
+        pool.emplace_back([&, i] {
+            char message[256] = "";
+            sts_store_t *replica = replicas[(size_t)i % 3];
+            EXPECT_EQ(replica->login_failure_add(replica, "k1", 1000 + i, &counts[(size_t)i], message, sizeof(message)),
+                      STS_STORE_OK)
+                << message;
+        });
+    for (auto &thread : pool)
+        thread.join();
+    replicas[1]->destroy(replicas[1]);
+    replicas[2]->destroy(replicas[2]);
+    std::sort(counts.begin(), counts.end());
+    for (int i = 0; i < 30; i++)
+        EXPECT_EQ(counts[(size_t)i], i + 1);
+    int failures = 0;
+    int64_t last = 0;
+    ASSERT_EQ(store->login_failure_get(store, "k1", &failures, &last, error, sizeof(error)), STS_STORE_OK) << error;
+    EXPECT_EQ(failures, 30);
+    EXPECT_EQ(last, 1029); /* the latest failure, whatever order they arrived in */
+    EXPECT_EQ(store->login_failure_get(store, "k2", &failures, &last, error, sizeof(error)), STS_STORE_NOT_FOUND);
+    EXPECT_EQ(failures, 0);
+    ASSERT_EQ(store->login_failure_add(store, "k2", 5000, &failures, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(store->login_failure_clear(store, "k1", error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(store->login_failure_clear(store, "k1", error, sizeof(error)), STS_STORE_OK); /* already gone: fine */
+    EXPECT_EQ(store->login_failure_get(store, "k1", &failures, &last, error, sizeof(error)), STS_STORE_NOT_FOUND);
+    EXPECT_EQ(store->login_failure_prune(store, 5000, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(scalar("SELECT count(*) FROM login_failures"), 1);
+    EXPECT_EQ(store->login_failure_prune(store, 5001, error, sizeof(error)), STS_STORE_OK);
+    EXPECT_EQ(scalar("SELECT count(*) FROM login_failures"), 0);
 }
 
 } // namespace
