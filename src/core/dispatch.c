@@ -70,7 +70,7 @@ sts_work_class_t sts_dispatch_class(const sts_service_t *service, const sts_meth
 static sts_status_t audited(sts_call_t *call, sts_status_t status)
 {
     if (status == STS_STATUS_UNAUTHENTICATED || status == STS_STATUS_PERMISSION_DENIED)
-        STS_AUDIT(call, "call.denied", {"method", call->method->grpc_path + 1}, {"status", sts_status_name(status)},
+        STS_AUDIT(call, "call.denied", {"status", sts_status_name(status)},
                   {"reason", sts_call_error_message(call, status)});
     return status;
 }

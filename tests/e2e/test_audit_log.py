@@ -17,6 +17,13 @@ FAST_HASH = ("--password-hash-memory-kib", "1024", "--password-hash-iterations",
 PASSWORD = "Audit-Pw-4c1e"
 
 
+
+def unique_members(pairs):
+    """A JSON object whose member names are unique (RFC 8259 says they SHOULD be: parsers differ on repeats)."""
+    names = [name for name, _ in pairs]
+    assert len(names) == len(set(names)), "repeated member in an audit record: %s" % names
+    return dict(pairs)
+
 class AuditLog(unittest.TestCase):
     def test_every_kind_of_event_is_recorded_without_secrets(self):
         audit = os.path.join(tempfile.mkdtemp(prefix="sts-audit-"), "audit.jsonl")
@@ -68,7 +75,7 @@ class AuditLog(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(audit).st_mode), 0o600)
         with open(audit) as f:
             text = f.read()
-        records = [json.loads(line) for line in text.splitlines()]
+        records = [json.loads(line, object_pairs_hook=unique_members) for line in text.splitlines()]
         by_event = {}
         for record in records:
             by_event.setdefault(record["event"], []).append(record)
