@@ -205,7 +205,7 @@ void sts__pg_announce(PGconn *conn, const char *kind, const char *key)
     snprintf(payload, sizeof(payload), "%s%s%s", kind, key != NULL ? ":" : "", key != NULL ? key : "");
     sts__pg_params_t params = {0};
     sts__pg_text_param(&params, payload);
-    char error[256];
+    char error[512];
     if (sts__pg_command(conn, "SELECT pg_notify('" STS__PG_CHANNEL "', $1)", &params, "announcing a change", error,
                         sizeof(error)) != 0)
         sts_log_warn("%s; other replicas see it when their caches expire", error);
