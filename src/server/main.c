@@ -376,6 +376,7 @@ static int serve(const sts_config_t *config, sigset_t *stop_signals)
     if (stopping_grpc)
         pthread_join(grpc_stopper, NULL);
     sts_ticker_stop(watchdog);
+    sts_log_flush(); /* the last requests' lines come before the last line */
     sts_log_info("stopped");
     rc = 0;
 out:
@@ -449,6 +450,7 @@ int main(int argc, char **argv)
         /* libcurl's global state must exist before any thread does. */
         sts_aws_http_global_init();
         rc = serve(&config, &stop_signals);
+        sts_log_flush();
         sts_aws_http_global_cleanup();
         break;
     }

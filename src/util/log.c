@@ -1,5 +1,6 @@
 #include "util/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,7 +107,101 @@ static size_t escape_json(const char *text, size_t len, char *out, size_t room)
 }
 
 /* Writes one whole line: text "<time> <level> <body>", or JSON {"time","level",<members>} (body holds members). */
-static void write_line(sts_log_level_t level, const char *body, size_t body_len, int body_is_members)
+/*
+ * Request lines, gathered per thread. A thread's buffer is written by the flusher or, when full, by the thread
+ * itself, under the buffer's own lock: uncontended but for the moment of a flush, and never held over another lock.
+ */
+enum { GATHER_BYTES = 64 * 1024, FLUSH_MS = 20 };
+
+typedef struct gathered_s {
+    struct gathered_s *next;
+    pthread_mutex_t lock;
+    size_t len;
+    char data[GATHER_BYTES];
+} gathered_t;
+
+static pthread_mutex_t gathered_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static gathered_t *gathered_list; /* never freed: a thread's last lines are written after it ends */
+static _Thread_local gathered_t *gathered_mine;
+static pthread_once_t flusher_started = PTHREAD_ONCE_INIT;
+static int flusher_running; /* set once, before any buffer is used */
+
+static void write_all(const char *data, size_t len)
+{
+    /* One write per batch keeps lines whole; stderr is a file or a pipe here, and a short write is not retried. */
+    ssize_t ignored = write(STDERR_FILENO, data, len);
+    (void)ignored;
+}
+
+static void flush_gathered(gathered_t *gathered)
+{
+    pthread_mutex_lock(&gathered->lock);
+    if (gathered->len > 0)
+        write_all(gathered->data, gathered->len);
+    gathered->len = 0;
+    pthread_mutex_unlock(&gathered->lock);
+}
+
+void sts_log_flush(void)
+{
+    pthread_mutex_lock(&gathered_list_lock);
+    for (gathered_t *gathered = gathered_list; gathered != NULL; gathered = gathered->next)
+        flush_gathered(gathered);
+    pthread_mutex_unlock(&gathered_list_lock);
+}
+
+static void *flush_loop(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        struct timespec pause = {0, FLUSH_MS * 1000000L};
+        nanosleep(&pause, NULL);
+        sts_log_flush();
+    }
+    return NULL;
+}
+
+static void start_flusher(void)
+{
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* Without a flusher, request lines are written at once, like every other line. */
+    flusher_running = pthread_create(&thread, &attr, flush_loop, NULL) == 0;
+    pthread_attr_destroy(&attr);
+}
+
+/* Adds line to the calling thread's buffer; 0, or -1 when there is none to add to (the caller writes it). */
+static int gather(const char *line, size_t len)
+{
+    if (gathered_mine == NULL) {
+        gathered_t *gathered = calloc(1, sizeof(*gathered));
+        if (gathered == NULL)
+            return -1;
+        pthread_mutex_init(&gathered->lock, NULL);
+        pthread_mutex_lock(&gathered_list_lock);
+        gathered->next = gathered_list;
+        gathered_list = gathered;
+        pthread_mutex_unlock(&gathered_list_lock);
+        gathered_mine = gathered;
+    }
+    pthread_once(&flusher_started, start_flusher);
+    if (!flusher_running)
+        return -1;
+    gathered_t *gathered = gathered_mine;
+    pthread_mutex_lock(&gathered->lock);
+    if (gathered->len + len > sizeof(gathered->data)) {
+        write_all(gathered->data, gathered->len);
+        gathered->len = 0;
+    }
+    memcpy(gathered->data + gathered->len, line, len);
+    gathered->len += len;
+    pthread_mutex_unlock(&gathered->lock);
+    return 0;
+}
+
+static void write_line(sts_log_level_t level, const char *body, size_t body_len, int body_is_members, int gathered)
 {
     char line[4096];
     char stamp[STS_TIME_ISO_MAX];
@@ -133,8 +228,8 @@ static void write_line(sts_log_level_t level, const char *body, size_t body_len,
     }
     line[len++] = '\n';
     /* One write per line keeps lines from different threads whole. */
-    ssize_t ignored = write(STDERR_FILENO, line, len);
-    (void)ignored;
+    if (!gathered || gather(line, len) != 0)
+        write_all(line, len);
 }
 
 static void vlog(sts_log_level_t level, const char *fmt, va_list args)
@@ -142,7 +237,7 @@ static void vlog(sts_log_level_t level, const char *fmt, va_list args)
     char message[2048];
     int body = vsnprintf(message, sizeof(message), fmt, args);
     size_t body_len = body < 0 ? 0 : (size_t)body < sizeof(message) ? (size_t)body : sizeof(message) - 1;
-    write_line(level, message, body_len, 0);
+    write_line(level, message, body_len, 0, 0);
 }
 
 /* Appends "name":"value" (JSON) or name=value (text, value escaped by write_line) to out. */
@@ -189,7 +284,7 @@ void sts_log_request(const sts_log_request_t *r)
     used =
         put_number(body, used, sizeof(body), "latency_us", (unsigned long long)(r->latency_us < 0 ? 0 : r->latency_us));
     used = put_number(body, used, sizeof(body), "bytes", r->bytes);
-    write_line(STS_LOG_INFO, body, used < sizeof(body) ? used : sizeof(body) - 1, line_format == STS_LOG_JSON);
+    write_line(STS_LOG_INFO, body, used < sizeof(body) ? used : sizeof(body) - 1, line_format == STS_LOG_JSON, 1);
 }
 
 void sts_log(sts_log_level_t level, const char *fmt, ...)
@@ -208,5 +303,6 @@ void sts_log_fatal(const char *fmt, ...)
     va_start(args, fmt);
     vlog(STS_LOG_ERROR, fmt, args);
     va_end(args);
+    sts_log_flush();
     abort();
 }

@@ -41,11 +41,17 @@ typedef struct {
 } sts_log_request_t;
 
 /**
- * Writes one request line at info level (text: "request id=… protocol=… method=… route=… principal=… peer=…
+ * Logs one request line at info level (text: "request id=… protocol=… method=… route=… principal=… peer=…
  * status=… latency_us=… bytes=…"; JSON: those as members, with "type":"request"), escaped like every line.
+ * Request lines are the bulk of the log, so they are not written at once: each thread gathers its own in a buffer
+ * (64 KiB), which a flusher thread writes with one write call every 20 ms (or the thread itself when it fills), lines
+ * always whole. A request line may therefore follow other lines written after it by up to that much.
  * Thread-safe.
  */
 void sts_log_request(const sts_log_request_t *request);
+
+/** Writes every gathered request line now (at exit, before an abort). Thread-safe. */
+void sts_log_flush(void);
 
 /** Logs at error level and aborts. For invariants and out-of-memory only. */
 void sts_log_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

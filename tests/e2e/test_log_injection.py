@@ -22,7 +22,7 @@ STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 (debug|info|w
 class ForgedLogLines(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.stsd = Stsd(env=dict(IDP.env(), STS_AUTH="access-token,jwt")).start()
+        cls.stsd = Stsd("--log-level", "debug", env=dict(IDP.env(), STS_AUTH="access-token,jwt")).start()
         with open(os.path.join(cls.stsd.data_dir, "admin.token")) as f:
             cls.admin = f.read().strip()
 

@@ -301,8 +301,9 @@ class MutualTlsOnGrpc(TlsCase):
     def setUpClass(cls):
         cls.tmp_clients = tempfile.mkdtemp(prefix="sts-tls-clients-")
         cls.clients = Pki(cls.tmp_clients, "client CA")
+        cls.audit_log = os.path.join(cls.tmp_clients, "audit.jsonl")
         cls.extra_args = ("--grpc-client-ca-file", cls.clients.ca_file, "--client-cert-roles",
-                          "cn:robot-admin=admin|ops, cn:robot-ops=ops")
+                          "cn:robot-admin=admin|ops, cn:robot-ops=ops", "--audit-log", cls.audit_log)
         super().setUpClass()
         with open(os.path.join(cls.stsd.data_dir, "admin.token")) as f:
             cls.admin_token = f.read().strip()
@@ -332,9 +333,12 @@ class MutualTlsOnGrpc(TlsCase):
         reply = self.issue(self.client("admin", [(NameOID.ORGANIZATION_NAME, "Ops, Inc."),
                                                  (NameOID.COMMON_NAME, "robot-admin")]))
         self.assertRegex(reply.credentials.access_key_id, r"^ASIA[A-Z2-7]{16}$")
-        # The audit line names the certificate's CN and its whole identity: the X509 domain and the subject.
-        self.assertRegex(self.stsd.log(), r"issued %s to robot-admin \(X509 'CN=robot-admin,O=Ops\\, Inc\.'\), "
-                         % reply.credentials.access_key_id)
+        # The audit record names the certificate's CN and its whole identity: the X509 domain and the subject.
+        with open(self.audit_log) as f:
+            records = [json.loads(line) for line in f]
+        issued = [r for r in records if r.get("access_key_id") == reply.credentials.access_key_id]
+        self.assertEqual([r["caller"] for r in issued],
+                         [{"domain": "X509", "auth_id": "CN=robot-admin,O=Ops\\, Inc.", "name": "robot-admin"}])
 
     def test_a_certificate_without_the_role_is_permission_denied(self):
         for stem, subject in (("ops", "robot-ops"), ("nobody", "robot-nobody"), ("case", "Robot-Admin"),

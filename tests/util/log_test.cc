@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <regex>
+#include <set>
 #include <string>
+#include <thread>
 #include <unistd.h>
+#include <vector>
 
 extern "C" {
 #include "util/log.h"
@@ -77,6 +80,40 @@ TEST(Log, LongMessagesAreCutWithoutSplittingAnEscape)
     body.pop_back();
     EXPECT_EQ(body.size() % 2, 0u) << "an escape was split";
     EXPECT_EQ(body.find_first_not_of("\\n"), std::string::npos);
+}
+
+/* Request lines are gathered per thread and written in batches: every one arrives, whole, once. */
+TEST(Log, GatheredRequestLinesAllArriveWhole)
+{
+    const int threads = 4, lines = 2000; /* about 300 KB a thread: each fills its 64 KiB buffer several times */
+    std::string out = captured_stderr([] {
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; t++)
+            pool.emplace_back([t] {
+                for (int i = 0; i < lines; i++) {
+                    std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+                    sts_log_request_t r = {id.c_str(), "rest", "sts.v1.TokenService/IssueToken", "PUT /token",
+                                           "admin", "127.0.0.1", 201, 1000 + i, 366};
+                    sts_log_request(&r);
+                }
+            });
+        for (auto &thread : pool)
+            thread.join();
+        sts_log_flush();
+    });
+    std::regex whole("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+\\+00:00 info request id=t\\d-\\d+ protocol=rest "
+                     "method=sts.v1.TokenService/IssueToken route=PUT /token principal=admin peer=127.0.0.1 "
+                     "status=201 latency_us=\\d+ bytes=366");
+    std::set<std::string> ids;
+    size_t start = 0, count = 0;
+    for (size_t end; (end = out.find('\n', start)) != std::string::npos; start = end + 1, count++) {
+        std::string line = out.substr(start, end - start);
+        ASSERT_TRUE(std::regex_match(line, whole)) << line;
+        ids.insert(line.substr(line.find("id=") + 3, line.find(' ', line.find("id=")) - line.find("id=") - 3));
+    }
+    EXPECT_EQ(start, out.size()); /* nothing after the last newline */
+    EXPECT_EQ(count, static_cast<size_t>(threads * lines));
+    EXPECT_EQ(ids.size(), static_cast<size_t>(threads * lines));
 }
 
 TEST(Log, LevelFilter)
