@@ -92,8 +92,9 @@ TEST(Log, GatheredRequestLinesAllArriveWhole)
             pool.emplace_back([t] {
                 for (int i = 0; i < lines; i++) {
                     std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
-                    sts_log_request_t r = {id.c_str(), "rest", "sts.v1.TokenService/IssueToken", "PUT /token",
-                                           "admin", "127.0.0.1", 201, 1000 + i, 366};
+                    sts_log_request_t r = {id.c_str(),   "rest",   "sts.v1.TokenService/IssueToken",
+                                           "PUT /token", "admin",  "127.0.0.1",
+                                           201,          1000 + i, 366};
                     sts_log_request(&r);
                 }
             });
