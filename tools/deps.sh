@@ -9,7 +9,7 @@ packages=(
   python3 python3-grpcio python3-grpc-tools python3-jsonschema python3-protobuf python3-requests python3-boto3 python3-jwt python3-cryptography awscli s3cmd
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime e2fsprogs mount
   slapd ldap-utils libldap-dev python3-requests-oauthlib
-  postgresql-15 libpq-dev
+  postgresql-15 libpq-dev linux-perf
   podman buildah mmdebstrap runc systemd python3-yaml
 )
 # Node.js for the OpenAPI lint (@redocly/cli below): Debian's, unless a node with npm is installed already (a
