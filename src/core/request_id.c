@@ -1,4 +1,5 @@
 #include "core/request_id.h"
+#include <stdint.h>
 #include <string.h>
 #include "crypto/random.h"
 
@@ -22,6 +23,16 @@ void sts_request_id_choose(const char *incoming, size_t len, char out[STS_REQUES
         out[len] = '\0';
         return;
     }
-    sts_random_chars(out, 32, "0123456789abcdef", 16);
+    static _Thread_local uint64_t prefix, count;
+    if (prefix == 0) {
+        while (prefix == 0)
+            sts_random_bytes((uint8_t *)&prefix, sizeof(prefix));
+    }
+    count++;
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        out[i] = digits[(prefix >> (60 - 4 * i)) & 15];
+        out[16 + i] = digits[(count >> (60 - 4 * i)) & 15];
+    }
     out[32] = '\0';
 }

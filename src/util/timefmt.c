@@ -37,14 +37,38 @@ static int split(sts_time_us_t t, struct tm *tm, int64_t *micros)
     return 0;
 }
 
+/* Writes value as exactly width decimal digits (zero-padded; value must fit) and returns the end. */
+static char *put_digits(char *p, long long value, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + value % 10);
+        value /= 10;
+    }
+    return p + width;
+}
+
 int sts_time_format_iso_micro(sts_time_us_t t, char *out, size_t out_size)
 {
     struct tm tm;
     int64_t micros;
     if (out_size < STS_TIME_ISO_MAX || split(t, &tm, &micros) != 0)
         return -1;
-    return snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+00:00", tm.tm_year + 1900, tm.tm_mon + 1,
-                    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)micros);
+    /* Every log line carries one: by hand, as snprintf's format parsing was a visible share of a request's time. */
+    char *p = put_digits(out, tm.tm_year + 1900, 4);
+    *p++ = '-';
+    p = put_digits(p, tm.tm_mon + 1, 2);
+    *p++ = '-';
+    p = put_digits(p, tm.tm_mday, 2);
+    *p++ = 'T';
+    p = put_digits(p, tm.tm_hour, 2);
+    *p++ = ':';
+    p = put_digits(p, tm.tm_min, 2);
+    *p++ = ':';
+    p = put_digits(p, tm.tm_sec, 2);
+    *p++ = '.';
+    p = put_digits(p, micros, 6);
+    memcpy(p, "+00:00", 7);
+    return (int)(p - out) + 6;
 }
 
 int sts_time_format_rfc3339(sts_time_us_t t, int fraction_digits, char *out, size_t out_size)
