@@ -10,6 +10,11 @@
 
 enum { FIRST_BACKOFF_MS = 100, MAX_BACKOFF_MS = 5000 };
 
+int sts__pg_next_backoff_ms(int backoff_ms)
+{
+    return backoff_ms == 0 ? FIRST_BACKOFF_MS : backoff_ms * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff_ms * 2;
+}
+
 void sts__pg_text_param(sts__pg_params_t *p, const char *text)
 {
     p->values[p->count] = text;
@@ -118,9 +123,7 @@ PGconn *sts__pg_borrow(sts__pg_store_t *store, char *error, size_t error_size)
     pthread_mutex_lock(&store->lock);
     if (conn == NULL) {
         /* Every thread would otherwise wait out its own connect timeout while the server is away. */
-        store->backoff_ms = store->backoff_ms == 0
-                                ? FIRST_BACKOFF_MS
-                                : (store->backoff_ms * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : store->backoff_ms * 2);
+        store->backoff_ms = sts__pg_next_backoff_ms(store->backoff_ms);
         store->retry_at_ns = sts_time_monotonic_ns() + (int64_t)store->backoff_ms * 1000000;
         snprintf(store->last_failure, sizeof(store->last_failure), "%.500s", error);
     } else if (store->backoff_ms != 0) {

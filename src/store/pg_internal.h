@@ -56,6 +56,9 @@ void sts__pg_optional_flag_param(sts__pg_params_t *params, const int *flag);
 /** Appends a bytea parameter (len bytes, sent in binary). bytes must outlive the statement. */
 void sts__pg_bytes_param(sts__pg_params_t *params, const uint8_t *bytes, size_t len);
 
+/** The wait after another failed connection attempt: 100 ms after the first, then doubling, at most 5 s. */
+int sts__pg_next_backoff_ms(int backoff_ms);
+
 /** Opens a new connection with the store's settings; NULL with a message naming the database. */
 PGconn *sts__pg_connect(sts__pg_store_t *store, char *error, size_t error_size);
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "store/pg_internal.h"
+#include "util/text.h"
 
 /* How long refresh_prune keeps a token after its lifetime ended. */
 #define PRUNE_AFTER_US (24LL * 3600 * 1000000)
@@ -24,15 +25,6 @@ static void read_refresh(const PGresult *r, int row, sts_arena_t *arena, sts_ref
     out->family_expires_time = sts__pg_int(r, row, 8);
     out->used_time = sts__pg_int(r, row, 9);
     out->revoked = (int)sts__pg_int(r, row, 10);
-}
-
-/* Constant time, so the response time does not tell how much of a guessed HMAC was right. */
-static int same_hmac(const uint8_t a[32], const uint8_t b[32])
-{
-    unsigned diff = 0;
-    for (size_t i = 0; i < 32; i++)
-        diff |= (unsigned)(a[i] ^ b[i]);
-    return diff == 0;
 }
 
 /*
@@ -61,7 +53,7 @@ static sts_store_result_t find(PGconn *conn, const char *id, const uint8_t hmac[
     sts_store_result_t found = STS_STORE_NOT_FOUND;
     if (PQntuples(result) == 1) {
         read_refresh(result, 0, arena, out);
-        found = same_hmac(out->hmac, hmac) ? STS_STORE_OK : STS_STORE_NOT_FOUND;
+        found = sts_bytes_equal(out->hmac, hmac, sizeof(out->hmac)) ? STS_STORE_OK : STS_STORE_NOT_FOUND;
     }
     PQclear(result);
     if (found != STS_STORE_OK)

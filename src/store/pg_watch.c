@@ -9,7 +9,7 @@
 #include "store/pg_internal.h"
 #include "util/log.h"
 
-enum { POLL_MS = 200, FIRST_BACKOFF_MS = 100, MAX_BACKOFF_MS = 5000 };
+enum { POLL_MS = 200 };
 
 static const struct {
     const char *kind;
@@ -70,9 +70,7 @@ static void *watch_loop(void *arg)
     int backoff_ms = 0;
     while (!atomic_load(&store->stop_watching)) {
         if (conn == NULL) {
-            backoff_ms = backoff_ms == 0                   ? FIRST_BACKOFF_MS
-                         : backoff_ms * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS
-                                                           : backoff_ms * 2;
+            backoff_ms = sts__pg_next_backoff_ms(backoff_ms);
             pause_ms(store, backoff_ms);
             if ((conn = listen_again(store)) != NULL) {
                 sts_log_info("database: listening for other replicas' changes again");

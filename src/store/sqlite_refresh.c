@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "store/sqlite_internal.h"
+#include "util/text.h"
 
 /* How long refresh_prune keeps a token after its lifetime ended. */
 #define PRUNE_AFTER_US (24LL * 3600 * 1000000)
@@ -27,15 +28,6 @@ static void read_refresh(sqlite3_stmt *stmt, sts_arena_t *arena, sts_refresh_rec
     out->revoked = sqlite3_column_int(stmt, 10);
 }
 
-/* Constant time, so the response time does not tell how much of a guessed HMAC was right. */
-static int same_hmac(const uint8_t a[32], const uint8_t b[32])
-{
-    unsigned diff = 0;
-    for (size_t i = 0; i < 32; i++)
-        diff |= (unsigned)(a[i] ^ b[i]);
-    return diff == 0;
-}
-
 /*
  * Finds the token with this id and hmac. With now: only a live one (not revoked, neither lifetime over, its user
  * enabled). Without: in any state (logout of an old token still ends its family).
@@ -55,7 +47,7 @@ static sts_store_result_t find(sqlite3 *db, const char *id, const uint8_t hmac[3
         int step = sqlite3_step(stmt);
         if (step == SQLITE_ROW) {
             read_refresh(stmt, arena, out);
-            result = same_hmac(out->hmac, hmac) ? STS_STORE_OK : STS_STORE_NOT_FOUND;
+            result = sts_bytes_equal(out->hmac, hmac, sizeof(out->hmac)) ? STS_STORE_OK : STS_STORE_NOT_FOUND;
         } else if (step == SQLITE_DONE) {
             result = STS_STORE_NOT_FOUND;
         }

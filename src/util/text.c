@@ -84,3 +84,12 @@ int sts_hex_value(char c)
         return c - 'A' + 10;
     return -1;
 }
+
+int sts_bytes_equal(const void *a, const void *b, size_t len)
+{
+    const unsigned char *x = a, *y = b;
+    unsigned diff = 0;
+    for (size_t i = 0; i < len; i++)
+        diff |= (unsigned)(x[i] ^ y[i]);
+    return diff == 0;
+}

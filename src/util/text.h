@@ -13,6 +13,10 @@ char *sts_strndup(const char *text, size_t len);
 /** Writes len bytes as 2 × len lower-case hex digits into out, then a NUL (out holds 2 × len + 1). */
 void sts_hex_encode(const uint8_t *bytes, size_t len, char *out);
 
+/** Nonzero when a and b (len bytes each) are equal, compared in constant time (the time tells nothing of how much of a
+ * guessed secret was right). */
+int sts_bytes_equal(const void *a, const void *b, size_t len);
+
 /** The value of one hexadecimal digit (either case), or -1 when c is not one. */
 int sts_hex_value(char c);
 
