@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/text.h"
 #include "util/timefmt.h"
 
 static sts_log_level_t min_level = STS_LOG_INFO;
@@ -275,17 +276,13 @@ static size_t put_field(char *out, size_t used, size_t size, const char *name, c
 
 static size_t put_number(char *out, size_t used, size_t size, const char *name, unsigned long long value)
 {
-    char digits[24];
-    size_t n = sizeof(digits);
-    do {
-        digits[--n] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
+    char digits[STS_DECIMAL_MAX];
+    size_t digit_count = sts_decimal(value, digits);
     int text = line_format == STS_LOG_TEXT;
     used = put_text(out, used, size, text ? " " : ",\"", text ? 1 : 2);
     used = put_text(out, used, size, name, strlen(name));
     used = put_text(out, used, size, text ? "=" : "\":", text ? 1 : 2);
-    return put_text(out, used, size, digits + n, sizeof(digits) - n);
+    return put_text(out, used, size, digits, digit_count);
 }
 
 void sts_log_request(const sts_log_request_t *r)

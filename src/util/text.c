@@ -93,3 +93,16 @@ int sts_bytes_equal(const void *a, const void *b, size_t len)
         diff |= (unsigned)(x[i] ^ y[i]);
     return diff == 0;
 }
+
+size_t sts_decimal(uint64_t value, char *out)
+{
+    char digits[STS_DECIMAL_MAX];
+    size_t n = sizeof(digits);
+    do {
+        digits[--n] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    memcpy(out, digits + n, sizeof(digits) - n);
+    out[sizeof(digits) - n] = '\0';
+    return sizeof(digits) - n;
+}

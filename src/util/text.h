@@ -20,6 +20,15 @@ int sts_bytes_equal(const void *a, const void *b, size_t len);
 /** The value of one hexadecimal digit (either case), or -1 when c is not one. */
 int sts_hex_value(char c);
 
+/** Room for the decimal digits of any uint64_t (20) and a NUL. */
+#define STS_DECIMAL_MAX 21
+
+/**
+ * Writes value's decimal digits into out (at least STS_DECIMAL_MAX bytes), NUL-terminated, without snprintf: it runs
+ * several times per request. Returns the number of digits.
+ */
+size_t sts_decimal(uint64_t value, char *out);
+
 /** Room sts_text_clean needs besides max_bytes: the "..." that marks a cut, and the NUL. */
 #define STS_TEXT_CLEAN_EXTRA 4
 

@@ -305,6 +305,23 @@ TEST_F(JsonTest, EncodeRespectsTheLimitAndUtf8)
     EXPECT_STREQ(error, "text is not valid UTF-8");
 }
 
+TEST_F(JsonTest, EscapesStringsAndKeepsUtf8AsItIs)
+{
+    msg->text = const_cast<char *>("q\"b\\s/ \b\f\n\r\t\x01\x1f\x7f \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    std::string json = encode(&msg->base);
+    EXPECT_NE(
+        json.find("\"text\":\"q\\\"b\\\\s/ \\b\\f\\n\\r\\t\\u0001\\u001f\x7f \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\""),
+        std::string::npos)
+        << json;
+    /* Overlong, surrogate, past U+10FFFF, cut short, a stray continuation byte, a lead byte at the end. */
+    for (const char *bad : {"\xc0\x80", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+                            "x\xe2\x82", "\x80", "ok\xc3"}) {
+        msg->text = const_cast<char *>(bad);
+        EXPECT_EQ(encode(&msg->base), "ERROR") << bad;
+        EXPECT_STREQ(error, "text is not valid UTF-8");
+    }
+}
+
 TEST_F(JsonTest, SetsFieldsFromUrlText)
 {
     auto set = [&](const std::string &name, const std::string &value) {
