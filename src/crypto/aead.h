@@ -13,7 +13,9 @@ typedef struct sts_aead_s sts_aead_t;
 
 /**
  * Prepares AES-256-GCM under key (copied; wiped on destroy). Immutable afterwards, so seal and open may run on
- * many threads at once. Returns NULL only if OpenSSL lacks the cipher.
+ * many threads at once. Each thread that seals or opens keeps up to four prepared contexts (key schedules) for the
+ * keys it used last, until other keys replace them or the thread exits, when they are wiped and freed.
+ * Returns NULL only if OpenSSL lacks the cipher.
  */
 sts_aead_t *sts_aead_create(const uint8_t key[STS_AEAD_KEY_BYTES]);
 

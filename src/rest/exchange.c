@@ -1,5 +1,4 @@
 /* One REST call from decoded request to reply, inline or through the worker pool. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +40,6 @@ static const char *header_value(sts_call_t *call, h2o_req_t *req, const h2o_toke
     return sts_arena_strndup(&call->arena, value.base, value.len);
 }
 
-/* The client's address, without port, in the call arena; NULL when h2o cannot say. */
-static const char *peer_address(sts_call_t *call, h2o_req_t *req)
-{
-    char text[INET6_ADDRSTRLEN];
-    return sts__rest_peer_address(req, text, sizeof(text)) > 0 ? sts_arena_strdup(&call->arena, text) : NULL;
-}
-
 static const ProtobufCMessage *response_body(const sts_http_binding_t *binding, const ProtobufCMessage *response)
 {
     if (binding->response_body[0] == '\0')
@@ -82,7 +74,7 @@ static void reply(exchange_t *x)
 {
     h2o_req_t *req = x->req;
     if (x->call.principal.name != NULL)
-        sts__rest_log_set(req, "principal", x->call.principal.name, strlen(x->call.principal.name));
+        sts__rest_facts(req)->principal = h2o_strdup(&req->pool, x->call.principal.name, SIZE_MAX).base;
     if (x->status == STS_STATUS_OK) {
         if (x->binding->max_age_seconds > 0) {
             char value[48];
@@ -181,16 +173,14 @@ void sts__rest_serve(sts_rest_server_t *server, h2o_req_t *req, const sts_route_
     sts_buf_init(&x->body, STS_REST_MAX_RESPONSE_BYTES);
     sts_call_init(&x->call, server->service, match->method);
     x->call.authorization = header_value(&x->call, req, H2O_TOKEN_AUTHORIZATION);
-    x->call.peer = peer_address(&x->call, req);
-    x->call.request_id = sts_arena_strdup(&x->call.arena, sts__rest_request_id(req)); /* req may go first */
+    sts__rest_facts_t *facts = sts__rest_facts(req);
+    x->call.peer = facts->peer[0] != '\0' ? sts_arena_strdup(&x->call.arena, facts->peer) : NULL;
+    x->call.request_id = sts_arena_strdup(&x->call.arena, facts->id); /* req may go first */
     const sts_http_binding_t *binding = match->binding;
-    const char *verb = sts_http_verb_name(binding->verb);
-    sts__rest_log_set(req, "method", match->method->grpc_path + 1, strlen(match->method->grpc_path + 1));
-    char index[24];
-    int index_len = snprintf(index, sizeof(index), "%ld", (long)(match->method - server->service->methods->methods));
-    sts__rest_log_set(req, "method_index", index, (size_t)index_len);
-    char *route = sts_arena_printf(&x->call.arena, "%s %s", verb, binding->path_template);
-    sts__rest_log_set(req, "route", route, strlen(route));
+    facts->method = match->method->grpc_path + 1;
+    facts->method_index = (long)(match->method - server->service->methods->methods);
+    facts->route_verb = sts_http_verb_name(binding->verb);
+    facts->route_path = binding->path_template;
     sts_rest_input_t input = {.body = req->entity.base, .body_len = req->entity.len};
     const char *content_type = header_value(&x->call, req, H2O_TOKEN_CONTENT_TYPE);
     input.form = content_type != NULL && strncasecmp(content_type, "application/x-www-form-urlencoded", 33) == 0;

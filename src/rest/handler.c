@@ -57,7 +57,7 @@ int sts__rest_on_request(h2o_handler_t *self, h2o_req_t *req)
 {
     sts_rest_server_t *server = ((sts__rest_handler_t *)self)->server;
     atomic_fetch_add(&server->answered, 1);
-    sts__rest_request_id(req);
+    sts__rest_facts(req);
     if (refuse_oversized_head(server, req) != 0)
         return 0;
     if (server->surface != STS_REST_SERVE_API &&

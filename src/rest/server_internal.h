@@ -2,11 +2,13 @@
 #ifndef STS_REST_SERVER_INTERNAL_H
 #define STS_REST_SERVER_INTERNAL_H
 
+#include <arpa/inet.h>
 #include <h2o.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "core/request_id.h"
 #include "rest/router.h"
 #include "rest/server.h"
 
@@ -88,15 +90,26 @@ int sts__rest_serve_openapi(h2o_req_t *req);
 void sts__rest_access_log_register(h2o_pathconf_t *path);
 
 /**
- * The request's id: its x-request-id when sane, else a new one (core/request_id.h), chosen once per request, added to
- * the response's headers and kept for its log line. Loop thread only.
+ * What a request's log line and metrics need, gathered while it is served and kept with it (in its pool) until h2o
+ * logs it. Strings are static or in the request's pool.
  */
-const char *sts__rest_request_id(h2o_req_t *req);
+typedef struct {
+    /** Its x-request-id when sane, else a new one (core/request_id.h); also sent back as x-request-id. */
+    char id[STS_REQUEST_ID_MAX + 1];
+    /** CLOCK_MONOTONIC when it arrived: h2o's own timestamps come from its loop's cached clock, too coarse. */
+    int64_t started_ns;
+    const char *method;          /**< the RPC, "sts.v1.TokenService/IssueToken"; NULL when none was matched */
+    long method_index;           /**< its row in the method table, or -1 */
+    const char *route_verb;      /**< "PUT" of the route "PUT /token"; NULL when none */
+    const char *route_path;      /**< "/token", the binding's path template */
+    const char *principal;       /**< who was authenticated, or NULL */
+    char peer[INET6_ADDRSTRLEN]; /**< the client's address without port; "" when h2o cannot say */
+} sts__rest_facts_t;
 
-/** Keeps name (a static string) = value (copied) for the request's log line: "method", "route", "principal". */
-void sts__rest_log_set(h2o_req_t *req, const char *name, const char *value, size_t len);
-
-/** Writes the client's address (without port) into out; returns its length, 0 when h2o cannot say. */
-size_t sts__rest_peer_address(h2o_req_t *req, char *out, size_t size);
+/**
+ * The request's facts, made on first use: its id chosen (and added to the response's headers), its arrival time and
+ * peer taken. Loop thread only.
+ */
+sts__rest_facts_t *sts__rest_facts(h2o_req_t *req);
 
 #endif

@@ -202,6 +202,14 @@ static int gather(const char *line, size_t len)
     return 0;
 }
 
+/* Appends len bytes of text to out (used of size bytes); what does not fit is cut. Returns the new length. */
+static size_t put_text(char *out, size_t used, size_t size, const char *text, size_t len)
+{
+    size_t take = used >= size ? 0 : len < size - used ? len : size - used;
+    memcpy(out + used, text, take);
+    return used + take;
+}
+
 static void write_line(sts_log_level_t level, const char *body, size_t body_len, int body_is_members, int gathered)
 {
     char line[4096];
@@ -210,10 +218,15 @@ static void write_line(sts_log_level_t level, const char *body, size_t body_len,
     clock_gettime(CLOCK_REALTIME, &now);
     sts_time_format_iso_micro(sts_time_from_timespec(&now), stamp, sizeof(stamp));
     size_t len;
+    const char *level_name = level_names[level];
     /* Two bytes stay free for the closing brace and the newline. */
     if (line_format == STS_LOG_JSON) {
-        len = (size_t)snprintf(line, sizeof(line), "{\"time\":\"%s\",\"level\":\"%s\",%s", stamp, level_names[level],
-                               body_is_members ? "" : "\"message\":\"");
+        len = put_text(line, 0, sizeof(line), "{\"time\":\"", 9);
+        len = put_text(line, len, sizeof(line), stamp, strlen(stamp));
+        len = put_text(line, len, sizeof(line), "\",\"level\":\"", 11);
+        len = put_text(line, len, sizeof(line), level_name, strlen(level_name));
+        len = body_is_members ? put_text(line, len, sizeof(line), "\",", 2)
+                              : put_text(line, len, sizeof(line), "\",\"message\":\"", 13);
         if (body_is_members) {
             size_t take = body_len < sizeof(line) - len - 2 ? body_len : sizeof(line) - len - 2;
             memcpy(line + len, body, take);
@@ -224,7 +237,10 @@ static void write_line(sts_log_level_t level, const char *body, size_t body_len,
         }
         line[len++] = '}';
     } else {
-        len = (size_t)snprintf(line, sizeof(line), "%s %s ", stamp, level_names[level]);
+        len = put_text(line, 0, sizeof(line), stamp, strlen(stamp));
+        len = put_text(line, len, sizeof(line), " ", 1);
+        len = put_text(line, len, sizeof(line), level_name, strlen(level_name));
+        len = put_text(line, len, sizeof(line), " ", 1);
         len += escape_controls(body, body_len, line + len, sizeof(line) - len - 1);
     }
     line[len++] = '\n';
@@ -245,14 +261,6 @@ static void vlog(sts_log_level_t level, const char *fmt, va_list args)
  * The request line is built by hand, not with snprintf: it is written once per request, and parsing format strings
  * was a visible share of a request's time.
  */
-
-/* Appends len bytes of text to out (used of size bytes); what does not fit is cut. Returns the new length. */
-static size_t put_text(char *out, size_t used, size_t size, const char *text, size_t len)
-{
-    size_t take = used >= size ? 0 : len < size - used ? len : size - used;
-    memcpy(out + used, text, take);
-    return used + take;
-}
 
 /* Appends "name":"value" (JSON) or name=value (text, value escaped by write_line) to out. */
 static size_t put_field(char *out, size_t used, size_t size, const char *name, const char *value)
