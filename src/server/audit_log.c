@@ -9,15 +9,27 @@
 #include <yajl/yajl_gen.h>
 #include "core/service.h"
 #include "sts/v1/access_tokens.pb-c.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/text.h"
 #include "util/timefmt.h"
 
+/* In batch mode, records wait for the writer thread in pending; past this many bytes a caller waits for the disk. */
+#define MAX_PENDING_BYTES (4u << 20)
+
 struct sts_audit_log_s {
-    pthread_mutex_t lock; /* one record at a time, and the descriptor against a reopen */
+    pthread_mutex_t lock; /* sync: one record at a time, and the descriptor against a reopen; batch: the fields below */
     int fd;
     char *path;
     sts_audit_sink_t sink;
+    int batch;
+    pthread_t writer;       /* batch: writes and fsyncs what gathered in pending */
+    pthread_cond_t arrived; /* batch: pending gained records, a new file waits, or the log is closing */
+    pthread_cond_t written; /* batch: the writer took pending */
+    sts_buf_t pending;
+    int next_fd;      /* batch: the file a reopen opened, for the records gathered after switch_at; or -1 */
+    size_t switch_at; /* batch: how many bytes of pending were gathered before that reopen */
+    int closing;
 };
 
 static int open_file(const char *path, char *error, size_t error_size)
@@ -98,6 +110,17 @@ static void record(void *data, const char *event, const sts_call_t *call, const 
     memcpy(line, text, len);
     line[len] = '\n';
     yajl_gen_free(gen);
+    if (log->batch) {
+        pthread_mutex_lock(&log->lock);
+        while (log->pending.len > 0 && log->pending.len + len + 1 > MAX_PENDING_BYTES)
+            pthread_cond_wait(&log->written, &log->lock);
+        if (sts_buf_append(&log->pending, line, len + 1) != 0)
+            sts_log_fatal("an audit record of %zu bytes does not fit the writer's buffer", len + 1);
+        pthread_cond_signal(&log->arrived);
+        pthread_mutex_unlock(&log->lock);
+        free(line);
+        return;
+    }
     pthread_mutex_lock(&log->lock);
     int failed = write_all(log->fd, line, len + 1) != 0 || fsync(log->fd) != 0;
     int saved = errno;
@@ -107,7 +130,50 @@ static void record(void *data, const char *event, const sts_call_t *call, const 
         sts_log_error("audit log %s: cannot write a %s record: %s", log->path, event, strerror(saved));
 }
 
-sts_audit_log_t *sts_audit_log_open(const char *path, char *error, size_t error_size)
+/* Writes len bytes of records to fd and syncs them; a failure is logged. */
+static void write_synced(sts_audit_log_t *log, int fd, const char *data, size_t len)
+{
+    if (len > 0 && (write_all(fd, (const unsigned char *)data, len) != 0 || fsync(fd) != 0))
+        sts_log_error("audit log %s: cannot write %zu bytes of records: %s", log->path, len, strerror(errno));
+}
+
+/* Batch mode's writer: takes everything gathered, writes it with one write and one fsync, and goes again. Only this
+ * thread uses fd while it runs. */
+static void *write_batches(void *arg)
+{
+    sts_audit_log_t *log = arg;
+    sts_buf_t batch;
+    sts_buf_init(&batch, MAX_PENDING_BYTES);
+    pthread_mutex_lock(&log->lock);
+    for (;;) {
+        while (log->pending.len == 0 && log->next_fd < 0 && !log->closing)
+            pthread_cond_wait(&log->arrived, &log->lock);
+        if (log->pending.len == 0 && log->next_fd < 0)
+            break; /* closing, and everything is written */
+        sts_buf_t taken = log->pending;
+        log->pending = batch;
+        batch = taken;
+        /* Records gathered before a reopen belong to the old file, those after it to the new one. */
+        int next_fd = log->next_fd;
+        size_t split = next_fd >= 0 ? log->switch_at : batch.len;
+        log->next_fd = -1;
+        pthread_cond_broadcast(&log->written);
+        pthread_mutex_unlock(&log->lock);
+        write_synced(log, log->fd, batch.data, split);
+        if (next_fd >= 0) {
+            close(log->fd);
+            log->fd = next_fd;
+            write_synced(log, log->fd, batch.data + split, batch.len - split);
+        }
+        sts_buf_reset(&batch);
+        pthread_mutex_lock(&log->lock);
+    }
+    pthread_mutex_unlock(&log->lock);
+    sts_buf_dispose(&batch);
+    return NULL;
+}
+
+sts_audit_log_t *sts_audit_log_open(const char *path, int batch, char *error, size_t error_size)
 {
     int fd = open_file(path, error, error_size);
     if (fd < 0)
@@ -117,8 +183,17 @@ sts_audit_log_t *sts_audit_log_open(const char *path, char *error, size_t error_
         sts_log_fatal("out of memory");
     pthread_mutex_init(&log->lock, NULL);
     log->fd = fd;
+    log->next_fd = -1;
     log->path = sts_strdup(path);
     log->sink = (sts_audit_sink_t){record, log};
+    log->batch = batch;
+    if (batch) {
+        pthread_cond_init(&log->arrived, NULL);
+        pthread_cond_init(&log->written, NULL);
+        sts_buf_init(&log->pending, MAX_PENDING_BYTES);
+        if (pthread_create(&log->writer, NULL, write_batches, log) != 0)
+            sts_log_fatal("cannot start the audit log's writer thread");
+    }
     return log;
 }
 
@@ -133,6 +208,16 @@ int sts_audit_log_reopen(sts_audit_log_t *log, char *error, size_t error_size)
     if (fd < 0)
         return -1;
     pthread_mutex_lock(&log->lock);
+    if (log->batch) {
+        /* The writer switches after the batch it is writing, so records gathered before the reopen go to the old file.
+         */
+        if (log->next_fd >= 0)
+            close(log->next_fd);
+        log->next_fd = fd;
+        pthread_cond_signal(&log->arrived);
+        pthread_mutex_unlock(&log->lock);
+        return 0;
+    }
     int old = log->fd;
     log->fd = fd;
     pthread_mutex_unlock(&log->lock);
@@ -144,6 +229,16 @@ void sts_audit_log_close(sts_audit_log_t *log)
 {
     if (log == NULL)
         return;
+    if (log->batch) {
+        pthread_mutex_lock(&log->lock);
+        log->closing = 1;
+        pthread_cond_signal(&log->arrived);
+        pthread_mutex_unlock(&log->lock);
+        pthread_join(log->writer, NULL);
+        pthread_cond_destroy(&log->arrived);
+        pthread_cond_destroy(&log->written);
+        sts_buf_dispose(&log->pending);
+    }
     close(log->fd);
     pthread_mutex_destroy(&log->lock);
     free(log->path);

@@ -47,6 +47,7 @@ typedef struct {
     char *log_format;     /**< "text" or "json" */
     char *metrics_listen; /**< HOST:PORT of the metrics-only listener; NULL: /metrics on rest_listen */
     char *audit_log;      /**< the audit log file; NULL for none */
+    char *audit_log_mode; /**< "sync" (each record on disk before its call goes on) or "batch" */
     int shutdown_timeout_seconds;
     /* The "sts" issuer (an upstream STS endpoint). */
     char *sts_endpoint_url; /**< where STS is called; NULL: int_endpoint_url from the rados config */

@@ -43,6 +43,14 @@ static int check_action(const char *value, char *expected, size_t expected_size)
     return -1;
 }
 
+static int check_audit_log_mode(const char *value, char *expected, size_t expected_size)
+{
+    if (strcmp(value, "sync") == 0 || strcmp(value, "batch") == 0)
+        return 0;
+    snprintf(expected, expected_size, "'sync' or 'batch'");
+    return -1;
+}
+
 static int check_signing_algorithm(const char *value, char *expected, size_t expected_size)
 {
     if (strcmp(value, "ES256") == 0 || strcmp(value, "EdDSA") == 0 || strcmp(value, "RS256") == 0)
@@ -233,6 +241,9 @@ const sts_option_t sts_options[] = {
     STRING_OPTION(
         audit_log, NULL, check_not_empty,
         "a file for the audit trail (JSON lines, appended, fsync'd per record, reopened on SIGHUP); unset: none"),
+    STRING_OPTION(audit_log_mode, "sync", check_audit_log_mode,
+                  "sync: each audit record written and fsync'd before its call goes on; batch: a writer thread writes "
+                  "and fsyncs what gathered, as fast as the disk allows (a crash can lose the last milliseconds)"),
     STRING_OPTION(log_format, "text", check_log_format,
                   "text (\"<time> <level> <message>\") or json (one object per line); request lines included"),
     NUMBER_OPTION(shutdown_timeout_seconds, STS_OPTION_INT, "5", 1, 60,

@@ -146,7 +146,8 @@ static int start_runtime(runtime_t *runtime, const sts_config_t *config, char *e
     memset(runtime, 0, sizeof(*runtime));
     sts_readiness_init(&runtime->readiness);
     if (config->audit_log != NULL &&
-        (runtime->audit = sts_audit_log_open(config->audit_log, error, error_size)) == NULL)
+        (runtime->audit = sts_audit_log_open(config->audit_log, strcmp(config->audit_log_mode, "batch") == 0, error,
+                                             error_size)) == NULL)
         return -1;
     runtime->store = sts_server_open_store(config, error, error_size);
     if (runtime->store == NULL)

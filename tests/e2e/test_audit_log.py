@@ -1,17 +1,23 @@
 """The audit log (audit_log), against the real stsd: every credential issued, access-token, user and client change,
 login, refresh, reuse, revocation and denied call is one JSON line naming the event, the caller (domain, auth_id,
 name), the client address and the request id; the file is private, and no secret the scenario used appears in it."""
+import concurrent.futures
 import json
 import os
 import signal
 import stat
+import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
+import grpc
 import requests
 
-from stsd import Stsd, run_stsd
+from stsd import STSD, Stsd, run_stsd, stubs
+
+token_pb2, token_pb2_grpc, _, _ = stubs()
 
 FAST_HASH = ("--password-hash-memory-kib", "1024", "--password-hash-iterations", "1")
 PASSWORD = "Audit-Pw-4c1e"
@@ -102,16 +108,16 @@ class AuditLog(unittest.TestCase):
 
 
 class AuditLogRotation(unittest.TestCase):
-    def test_sighup_reopens_the_file_after_it_was_moved_away(self):
+    def rotate(self, mode):
         directory = tempfile.mkdtemp(prefix="sts-audit-rotate-")
         audit = os.path.join(directory, "audit.jsonl")
-        stsd = Stsd("--audit-log", audit, env={"STS_AUTH": "access-token"}).start()
+        stsd = Stsd("--audit-log", audit, "--audit-log-mode", mode, env={"STS_AUTH": "access-token"}).start()
         try:
             requests.put(stsd.rest + "/token", headers={"x-request-id": "before-rotation"}, timeout=30)
             os.rename(audit, audit + ".1")
             stsd.proc.send_signal(signal.SIGHUP)
             deadline = time.monotonic() + 10
-            while not os.path.exists(audit) and time.monotonic() < deadline:
+            while "reopened the audit log" not in stsd.log() and time.monotonic() < deadline:
                 time.sleep(0.05)
             requests.put(stsd.rest + "/token", headers={"x-request-id": "after-rotation"}, timeout=30)
         finally:
@@ -124,7 +130,88 @@ class AuditLogRotation(unittest.TestCase):
         self.assertIn("before-rotation", old)
         self.assertNotIn("after-rotation", old)
         self.assertIn("after-rotation", new)
+        self.assertNotIn("before-rotation", new)
         self.assertEqual(stat.S_IMODE(os.stat(audit).st_mode), 0o600)
+
+    def test_sighup_reopens_the_file_after_it_was_moved_away(self):
+        self.rotate("sync")
+
+    def test_sighup_reopens_the_file_in_batch_mode_too(self):
+        self.rotate("batch")
+
+
+class AuditLogBatch(unittest.TestCase):
+    """audit_log_mode: batch gathers records for a writer thread: under concurrent calls over both protocols and a
+    rotation in the middle, every call's record is written exactly once, whole, and the last ones reach the file at a
+    clean stop."""
+
+    def test_no_record_is_lost_or_repeated_under_load_rotation_and_stop(self):
+        directory = tempfile.mkdtemp(prefix="sts-audit-batch-")
+        audit = os.path.join(directory, "audit.jsonl")
+        stsd = Stsd("--audit-log", audit, "--audit-log-mode", "batch", env={"STS_AUTH": "none"}).start()
+        answered, lock, stop = [], threading.Lock(), threading.Event()
+
+        def rest_client(number):
+            with requests.Session() as session:
+                for n in range(5000):
+                    if stop.is_set():
+                        return
+                    request_id = "rest-%d-%d" % (number, n)
+                    try:
+                        status = session.put(stsd.rest + "/token", headers={"x-request-id": request_id},
+                                             timeout=30).status_code
+                    except requests.RequestException:
+                        return  # stsd stopped under this call
+                    if status == 201:
+                        with lock:
+                            answered.append(request_id)
+
+        def grpc_client():
+            with grpc.insecure_channel(stsd.grpc) as channel:
+                stub = token_pb2_grpc.TokenServiceStub(channel)
+                for n in range(5000):
+                    if stop.is_set():
+                        return
+                    request_id = "grpc-%d" % n
+                    try:
+                        stub.IssueToken(token_pb2.IssueTokenRequest(), metadata=(("x-request-id", request_id),),
+                                        timeout=30)
+                    except grpc.RpcError:
+                        return
+                    with lock:
+                        answered.append(request_id)
+        clients = [threading.Thread(target=rest_client, args=(n,)) for n in range(6)]
+        clients.append(threading.Thread(target=grpc_client))
+        try:
+            for client in clients:
+                client.start()
+            time.sleep(1.5)  # rotated while calls are in flight
+            os.rename(audit, audit + ".1")
+            stsd.proc.send_signal(signal.SIGHUP)
+            time.sleep(1.5)  # and stopped while calls are in flight: the records gathered must still be written
+            stsd.stop_clean()
+        finally:
+            stop.set()
+            for client in clients:
+                client.join(60)
+            stsd.stop()
+        ids = []
+        for path in (audit + ".1", audit):
+            with open(path) as f:
+                for line in f.read().splitlines():
+                    record = json.loads(line, object_pairs_hook=unique_members)
+                    self.assertEqual(record["event"], "credential.issued")
+                    ids.append(record["request_id"])
+        self.assertGreater(len(answered), 200)
+        self.assertEqual(len(ids), len(set(ids)), "a record was written twice")
+        self.assertEqual(set(answered) - set(ids), set(), "answered calls without a record")
+
+    def test_a_bad_mode_is_refused_naming_the_choices(self):
+        result = subprocess.run([STSD, "--check-config", "--audit-log", "/tmp/x", "--audit-log-mode", "lazy"],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--audit-log-mode", result.stderr)
+        self.assertIn("'sync' or 'batch'", result.stderr)
 
 
 if __name__ == "__main__":

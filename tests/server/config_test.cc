@@ -380,6 +380,18 @@ TEST_F(ConfigTest, AuditLogIsOffUntilAPathIsGiven)
     EXPECT_EQ(load({}, {"STS_AUDIT_LOG="}), -1);
 }
 
+TEST_F(ConfigTest, AuditLogModeIsSyncUnlessBatchIsAsked)
+{
+    ASSERT_EQ(load({}), 0) << error;
+    EXPECT_STREQ(config.audit_log_mode, "sync");
+    ASSERT_EQ(load({"--audit-log-mode", "batch"}), 0) << error;
+    EXPECT_STREQ(config.audit_log_mode, "batch");
+    for (const char *bad : {"Batch", "async", "", "sync "}) {
+        EXPECT_EQ(load({"--audit-log-mode", bad}), -1) << bad;
+        EXPECT_NE(std::string(error).find("'sync' or 'batch'"), std::string::npos) << error;
+    }
+}
+
 TEST_F(ConfigTest, MetricsShareTheRestListenerUntilTheirOwnIsGiven)
 {
     ASSERT_EQ(load({}), 0) << error;
