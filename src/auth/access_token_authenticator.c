@@ -186,9 +186,10 @@ typedef struct {
     sts_token_facts_t *facts;
 } presented_t;
 
-/* Judges a token from what was read about it; fills the principal (or facts) when it passes. Called with the lock
- * held. */
-static sts_status_t judge(const sts_access_token_authenticator_t *auth, sts_call_t *call, slot_t *slot,
+/* Judges a token from what was read about it; fills the principal (or facts) when it passes. Runs outside the lock, on
+ * a slot of the caller's own (a snapshot or a fresh read): the HMAC is most of a hit's time, and under the one lock it
+ * made every thread wait for the others'. */
+static sts_status_t judge(const sts_access_token_authenticator_t *auth, sts_call_t *call, const slot_t *slot,
                           const presented_t *token)
 {
     if (!auth->hmac_matches(auth->hmac_data, slot->hmac_key_id, token->text, token->len, slot->hmac))
@@ -205,31 +206,58 @@ static sts_status_t judge(const sts_access_token_authenticator_t *auth, sts_call
         fill_facts(call, slot, token->facts);
         return STS_STATUS_OK;
     }
-    slot->last_used = now;
     fill_principal(call, slot);
     return STS_STATUS_OK;
 }
 
-/* From the caches alone: 1 when they decided (status set), 0 when the store must be read. Takes the lock. */
+/* Notes a use that passed, for the flusher; the slot may have been taken by another token meanwhile. */
+static void mark_used(sts_access_token_authenticator_t *auth, const char *id)
+{
+    int64_t now = sts_time_now();
+    pthread_mutex_lock(&auth->lock);
+    slot_t *slot = slot_for(auth, id);
+    if (strcmp(slot->id, id) == 0)
+        slot->last_used = now;
+    pthread_mutex_unlock(&auth->lock);
+}
+
+/* A copy of a cached slot whose strings live in the call's arena, so it can be judged after the lock is let go. */
+static void snapshot(sts_call_t *call, const slot_t *slot, slot_t *copy)
+{
+    *copy = *slot;
+    copy->auth_id = sts_arena_strdup(&call->arena, slot->auth_id);
+    copy->name = sts_arena_strdup(&call->arena, slot->name);
+    copy->roles = sts_arena_alloc(&call->arena, (slot->role_count + 1) * sizeof(char *));
+    for (size_t i = 0; i < slot->role_count; i++)
+        copy->roles[i] = slot->roles[i]; /* the role strings belong to the rules */
+}
+
+/* From the caches alone: 1 when they decided (status set), 0 when the store must be read. */
 static int from_cache(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *id,
                       const presented_t *token, sts_status_t *status, uint64_t *generation)
 {
     int64_t now_ns = sts_time_monotonic_ns();
+    slot_t copy;
     pthread_mutex_lock(&auth->lock);
     *generation = auth->generation;
-    slot_t *slot = slot_for(auth, id);
-    unknown_t *unknown = unknown_for(auth, id);
-    int decided = 1;
-    if (strcmp(slot->id, id) == 0 && now_ns - slot->cached_at_ns < auth->cache_ttl_ns)
-        *status = judge(auth, call, slot, token);
-    else if (strcmp(unknown->id, id) == 0 && now_ns < unknown->until_ns)
-        *status = sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "unknown access token");
-    else
-        decided = 0;
+    const slot_t *slot = slot_for(auth, id);
+    const unknown_t *unknown = unknown_for(auth, id);
+    int hit = strcmp(slot->id, id) == 0 && now_ns - slot->cached_at_ns < auth->cache_ttl_ns;
+    int known_unknown = !hit && strcmp(unknown->id, id) == 0 && now_ns < unknown->until_ns;
+    if (hit)
+        snapshot(call, slot, &copy);
     pthread_mutex_unlock(&auth->lock);
-    if (decided)
-        sts_metrics_count_auth_cache(STS_AUTH_CACHE_ACCESS_TOKEN, 1);
-    return decided;
+    if (!hit && !known_unknown)
+        return 0;
+    sts_metrics_count_auth_cache(STS_AUTH_CACHE_ACCESS_TOKEN, 1);
+    if (known_unknown) {
+        *status = sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "unknown access token");
+        return 1;
+    }
+    *status = judge(auth, call, &copy, token);
+    if (*status == STS_STATUS_OK && token->facts == NULL)
+        mark_used(auth, id);
+    return 1;
 }
 
 static sts_status_t check_token(sts_access_token_authenticator_t *auth, sts_call_t *call, const char *token, size_t len,
@@ -254,26 +282,26 @@ static sts_status_t check_token(sts_access_token_authenticator_t *auth, sts_call
     if (result != STS_STORE_OK && result != STS_STORE_NOT_FOUND)
         return sts_call_fail(call, STS_STATUS_UNAVAILABLE, "cannot check the access token: %s", error);
     slot_t fresh = {0};
-    if (result == STS_STORE_OK)
+    if (result == STS_STORE_OK) {
         fill_slot(auth, call, &fresh, &record);
+        status = judge(auth, call, &fresh, &presented);
+        if (status == STS_STATUS_OK && facts == NULL)
+            fresh.last_used = sts_time_now();
+    } else {
+        status = sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "unknown access token");
+    }
     pthread_mutex_lock(&auth->lock);
     /* An invalidation since from_cache means what was read may be stale: use it for this call, never cache it. */
-    int current = generation == auth->generation;
-    if (result == STS_STORE_NOT_FOUND) {
-        if (current) {
-            unknown_t *unknown = unknown_for(auth, id);
-            memcpy(unknown->id, id, sizeof(unknown->id));
-            unknown->until_ns = sts_time_monotonic_ns() + auth->unknown_ttl_ns;
-        }
-        status = sts_call_fail(call, STS_STATUS_UNAUTHENTICATED, "unknown access token");
-    } else if (current) {
+    if (generation != auth->generation) {
+        clear_slot(&fresh);
+    } else if (result == STS_STORE_NOT_FOUND) {
+        unknown_t *unknown = unknown_for(auth, id);
+        memcpy(unknown->id, id, sizeof(unknown->id));
+        unknown->until_ns = sts_time_monotonic_ns() + auth->unknown_ttl_ns;
+    } else {
         slot_t *slot = slot_for(auth, id);
         clear_slot(slot); /* a colliding token gives way; it is read again when next used */
         *slot = fresh;
-        status = judge(auth, call, slot, &presented);
-    } else {
-        status = judge(auth, call, &fresh, &presented);
-        clear_slot(&fresh);
     }
     pthread_mutex_unlock(&auth->lock);
     return status;

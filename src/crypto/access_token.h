@@ -35,7 +35,10 @@ void sts_opaque_token_compose(const char *prefix, const char id[STS_ACCESS_TOKEN
 /** sts_access_token_parse for a token under prefix (of STS_ACCESS_TOKEN_PREFIX's length). */
 int sts_opaque_token_parse(const char *prefix, const char *token, size_t len, char id[STS_ACCESS_TOKEN_ID_CHARS + 1]);
 
-/** HMAC-SHA256 of the whole token under the server key. */
+/**
+ * HMAC-SHA256 of the whole token under the server key. Each calling thread keeps contexts keyed with the last four
+ * keys it used (wiped and freed when it exits). Thread-safe.
+ */
 void sts_access_token_hmac(const uint8_t key[32], const char *token, size_t len, uint8_t out[32]);
 
 #endif
