@@ -45,6 +45,32 @@ int sts_log_parse_level(const char *name, sts_log_level_t *out)
 }
 
 /*
+ * Copies the run of bytes from text[i] for which needs_escape is false (at most what room - n allows) to out + n.
+ * Returns the run's length; *n grows by what was copied, which is less than the run only when out is full.
+ */
+static size_t copy_run(const char *text, size_t len, size_t i, int (*needs_escape)(unsigned char), char *out, size_t *n,
+                       size_t room)
+{
+    size_t run = 0;
+    while (i + run < len && !needs_escape((unsigned char)text[i + run]))
+        run++;
+    size_t take = run < room - *n ? run : room - *n;
+    memcpy(out + *n, text + i, take);
+    *n += take;
+    return run;
+}
+
+static int is_control(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+static int needs_json_escape(unsigned char c)
+{
+    return is_control(c) || c == '"' || c == '\\';
+}
+
+/*
  * Copies message into out with every control character written as an escape, so that a value a caller chose (a
  * name with a newline in it) can never end this line and start a forged one. Stops before an escape that would not
  * fit. Returns the length written.
@@ -54,20 +80,20 @@ static size_t escape_controls(const char *message, size_t len, char *out, size_t
     static const char digits[] = "0123456789abcdef";
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)message[i];
-        char escaped[4];
-        size_t width = 1;
-        escaped[0] = (char)c;
+        /* Runs without control characters, nearly every line whole, are copied at once. */
+        size_t copied = n, run = copy_run(message, len, i, is_control, out, &n, room);
+        if (n - copied < run)
+            break;
+        if (run > 0) {
+            i += run - 1;
+            continue;
+        }
+        unsigned char c = (unsigned char)message[i]; /* a control character */
+        char escaped[4] = {'\\', 'x', digits[c >> 4], digits[c & 15]};
+        size_t width = 4;
         if (c == '\n' || c == '\r' || c == '\t') {
-            escaped[0] = '\\';
             escaped[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
             width = 2;
-        } else if (c < 0x20 || c == 0x7f) {
-            escaped[0] = '\\';
-            escaped[1] = 'x';
-            escaped[2] = digits[c >> 4];
-            escaped[3] = digits[c & 15];
-            width = 4;
         }
         if (room - n < width)
             break;
@@ -86,14 +112,18 @@ static size_t escape_json(const char *text, size_t len, char *out, size_t room)
     static const char digits[] = "0123456789abcdef";
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
+        /* Runs that need no escape, nearly every value whole, are copied at once. */
+        size_t copied = n, run = copy_run(text, len, i, needs_json_escape, out, &n, room);
+        if (n - copied < run)
+            break;
+        if (run > 0) {
+            i += run - 1;
+            continue;
+        }
         unsigned char c = (unsigned char)text[i];
-        char escaped[6] = {(char)c};
-        size_t width = 1;
-        if (c == '"' || c == '\\') {
-            escaped[0] = '\\';
-            escaped[1] = (char)c;
-            width = 2;
-        } else if (c < 0x20 || c == 0x7f) {
+        char escaped[6] = {'\\', (char)c};
+        size_t width = 2;
+        if (c != '"' && c != '\\') {
             memcpy(escaped, "\\u00", 4);
             escaped[4] = digits[c >> 4];
             escaped[5] = digits[c & 15];
@@ -107,12 +137,13 @@ static size_t escape_json(const char *text, size_t len, char *out, size_t room)
     return n;
 }
 
-/* Writes one whole line: text "<time> <level> <body>", or JSON {"time","level",<members>} (body holds members). */
 /*
  * Request lines, gathered per thread. A thread's buffer is written by the flusher or, when full, by the thread
  * itself, under the buffer's own lock: uncontended but for the moment of a flush, and never held over another lock.
  */
-enum { GATHER_BYTES = 64 * 1024, FLUSH_MS = 20 };
+/* Room for what a busy thread logs in one flush period (about 10 MB/s of request lines at 50k requests/s), so the
+ * flusher, not the serving thread, does the writing. */
+enum { GATHER_BYTES = 256 * 1024, FLUSH_MS = 20 };
 
 typedef struct gathered_s {
     struct gathered_s *next;
@@ -210,6 +241,7 @@ static size_t put_text(char *out, size_t used, size_t size, const char *text, si
     return used + take;
 }
 
+/* Writes one whole line: text "<time> <level> <body>", or JSON {"time","level",<members>} (body holds members). */
 static void write_line(sts_log_level_t level, const char *body, size_t body_len, int body_is_members, int gathered)
 {
     char line[4096];

@@ -44,7 +44,7 @@ typedef struct {
  * Logs one request line at info level (text: "request id=… protocol=… method=… route=… principal=… peer=…
  * status=… latency_us=… bytes=…"; JSON: those as members, with "type":"request"), escaped like every line.
  * Request lines are the bulk of the log, so they are not written at once: each thread gathers its own in a buffer
- * (64 KiB), which a flusher thread writes with one write call every 20 ms (or the thread itself when it fills), lines
+ * (256 KiB), which a flusher thread writes with one write call every 20 ms (or the thread itself when it fills), lines
  * always whole. A request line may therefore follow other lines written after it by up to that much.
  * Thread-safe.
  */

@@ -22,6 +22,10 @@ int64_t sts_time_monotonic_ns(void)
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
+/*
+ * The UTC calendar date and time of t, by arithmetic (Howard Hinnant's days-to-civil algorithm) rather than gmtime_r:
+ * glibc's takes a process-wide lock on every call, and every log line and credential formats a time.
+ */
 static int split(sts_time_us_t t, struct tm *tm, int64_t *micros)
 {
     int64_t secs = t / 1000000;
@@ -30,9 +34,25 @@ static int split(sts_time_us_t t, struct tm *tm, int64_t *micros)
         frac += 1000000;
         secs -= 1;
     }
-    time_t tt = (time_t)secs;
-    if (gmtime_r(&tt, tm) == NULL || tm->tm_year + 1900 < 0 || tm->tm_year + 1900 > 9999)
+    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    int64_t of_day = secs - days * 86400;
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int64_t year = yoe + era * 400 + (month <= 2);
+    if (year < 0 || year > 9999)
         return -1;
+    memset(tm, 0, sizeof(*tm));
+    tm->tm_year = (int)(year - 1900);
+    tm->tm_mon = month - 1;
+    tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+    tm->tm_hour = (int)(of_day / 3600);
+    tm->tm_min = (int)(of_day / 60 % 60);
+    tm->tm_sec = (int)(of_day % 60);
     *micros = frac;
     return 0;
 }

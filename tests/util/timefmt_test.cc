@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <string>
 
 extern "C" {
@@ -36,6 +37,32 @@ TEST(TimeFormat, CrayContractFormat)
     EXPECT_EQ(iso(951782400000001LL), "2000-02-29T00:00:00.000001+00:00");
     char small[10];
     EXPECT_EQ(sts_time_format_iso_micro(0, small, sizeof(small)), -1);
+}
+
+/* The calendar arithmetic against the C library's gmtime_r, from year 0 to 9999 (every 9th day, every second of the
+ * day visited in turn), and the limits around that range. */
+TEST(TimeFormat, AgreesWithGmtimeOverTheWholeRange)
+{
+    const int64_t first = -62167219200LL, last = 253402300799LL; /* 0000-01-01T00:00:00, 9999-12-31T23:59:59 */
+    int64_t checked = 0;
+    for (int64_t secs = first, step = 0; secs <= last; secs += 9 * 86400 + 7, step++) {
+        time_t tt = static_cast<time_t>(secs);
+        struct tm tm;
+        ASSERT_NE(gmtime_r(&tt, &tm), nullptr);
+        char expected[64];
+        strftime(expected, sizeof(expected), "%Y-%m-%dT%H:%M:%S", &tm);
+        std::string text = std::string(expected) + ".000042+00:00";
+        if (tm.tm_year + 1900 < 1000) /* strftime does not pad %Y */
+            text = std::string(4 - std::to_string(tm.tm_year + 1900).size(), '0') + text;
+        ASSERT_EQ(iso(secs * 1000000 + 42), text) << secs;
+        checked++;
+    }
+    EXPECT_GT(checked, 400000);
+    EXPECT_EQ(iso(last * 1000000 + 999999), "9999-12-31T23:59:59.999999+00:00");
+    EXPECT_EQ(iso((last + 1) * 1000000), "<error>");
+    EXPECT_EQ(iso(first * 1000000), "0000-01-01T00:00:00.000000+00:00");
+    EXPECT_EQ(iso(first * 1000000 - 1), "<error>");
+    EXPECT_EQ(iso(-1), "1969-12-31T23:59:59.999999+00:00");
 }
 
 TEST(TimeFormat, Rfc3339Digits)
