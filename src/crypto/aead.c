@@ -158,9 +158,21 @@ int sts_aead_open(const sts_aead_t *aead, const uint8_t nonce[STS_AEAD_NONCE_BYT
     return ok ? 0 : -1;
 }
 
+/* Fetched once: EVP_sha256() makes every digest look its implementation up again, under the provider store's lock. */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (sha256 == NULL)
+        sts_log_fatal("OpenSSL has no SHA-256");
+}
+
 void sts_sha256(const void *data, size_t len, uint8_t out[32])
 {
+    pthread_once(&sha256_once, fetch_sha256);
     unsigned int out_len = 32;
-    if (EVP_Digest(data, len, out, &out_len, EVP_sha256(), NULL) != 1)
+    if (EVP_Digest(data, len, out, &out_len, sha256, NULL) != 1)
         sts_log_fatal("SHA-256 failed");
 }
