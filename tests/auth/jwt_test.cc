@@ -9,7 +9,9 @@
 #include "auth/jwt_signer.h"
 
 extern "C" {
+#include "auth/jwks_source.h"
 #include "auth/jwt.h"
+#include "auth/jwt_authenticator.h"
 }
 
 namespace
@@ -156,6 +158,43 @@ TEST_F(Jwt, KeyRotation)
     EXPECT_EQ(verify(token), STS_JWT_OK) << why;
     load("{\"keys\":[" + jwk(other_rsa, "rsa-2") + "]}");
     EXPECT_EQ(verify(sign("RS256", rsa, header("RS256", "rsa"), claims())), STS_JWT_UNKNOWN_KID);
+}
+
+/* The chain asks which authenticator's keys sign a token by its header; the answer is remembered per thread for the
+ * last header, and must follow the key set as it changes and never carry over to another authenticator. */
+TEST_F(Jwt, WhoseKeySignsATokenFollowsTheKeySet)
+{
+    sts_jwks_settings_t settings{};
+    char error[256] = "";
+    sts_jwks_source_t *mine = sts_jwks_source_create(&settings, error, sizeof(error));
+    sts_jwks_source_t *theirs = sts_jwks_source_create(&settings, error, sizeof(error));
+    ASSERT_NE(mine, nullptr) << error;
+    ASSERT_NE(theirs, nullptr) << error;
+    auto set = [](const std::string &jwks) {
+        sts_jwk_set_t *parsed = nullptr;
+        char why_not[256];
+        EXPECT_EQ(sts_jwk_set_parse(jwks.data(), jwks.size(), &parsed, why_not, sizeof(why_not)), 0) << why_not;
+        return parsed;
+    };
+    sts_jwks_source_replace(mine, set("{\"keys\":[" + jwk(rsa, "mine-1") + "]}"));
+    sts_jwks_source_replace(theirs, set("{\"keys\":[" + jwk(other_rsa, "theirs") + "]}"));
+    sts_jwt_authenticator_t *own = sts_jwt_authenticator_create(&rules, mine);
+    sts_jwt_authenticator_t *other = sts_jwt_authenticator_create(&rules, theirs);
+    std::string token = sign("RS256", rsa, header("RS256", "mine-1"), claims());
+    for (int again = 0; again < 2; again++) { /* the second time from the memo */
+        EXPECT_TRUE(sts_jwt_authenticator_has_key_for(own, token.data(), token.size()));
+        EXPECT_FALSE(sts_jwt_authenticator_has_key_for(other, token.data(), token.size()));
+    }
+    EXPECT_TRUE(sts_jwt_authenticator_has_key_for(own, token.data(), token.size())); /* the memo is own's now */
+    sts_jwks_source_replace(mine, set("{\"keys\":[" + jwk(rsa, "mine-2") + "]}"));   /* rotated: mine-1 is gone */
+    EXPECT_FALSE(sts_jwt_authenticator_has_key_for(own, token.data(), token.size()));
+    std::string rotated = sign("RS256", rsa, header("RS256", "mine-2"), claims());
+    EXPECT_TRUE(sts_jwt_authenticator_has_key_for(own, rotated.data(), rotated.size()));
+    EXPECT_FALSE(sts_jwt_authenticator_has_key_for(own, "not-a-jwt", 9));
+    sts_jwt_authenticator_destroy(own);
+    sts_jwt_authenticator_destroy(other);
+    sts_jwks_source_destroy(mine);
+    sts_jwks_source_destroy(theirs);
 }
 
 TEST_F(Jwt, TimeEdgesWithLeeway)
