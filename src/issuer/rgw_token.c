@@ -1,5 +1,6 @@
 #include "issuer/rgw_token.h"
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <string.h>
 #include "util/base64.h"
 
@@ -112,13 +113,25 @@ int sts_rgw_token_decode(const uint8_t *plain, size_t len, sts_rgw_token_fields_
     return r.bad || user_v != 2 || user_compat != 1 || claims != 0 || tags != 0 || r.p != r.end ? -1 : 0;
 }
 
+/* Fetched once: EVP_aes_128_cbc() makes every init look its implementation up again, under the provider store's lock.
+ */
+static EVP_CIPHER *aes_128_cbc;
+static pthread_once_t aes_128_cbc_once = PTHREAD_ONCE_INIT;
+
+static void fetch_aes_128_cbc(void)
+{
+    aes_128_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
+}
+
 /* AES-128-CBC with PKCS#7 padding, as RGW encrypts; encrypt or decrypt len bytes of in, appending to out. */
 static int cipher(const uint8_t key[STS_RGW_KEY_BYTES], int encrypt, const uint8_t *in, size_t len, uint8_t *out,
                   size_t *out_len)
 {
+    pthread_once(&aes_128_cbc_once, fetch_aes_128_cbc);
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     int n = 0, final = 0;
-    int ok = ctx != NULL && EVP_CipherInit_ex(ctx, EVP_aes_128_cbc(), NULL, key, fixed_iv, encrypt) == 1 &&
+    int ok = ctx != NULL && aes_128_cbc != NULL &&
+             EVP_CipherInit_ex2(ctx, aes_128_cbc, key, fixed_iv, encrypt, NULL) == 1 &&
              EVP_CipherUpdate(ctx, out, &n, in, (int)len) == 1 && EVP_CipherFinal_ex(ctx, out + n, &final) == 1;
     EVP_CIPHER_CTX_free(ctx);
     *out_len = (size_t)(n + final);
