@@ -3,24 +3,22 @@
 #include <strings.h>
 #include "crypto/access_token.h"
 
-/* A JWT's shape: three non-empty base64url parts joined by two dots (the JWT verifier checks the rest). */
+/* A JWT's shape: three non-empty base64url parts joined by two dots (the JWT verifier checks the rest). token ends
+ * at len with a space or the NUL, neither of which is base64url, so strspn (table-driven) stops there at the latest. */
 static int jwt_shaped(const char *token, size_t len)
 {
-    size_t dots = 0, part = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = token[i];
-        if (c == '.') {
-            if (part == 0 && dots < 2)
-                return 0;
-            dots++;
-            part = 0;
-        } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
-            part++;
-        } else {
+    static const char base64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t at = 0;
+    for (int part = 0; part < 3; part++) {
+        size_t run = strspn(token + at, base64url);
+        if (run == 0 || at + run > len)
             return 0;
-        }
+        at += run;
+        if (part < 2 && (at >= len || token[at] != '.'))
+            return 0;
+        at += part < 2;
     }
-    return dots == 2 && part > 0;
+    return at == len;
 }
 
 sts_status_t sts_auth_chain_authenticate(void *data, sts_call_t *call)
