@@ -131,31 +131,25 @@ static int put_text(encoder_t *e, const char *text)
     return put_string(e, text, strlen(text));
 }
 
-static int put_signed(encoder_t *e, int64_t value, int quoted)
+/* An integer given as its magnitude and sign; quoted for 64-bit fields, as proto3 JSON has them. */
+static int put_integer(encoder_t *e, uint64_t magnitude, int negative, int quoted)
 {
     char digits[STS_DECIMAL_MAX + 3];
     size_t n = 0;
     if (quoted)
         digits[n++] = '"';
-    if (value < 0)
+    if (negative)
         digits[n++] = '-';
-    /* The magnitude as unsigned: -INT64_MIN does not fit an int64_t. */
-    n += sts_decimal(value < 0 ? 0 - (uint64_t)value : (uint64_t)value, digits + n);
+    n += sts_decimal(magnitude, digits + n);
     if (quoted)
         digits[n++] = '"';
     return put(e, digits, n);
 }
 
-static int put_unsigned(encoder_t *e, uint64_t value, int quoted)
+static int put_signed(encoder_t *e, int64_t value, int quoted)
 {
-    char digits[STS_DECIMAL_MAX + 2];
-    size_t n = 0;
-    if (quoted)
-        digits[n++] = '"';
-    n += sts_decimal(value, digits + n);
-    if (quoted)
-        digits[n++] = '"';
-    return put(e, digits, n);
+    /* The magnitude as unsigned: -INT64_MIN does not fit an int64_t. */
+    return put_integer(e, value < 0 ? 0 - (uint64_t)value : (uint64_t)value, value < 0, quoted);
 }
 
 static int encode_message(encoder_t *e, const ProtobufCMessage *msg);
@@ -201,14 +195,14 @@ static int encode_value(encoder_t *e, const ProtobufCFieldDescriptor *field, con
         return put_signed(e, *(const int32_t *)slot, 0);
     case PROTOBUF_C_TYPE_UINT32:
     case PROTOBUF_C_TYPE_FIXED32:
-        return put_unsigned(e, *(const uint32_t *)slot, 0);
+        return put_integer(e, *(const uint32_t *)slot, 0, 0);
     case PROTOBUF_C_TYPE_INT64:
     case PROTOBUF_C_TYPE_SINT64:
     case PROTOBUF_C_TYPE_SFIXED64:
         return put_signed(e, *(const int64_t *)slot, 1);
     case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_FIXED64:
-        return put_unsigned(e, *(const uint64_t *)slot, 1);
+        return put_integer(e, *(const uint64_t *)slot, 0, 1);
     case PROTOBUF_C_TYPE_FLOAT:
         return encode_floating(e, *(const float *)slot, 9);
     case PROTOBUF_C_TYPE_DOUBLE:
