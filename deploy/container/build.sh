@@ -38,7 +38,7 @@ step() { echo "== [$(($(date +%s) - started)) s] $*"; }
 fail() { echo "build.sh: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || fail "run as root (mmdebstrap and buildah build the image as root)"
-for tool in cmake mmdebstrap buildah podman dpkg-query ldd strip sha256sum; do
+for tool in cmake mmdebstrap buildah podman dpkg-query ldd ldconfig strip sha256sum; do
   command -v "$tool" >/dev/null || fail "$tool is missing: run tools/deps.sh"
 done
 [ -f "$sources" ] || fail "apt sources file '$sources' not found (--sources FILE: a deb822 .sources file)"
@@ -50,7 +50,18 @@ version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build_dir/CMakeCache.tx
 tag=${tag:-localhost/sts:$version}
 
 step "finding the packages of the libraries stsd and stsctl load"
-libraries=$(ldd "$build_dir/stsd" "$build_dir/stsctl" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u)
+# stsd opens libcurl, libpq and libldap with dlopen when configured, so ldd does not list them: --version names them.
+optional=$("$build_dir/stsd" --version | sed -n 's/^loaded when configured: //p')
+[ -n "$optional" ] || fail "stsd --version names no libraries loaded when configured"
+optional_paths=()
+for soname in $optional; do
+  path=$(ldconfig -p | awk -v name="$soname" '$1 == name && /x86-64/ {print $NF; exit}')
+  [ -n "$path" ] || fail "$soname, which stsd loads when configured, is not installed"
+  optional_paths+=("$path")
+done
+libraries=$( (printf '%s\n' "${optional_paths[@]}"
+  ldd "$build_dir/stsd" "$build_dir/stsctl" "${optional_paths[@]}" | awk '$2 == "=>" && $3 ~ /^\// {print $3}') |
+  sort -u)
 # dpkg knows a library by one of its names: /lib/… or /usr/lib/… (merged /usr), or the file a link points to. One
 # dpkg-query for all of them (one per name is slow).
 candidates() { echo "$1"; realpath "$1"; echo "${1#/usr}"; echo "/usr$1"; }

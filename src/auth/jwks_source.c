@@ -1,6 +1,6 @@
 #include "auth/jwks_source.h"
 #include <arpa/inet.h>
-#include <curl/curl.h>
+#include "dynload/curl.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -45,28 +45,28 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
 /* GETs the JWKS and parses it; 0 and *out, or -1 with a message. */
 static int fetch(const sts_jwks_source_t *source, sts_jwk_set_t **out, char *error, size_t error_size)
 {
-    CURL *curl = curl_easy_init();
+    CURL *curl = sts_curl.easy_init();
     sts_buf_t body;
     sts_buf_init(&body, STS_JWKS_MAX_BYTES);
     char curl_error[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(curl, CURLOPT_URL, source->url);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+    sts_curl.easy_setopt(curl, CURLOPT_URL, source->url);
+    sts_curl.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    sts_curl.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+    sts_curl.easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+    sts_curl.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    sts_curl.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    sts_curl.easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    sts_curl.easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
     if (source->ca_file != NULL)
-        curl_easy_setopt(curl, CURLOPT_CAINFO, source->ca_file);
-    CURLcode rc = curl_easy_perform(curl);
+        sts_curl.easy_setopt(curl, CURLOPT_CAINFO, source->ca_file);
+    CURLcode rc = sts_curl.easy_perform(curl);
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(curl);
+    sts_curl.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    sts_curl.easy_cleanup(curl);
     int result = -1;
     if (rc != CURLE_OK)
         snprintf(error, error_size, "cannot fetch the JWKS from %s: %s", source->shown_url,
-                 curl_error[0] ? curl_error : curl_easy_strerror(rc));
+                 curl_error[0] ? curl_error : sts_curl.easy_strerror(rc));
     else if (status != 200)
         snprintf(error, error_size, "fetching the JWKS from %s gave HTTP %ld", source->shown_url, status);
     else
@@ -234,14 +234,16 @@ static int loopback_host(const char *host)
 
 int sts_jwks_url_check(const char *url, char *error, size_t error_size)
 {
+    if (sts_dynload_require(&sts_curl_library, error, error_size) != 0)
+        return -1;
     /* curl's own parser, so the host judged here is the host curl will connect to (userinfo, IPv4 forms, ...). */
-    CURLU *parsed = curl_url();
+    CURLU *parsed = sts_curl.url();
     char *scheme = NULL, *host = NULL;
     if (parsed == NULL)
         sts_log_fatal("out of memory");
-    int ok = curl_url_set(parsed, CURLUPART_URL, url, 0) == CURLUE_OK &&
-             curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-             curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK;
+    int ok = sts_curl.url_set(parsed, CURLUPART_URL, url, 0) == CURLUE_OK &&
+             sts_curl.url_get(parsed, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+             sts_curl.url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK;
     int rc = -1;
     if (!ok)
         snprintf(error, error_size, "jwt_jwks_url is not a valid http(s) URL");
@@ -254,9 +256,9 @@ int sts_jwks_url_check(const char *url, char *error, size_t error_size)
                  host);
     else
         snprintf(error, error_size, "jwt_jwks_url must be an https URL, not %.16s", scheme);
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(parsed);
+    sts_curl.free(scheme);
+    sts_curl.free(host);
+    sts_curl.url_cleanup(parsed);
     return rc;
 }
 

@@ -1,5 +1,5 @@
 #include "aws/client.h"
-#include <curl/curl.h>
+#include "dynload/curl.h"
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,19 +12,19 @@
 /* Splits the URL into what the signature needs: the Host header value and the path. */
 static int parse_url(sts_aws_client_t *client, const char *url, char *error, size_t error_size)
 {
-    CURLU *parsed = curl_url();
+    CURLU *parsed = sts_curl.url();
     char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
     int rc = -1;
-    if (curl_url_set(parsed, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(parsed, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+    if (sts_curl.url_set(parsed, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        sts_curl.url_get(parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        sts_curl.url_get(parsed, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
         (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
         char shown[STS_AWS_URL_SHOWN_MAX];
         snprintf(error, error_size, "sts_endpoint_url '%.200s' is not an http or https URL",
                  sts_url_redact(url, shown, sizeof(shown)));
     } else {
-        curl_url_get(parsed, CURLUPART_PORT, &port, 0);
-        curl_url_get(parsed, CURLUPART_PATH, &path, 0);
+        sts_curl.url_get(parsed, CURLUPART_PORT, &port, 0);
+        sts_curl.url_get(parsed, CURLUPART_PATH, &path, 0);
         size_t size = strlen(host) + (port != NULL ? strlen(port) + 2 : 1);
         client->host_header = malloc(size);
         if (client->host_header == NULL)
@@ -33,11 +33,11 @@ static int parse_url(sts_aws_client_t *client, const char *url, char *error, siz
         client->path = sts_strdup(path != NULL && path[0] != '\0' ? path : "/");
         rc = 0;
     }
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_free(path);
-    curl_url_cleanup(parsed);
+    sts_curl.free(scheme);
+    sts_curl.free(host);
+    sts_curl.free(port);
+    sts_curl.free(path);
+    sts_curl.url_cleanup(parsed);
     return rc;
 }
 
@@ -45,7 +45,8 @@ int sts_aws_client_init(sts_aws_client_t *client, const sts_aws_connection_t *co
                         size_t error_size)
 {
     memset(client, 0, sizeof(*client));
-    if (parse_url(client, connection->url, error, error_size) != 0)
+    if (sts_dynload_require(&sts_curl_library, error, error_size) != 0 ||
+        parse_url(client, connection->url, error, error_size) != 0)
         return -1;
     int rc =
         sts_aws_keys_init(&client->keys, connection->access_key_file, connection->secret_key_file, error, error_size);

@@ -1,5 +1,5 @@
 #include "aws/http.h"
-#include <curl/curl.h>
+#include "dynload/curl.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@ static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
 
 static void free_handle(void *handle)
 {
-    curl_easy_cleanup(handle);
+    sts_curl.easy_cleanup(handle);
 }
 
 static void make_key(void)
@@ -24,33 +24,31 @@ static void make_key(void)
     pthread_key_create(&handle_key, free_handle);
 }
 
-void sts_aws_http_global_init(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    pthread_once(&handle_once, make_key);
-}
-
 void sts_aws_http_global_cleanup(void)
 {
+    if (!sts_dynload_loaded(&sts_curl_library))
+        return;
     /* The calling thread's handle; workers' handles go with their threads. */
+    pthread_once(&handle_once, make_key);
     CURL *handle = pthread_getspecific(handle_key);
     if (handle != NULL) {
-        curl_easy_cleanup(handle);
+        sts_curl.easy_cleanup(handle);
         pthread_setspecific(handle_key, NULL);
     }
-    curl_global_cleanup();
+    sts_curl.global_cleanup();
 }
 
 static CURL *thread_handle(void)
 {
+    pthread_once(&handle_once, make_key);
     CURL *handle = pthread_getspecific(handle_key);
     if (handle == NULL) {
-        handle = curl_easy_init();
+        handle = sts_curl.easy_init();
         if (handle == NULL)
             sts_log_fatal("libcurl cannot create a handle");
         pthread_setspecific(handle_key, handle);
     }
-    curl_easy_reset(handle);
+    sts_curl.easy_reset(handle);
     return handle;
 }
 
@@ -87,19 +85,19 @@ static struct curl_slist *signed_headers(const sts_aws_endpoint_t *endpoint, con
         return NULL;
     struct curl_slist *list = NULL;
     snprintf(line, sizeof(line), "Content-Type: %s", content_type);
-    list = curl_slist_append(list, line);
+    list = sts_curl.slist_append(list, line);
     snprintf(line, sizeof(line), "Host: %s", endpoint->host_header);
-    list = curl_slist_append(list, line);
+    list = sts_curl.slist_append(list, line);
     snprintf(line, sizeof(line), "X-Amz-Date: %s", amz_date);
-    list = curl_slist_append(list, line);
+    list = sts_curl.slist_append(list, line);
     snprintf(line, sizeof(line), "Authorization: %s", authorization);
-    list = curl_slist_append(list, line);
+    list = sts_curl.slist_append(list, line);
     if (request_id != NULL) {
         snprintf(line, sizeof(line), "X-Request-Id: %s", request_id);
-        list = curl_slist_append(list, line);
+        list = sts_curl.slist_append(list, line);
     }
     /* Policies can push the form past curl's 1 KiB threshold; waiting for 100-continue only adds a round trip. */
-    return curl_slist_append(list, "Expect:");
+    return sts_curl.slist_append(list, "Expect:");
 }
 
 /* Milliseconds this attempt may take: the endpoint's timeout, cut by the caller's deadline. */
@@ -121,30 +119,30 @@ static CURLcode attempt(const sts_aws_endpoint_t *endpoint, struct curl_slist *h
 {
     CURL *handle = thread_handle();
     char error[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(handle, CURLOPT_URL, endpoint->url);
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, form);
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
-    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, endpoint->connect_timeout_ms);
-    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, budget_ms);
-    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(handle, CURLOPT_WRITEDATA, response);
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, endpoint->insecure ? 0L : 1L);
-    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, endpoint->insecure ? 0L : 2L);
+    sts_curl.easy_setopt(handle, CURLOPT_URL, endpoint->url);
+    sts_curl.easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
+    sts_curl.easy_setopt(handle, CURLOPT_POSTFIELDS, form);
+    sts_curl.easy_setopt(handle, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+    sts_curl.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    sts_curl.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, endpoint->connect_timeout_ms);
+    sts_curl.easy_setopt(handle, CURLOPT_TIMEOUT_MS, budget_ms);
+    sts_curl.easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    sts_curl.easy_setopt(handle, CURLOPT_WRITEDATA, response);
+    sts_curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, error);
+    sts_curl.easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+    sts_curl.easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
+    sts_curl.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+    sts_curl.easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, endpoint->insecure ? 0L : 1L);
+    sts_curl.easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, endpoint->insecure ? 0L : 2L);
     if (endpoint->ca_file != NULL)
-        curl_easy_setopt(handle, CURLOPT_CAINFO, endpoint->ca_file);
+        sts_curl.easy_setopt(handle, CURLOPT_CAINFO, endpoint->ca_file);
     sts_buf_reset(response);
-    CURLcode rc = curl_easy_perform(handle);
-    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, http_status);
-    snprintf(cause, cause_size, "%s", error[0] != '\0' ? error : curl_easy_strerror(rc));
+    CURLcode rc = sts_curl.easy_perform(handle);
+    sts_curl.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, http_status);
+    snprintf(cause, cause_size, "%s", error[0] != '\0' ? error : sts_curl.easy_strerror(rc));
     /* The handle keeps the connection for the next call, but must not keep pointers to this call's buffers. */
-    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
+    sts_curl.easy_setopt(handle, CURLOPT_HTTPHEADER, NULL);
+    sts_curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, NULL);
     return rc;
 }
 
@@ -178,7 +176,7 @@ void sts_aws_http_post(const sts_aws_endpoint_t *endpoint, const char *service, 
         struct curl_slist *headers = signed_headers(endpoint, service, access_key, secret_key, form, request_id);
         CURLcode rc = attempt(endpoint, headers, form, budget, response, &result->http_status, result->cause,
                               sizeof(result->cause));
-        curl_slist_free_all(headers);
+        sts_curl.slist_free_all(headers);
         switch (rc) {
         case CURLE_OK:
             result->outcome = STS_AWS_ANSWERED;

@@ -33,9 +33,9 @@ typedef struct {
 } sts_aws_http_result_t;
 
 /**
- * Prepares libcurl once per process (call before starting threads) and releases it at exit.
+ * Releases libcurl at exit, when a client (sts_aws_client_init) loaded it: the calling thread's handle and its
+ * global state. Call it once, after every other thread has stopped.
  */
-void sts_aws_http_global_init(void);
 void sts_aws_http_global_cleanup(void);
 
 /**

@@ -16,7 +16,7 @@
 static int simple_bind(LDAP *ld, const char *dn, const char *password, size_t len)
 {
     struct berval credentials = {len, (char *)password};
-    return ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &credentials, NULL, NULL, NULL);
+    return sts_ldap.sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, &credentials, NULL, NULL, NULL);
 }
 
 /* The answers to a user's bind that mean "not this password" rather than "the directory cannot answer". */
@@ -28,11 +28,11 @@ static int refused_credentials(int rc)
 /* The first value of attribute in entry, into the arena; NULL when it has none. */
 static const char *first_value(LDAP *ld, LDAPMessage *entry, const char *attribute, sts_arena_t *arena)
 {
-    struct berval **values = ldap_get_values_len(ld, entry, attribute);
+    struct berval **values = sts_ldap.get_values_len(ld, entry, attribute);
     const char *value = NULL;
     if (values != NULL && values[0] != NULL)
         value = sts_arena_strndup(arena, values[0]->bv_val, values[0]->bv_len);
-    ldap_value_free_len(values);
+    sts_ldap.value_free_len(values);
     return value;
 }
 
@@ -59,25 +59,26 @@ static sts_directory_result_t find_user(const ldap_directory_t *d, LDAP *ld, con
     struct timeval timeout = {d->timeout_ms / 1000, (d->timeout_ms % 1000) * 1000};
     LDAPMessage *result = NULL;
     /* Size limit 2: one entry is the user, a second means the filter is ambiguous. */
-    rc = ldap_search_ext_s(ld, d->base_dn, LDAP_SCOPE_SUBTREE, filter, attributes, 0, NULL, NULL, &timeout, 2, &result);
+    rc = sts_ldap.search_ext_s(ld, d->base_dn, LDAP_SCOPE_SUBTREE, filter, attributes, 0, NULL, NULL, &timeout, 2,
+                               &result);
     sts_directory_result_t verdict = STS_DIRECTORY_UNKNOWN_USER;
-    int entries = result != NULL ? ldap_count_entries(ld, result) : 0;
+    int entries = result != NULL ? sts_ldap.count_entries(ld, result) : 0;
     if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
         sts__ldap_describe(ld, rc, "the search for the user failed", error, error_size);
         verdict = STS_DIRECTORY_UNAVAILABLE;
     } else if (entries == 1) {
-        char *found = ldap_get_dn(ld, ldap_first_entry(ld, result));
+        char *found = sts_ldap.get_dn(ld, sts_ldap.first_entry(ld, result));
         if (found != NULL) {
             *dn = sts_arena_strdup(arena, found);
-            *name = first_value(ld, ldap_first_entry(ld, result), d->username_attribute, arena);
+            *name = first_value(ld, sts_ldap.first_entry(ld, result), d->username_attribute, arena);
             verdict = STS_DIRECTORY_OK;
         }
-        ldap_memfree(found);
+        sts_ldap.memfree(found);
     } else if (entries > 1) {
         sts_log_warn("logins: ldap_user_filter matches more than one entry of %s for user %s; refused", d->url,
                      username);
     }
-    ldap_msgfree(result);
+    sts_ldap.msgfree(result);
     return verdict;
 }
 
@@ -98,27 +99,27 @@ static sts_directory_result_t find_roles(const ldap_directory_t *d, LDAP *ld, co
     char *attributes[] = {"cn", NULL};
     struct timeval timeout = {d->timeout_ms / 1000, (d->timeout_ms % 1000) * 1000};
     LDAPMessage *result = NULL;
-    int rc = ldap_search_ext_s(ld, d->group_base_dn, LDAP_SCOPE_SUBTREE, filter, attributes, 0, NULL, NULL, &timeout,
-                               GROUPS_MAX, &result);
+    int rc = sts_ldap.search_ext_s(ld, d->group_base_dn, LDAP_SCOPE_SUBTREE, filter, attributes, 0, NULL, NULL,
+                                   &timeout, GROUPS_MAX, &result);
     if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
         sts__ldap_describe(ld, rc, "the search for the user's groups failed", error, error_size);
-        ldap_msgfree(result);
+        sts_ldap.msgfree(result);
         return STS_DIRECTORY_UNAVAILABLE;
     }
     const char **roles = sts_arena_alloc(arena, STS_LDAP_ROLES_MAX * sizeof(*roles));
     size_t count = 0;
-    for (LDAPMessage *entry = ldap_first_entry(ld, result); entry != NULL; entry = ldap_next_entry(ld, entry)) {
-        char *group_dn = ldap_get_dn(ld, entry);
-        struct berval **cn = ldap_get_values_len(ld, entry, "cn");
+    for (LDAPMessage *entry = sts_ldap.first_entry(ld, result); entry != NULL; entry = sts_ldap.next_entry(ld, entry)) {
+        char *group_dn = sts_ldap.get_dn(ld, entry);
+        struct berval **cn = sts_ldap.get_values_len(ld, entry, "cn");
         char *group_cn = NULL;
         if (cn != NULL && cn[0] != NULL)
             group_cn = sts_arena_strndup(arena, cn[0]->bv_val, cn[0]->bv_len);
         if (group_dn != NULL)
             sts_ldap_role_map_apply(&d->role_map, group_dn, group_cn, roles, &count, STS_LDAP_ROLES_MAX);
-        ldap_value_free_len(cn);
-        ldap_memfree(group_dn);
+        sts_ldap.value_free_len(cn);
+        sts_ldap.memfree(group_dn);
     }
-    ldap_msgfree(result);
+    sts_ldap.msgfree(result);
     for (size_t i = 0; i < count; i++)
         roles[i] = sts_arena_strdup(arena, roles[i]); /* the map's strings: out lives in the arena only */
     out->roles = roles;
@@ -133,13 +134,13 @@ static sts_directory_result_t read_name(const ldap_directory_t *d, LDAP *ld, con
     char *attributes[] = {d->username_attribute, NULL};
     struct timeval timeout = {d->timeout_ms / 1000, (d->timeout_ms % 1000) * 1000};
     LDAPMessage *result = NULL;
-    int rc =
-        ldap_search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attributes, 0, NULL, NULL, &timeout, 1, &result);
-    if (rc == LDAP_SUCCESS && ldap_first_entry(ld, result) != NULL)
-        *name = first_value(ld, ldap_first_entry(ld, result), d->username_attribute, arena);
+    int rc = sts_ldap.search_ext_s(ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attributes, 0, NULL, NULL, &timeout, 1,
+                                   &result);
+    if (rc == LDAP_SUCCESS && sts_ldap.first_entry(ld, result) != NULL)
+        *name = first_value(ld, sts_ldap.first_entry(ld, result), d->username_attribute, arena);
     else
         sts__ldap_describe(ld, rc, "cannot read the user's own entry", error, error_size);
-    ldap_msgfree(result);
+    sts_ldap.msgfree(result);
     return rc == LDAP_SUCCESS ? STS_DIRECTORY_OK : STS_DIRECTORY_UNAVAILABLE;
 }
 
@@ -198,7 +199,7 @@ static sts_directory_result_t authenticate_user(sts_user_directory_t *self, cons
     sts_directory_result_t result = sts__ldap_open(d, &ld, error, error_size);
     if (result == STS_DIRECTORY_OK) {
         result = authenticate_on(d, ld, username, password, arena, out, error, error_size);
-        ldap_unbind_ext_s(ld, NULL, NULL);
+        sts_ldap.unbind_ext_s(ld, NULL, NULL);
     }
     return result;
 }
@@ -266,7 +267,8 @@ int sts_ldap_settings_check(const sts_ldap_settings_t *s, char *error, size_t er
 int sts_ldap_directory_create(const sts_ldap_settings_t *settings, sts_user_directory_t **out, char *error,
                               size_t error_size)
 {
-    if (sts_ldap_settings_check(settings, error, error_size) != 0)
+    if (sts_ldap_settings_check(settings, error, error_size) != 0 ||
+        sts_dynload_require(&sts_ldap_library, error, error_size) != 0)
         return -1;
     ldap_directory_t *d = calloc(1, sizeof(*d));
     if (d == NULL)

@@ -1,10 +1,9 @@
 /* Inside src/directory: the LDAP directory's state and its connections. */
 #ifndef STS_DIRECTORY_LDAP_INTERNAL_H
 #define STS_DIRECTORY_LDAP_INTERNAL_H
-#include <sys/time.h> /* struct timeval, which ldap.h uses without including it under -std=c11 */
-#include <ldap.h>
 #include <stddef.h>
 #include "core/user_directory.h"
+#include "dynload/ldap.h"
 #include "directory/role_map.h"
 #include "directory/socket_deadlines.h"
 

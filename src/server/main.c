@@ -448,8 +448,6 @@ int main(int argc, char **argv)
             rc = 2;
             break;
         }
-        /* libcurl's global state must exist before any thread does. */
-        sts_aws_http_global_init();
         rc = serve(&config, &stop_signals);
         sts_log_flush();
         sts_aws_http_global_cleanup();

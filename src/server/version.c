@@ -6,6 +6,9 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <yaml.h>
+#include "dynload/curl.h"
+#include "dynload/ldap.h"
+#include "dynload/pq.h"
 
 #ifndef STS_BUILD_TYPE
 #define STS_BUILD_TYPE "unknown"
@@ -47,4 +50,7 @@ void sts_server_print_version(FILE *out)
     print_library(out, "openssl", OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
     print_library(out, "sqlite", SQLITE_VERSION, sqlite3_libversion());
     print_library(out, "libyaml", STS_BUILD_LIBYAML, yaml_get_version_string());
+    /* Packagers need these too (deploy/container/build.sh reads this line): ldd cannot see them. */
+    fprintf(out, "loaded when configured: %s %s %s\n", sts_curl_library.soname, sts_pq_library.soname,
+            sts_ldap_library.soname);
 }

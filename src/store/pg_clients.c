@@ -47,7 +47,7 @@ sts_store_result_t sts__pg_client_create(sts_store_t *self, const sts_client_rec
         sts__pg_exec(conn, "INSERT INTO clients (" CLIENT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", &p,
                      "inserting a client", error, error_size, state);
     sts__pg_give_back(store, conn);
-    PQclear(result);
+    sts_pq.clear(result);
     if (result != NULL)
         return STS_STORE_OK;
     if (strcmp(state, STS__PG_UNIQUE_VIOLATION) != 0)

@@ -77,12 +77,12 @@ PGconn *sts__pg_connect(sts__pg_store_t *store, char *error, size_t error_size)
     values[n++] = "stsd";
     keys[n] = NULL;
     values[n] = NULL;
-    PGconn *conn = PQconnectdbParams(keys, values, 1);
-    if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+    PGconn *conn = sts_pq.connectdbParams(keys, values, 1);
+    if (conn != NULL && sts_pq.status(conn) == CONNECTION_OK)
         return conn;
     char why[256];
-    first_line(conn != NULL ? PQerrorMessage(conn) : "out of memory", why, sizeof(why));
-    PQfinish(conn);
+    first_line(conn != NULL ? sts_pq.errorMessage(conn) : "out of memory", why, sizeof(why));
+    sts_pq.finish(conn);
     snprintf(error, error_size, "database: cannot connect to %s: %s", store->shown_url, why);
     return NULL;
 }
@@ -103,9 +103,9 @@ PGconn *sts__pg_borrow(sts__pg_store_t *store, char *error, size_t error_size)
          * idle_session_timeout): it then sent an error and closed. Such a connection is dropped and the next one
          * tried, instead of failing the call.
          */
-        struct pollfd said = {.fd = PQsocket(conn), .events = POLLIN};
-        if (PQstatus(conn) != CONNECTION_OK || poll(&said, 1, 0) != 0) {
-            PQfinish(conn);
+        struct pollfd said = {.fd = sts_pq.socket(conn), .events = POLLIN};
+        if (sts_pq.status(conn) != CONNECTION_OK || poll(&said, 1, 0) != 0) {
+            sts_pq.finish(conn);
             conn = NULL;
         }
     }
@@ -139,8 +139,8 @@ void sts__pg_give_back(sts__pg_store_t *store, PGconn *conn)
 {
     if (conn == NULL)
         return;
-    if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE) {
-        PQfinish(conn);
+    if (sts_pq.status(conn) != CONNECTION_OK || sts_pq.transactionStatus(conn) != PQTRANS_IDLE) {
+        sts_pq.finish(conn);
         return;
     }
     pthread_mutex_lock(&store->lock);
@@ -149,7 +149,7 @@ void sts__pg_give_back(sts__pg_store_t *store, PGconn *conn)
         conn = NULL;
     }
     pthread_mutex_unlock(&store->lock);
-    PQfinish(conn);
+    sts_pq.finish(conn);
 }
 
 PGresult *sts__pg_exec(PGconn *conn, const char *sql, const sts__pg_params_t *params, const char *what, char *error,
@@ -158,24 +158,24 @@ PGresult *sts__pg_exec(PGconn *conn, const char *sql, const sts__pg_params_t *pa
     if (sqlstate != NULL)
         sqlstate[0] = '\0';
     /* Without parameters, PQexec: it also runs several statements at once (BEGIN with a lock, a migration). */
-    PGresult *result = params == NULL ? PQexec(conn, sql)
-                                      : PQexecParams(conn, sql, params->count, NULL, params->values, params->lengths,
-                                                     params->formats, 0);
-    ExecStatusType status = PQresultStatus(result);
+    PGresult *result = params == NULL ? sts_pq.exec(conn, sql)
+                                      : sts_pq.execParams(conn, sql, params->count, NULL, params->values,
+                                                          params->lengths, params->formats, 0);
+    ExecStatusType status = sts_pq.resultStatus(result);
     if (result != NULL && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK))
         return result;
     /* The primary message only: DETAIL can quote a row's values. */
-    const char *primary = result != NULL ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *primary = result != NULL ? sts_pq.resultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     char why[256];
-    first_line(primary != NULL ? primary : PQerrorMessage(conn), why, sizeof(why));
-    if (sqlstate != NULL && result != NULL && PQresultErrorField(result, PG_DIAG_SQLSTATE) != NULL)
-        snprintf(sqlstate, 6, "%s", PQresultErrorField(result, PG_DIAG_SQLSTATE));
-    if (error != NULL && PQstatus(conn) != CONNECTION_OK)
-        snprintf(error, error_size, "database at %s:%s: %s: %s", PQhost(conn), PQport(conn), what,
+    first_line(primary != NULL ? primary : sts_pq.errorMessage(conn), why, sizeof(why));
+    if (sqlstate != NULL && result != NULL && sts_pq.resultErrorField(result, PG_DIAG_SQLSTATE) != NULL)
+        snprintf(sqlstate, 6, "%s", sts_pq.resultErrorField(result, PG_DIAG_SQLSTATE));
+    if (error != NULL && sts_pq.status(conn) != CONNECTION_OK)
+        snprintf(error, error_size, "database at %s:%s: %s: %s", sts_pq.host(conn), sts_pq.port(conn), what,
                  why[0] != '\0' ? why : "the connection failed");
     else if (error != NULL)
         snprintf(error, error_size, "database: %s: %s", what, why[0] != '\0' ? why : "the connection failed");
-    PQclear(result);
+    sts_pq.clear(result);
     return NULL;
 }
 
@@ -183,20 +183,20 @@ int sts__pg_command(PGconn *conn, const char *sql, const sts__pg_params_t *param
                     size_t error_size)
 {
     PGresult *result = sts__pg_exec(conn, sql, params, what, error, error_size, NULL);
-    PQclear(result);
+    sts_pq.clear(result);
     return result != NULL ? 0 : -1;
 }
 
 long sts__pg_changed(const PGresult *result)
 {
-    return strtol(PQcmdTuples((PGresult *)result), NULL, 10);
+    return strtol(sts_pq.cmdTuples((PGresult *)result), NULL, 10);
 }
 
 sts_store_result_t sts__pg_finish(PGconn *conn, int commit, sts_store_result_t result, const char *what, char *error,
                                   size_t error_size)
 {
     if (!commit) {
-        PQclear(PQexec(conn, "ROLLBACK"));
+        sts_pq.clear(sts_pq.exec(conn, "ROLLBACK"));
         return result;
     }
     return sts__pg_command(conn, "COMMIT", NULL, what, error, error_size) == 0 ? result : STS_STORE_ERROR;
@@ -235,7 +235,7 @@ sts_store_result_t sts__pg_insert(PGconn *conn, const char *sql, const sts__pg_p
 {
     char state[6];
     PGresult *result = sts__pg_exec(conn, sql, params, what, error, error_size, state);
-    PQclear(result);
+    sts_pq.clear(result);
     if (result != NULL)
         return STS_STORE_OK;
     return strcmp(state, STS__PG_UNIQUE_VIOLATION) == 0 ? STS_STORE_EXISTS : STS_STORE_ERROR;
@@ -245,23 +245,23 @@ sts_store_result_t sts__pg_first_row(PGresult *result, sts__pg_reader_t read, st
 {
     if (result == NULL)
         return STS_STORE_ERROR;
-    sts_store_result_t found = PQntuples(result) > 0 ? STS_STORE_OK : STS_STORE_NOT_FOUND;
+    sts_store_result_t found = sts_pq.ntuples(result) > 0 ? STS_STORE_OK : STS_STORE_NOT_FOUND;
     if (found == STS_STORE_OK && out != NULL)
         read(result, 0, arena, out);
-    PQclear(result);
+    sts_pq.clear(result);
     return found;
 }
 
 const char *sts__pg_string(const PGresult *result, int row, int col, sts_arena_t *arena)
 {
-    if (PQgetisnull(result, row, col))
+    if (sts_pq.getisnull(result, row, col))
         return "";
-    return sts_arena_strdup(arena, PQgetvalue(result, row, col));
+    return sts_arena_strdup(arena, sts_pq.getvalue(result, row, col));
 }
 
 int64_t sts__pg_int(const PGresult *result, int row, int col)
 {
-    return PQgetisnull(result, row, col) ? 0 : strtoll(PQgetvalue(result, row, col), NULL, 10);
+    return sts_pq.getisnull(result, row, col) ? 0 : strtoll(sts_pq.getvalue(result, row, col), NULL, 10);
 }
 
 static int hex_digit(char c)
@@ -275,11 +275,11 @@ static int hex_digit(char c)
 uint8_t *sts__pg_bytes(const PGresult *result, int row, int col, sts_arena_t *arena, size_t *len)
 {
     *len = 0;
-    if (PQgetisnull(result, row, col))
+    if (sts_pq.getisnull(result, row, col))
         return NULL;
     /* Text results carry bytea in the hex format (bytea_output = hex, set on every connection): "\x0a1b…". */
-    const char *text = PQgetvalue(result, row, col);
-    size_t text_len = (size_t)PQgetlength(result, row, col);
+    const char *text = sts_pq.getvalue(result, row, col);
+    size_t text_len = (size_t)sts_pq.getlength(result, row, col);
     if (text_len < 2 || text[0] != '\\' || text[1] != 'x' || (text_len - 2) % 2 != 0)
         return NULL;
     size_t n = (text_len - 2) / 2;
@@ -334,12 +334,12 @@ sts_store_result_t sts__pg_list_after(sts__pg_store_t *store, const char *sql, c
     sts__pg_give_back(store, conn);
     if (result == NULL)
         return STS_STORE_ERROR;
-    int rows = PQntuples(result);
+    int rows = sts_pq.ntuples(result);
     *more = rows > limit;
     for (int row = 0; row < rows && row < limit; row++)
         read(result, row, arena, (char *)*out + (size_t)row * record_size);
     *count = (size_t)(rows < limit ? rows : limit);
-    PQclear(result);
+    sts_pq.clear(result);
     return STS_STORE_OK;
 }
 
@@ -357,7 +357,7 @@ sts_store_result_t sts__pg_change_one(sts__pg_store_t *store, const char *sql, c
     sts_store_result_t changed = result == NULL                 ? STS_STORE_ERROR
                                  : sts__pg_changed(result) == 1 ? STS_STORE_OK
                                                                 : STS_STORE_NOT_FOUND;
-    PQclear(result);
+    sts_pq.clear(result);
     if (changed == STS_STORE_OK && announce != NULL)
         sts__pg_announce(conn, announce, key);
     sts__pg_give_back(store, conn);

@@ -1,7 +1,7 @@
 /* What the PostgreSQL store's files share: the store object, borrowed connections, parameters, results, errors. */
 #ifndef STS_STORE_PG_INTERNAL_H
 #define STS_STORE_PG_INTERNAL_H
-#include <libpq-fe.h>
+#include "dynload/pq.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>

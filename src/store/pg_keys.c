@@ -89,11 +89,11 @@ sts_store_result_t sts__pg_key_list(sts_store_t *self, const char *purpose, int6
     sts__pg_give_back(store, conn);
     if (result == NULL)
         return STS_STORE_ERROR;
-    int rows = PQntuples(result);
+    int rows = sts_pq.ntuples(result);
     *out = sts_arena_calloc(arena, (size_t)(rows > 0 ? rows : 1) * sizeof(sts_key_record_t));
     for (int row = 0; row < rows; row++)
         read_key(result, row, arena, &(*out)[(*count)++]);
-    PQclear(result);
+    sts_pq.clear(result);
     return STS_STORE_OK;
 }
 

@@ -23,7 +23,7 @@ sts_store_result_t sts__pg_login_failure_add(sts_store_t *self, const char *key,
     if (result == NULL)
         return STS_STORE_ERROR;
     *failures = (int)sts__pg_int(result, 0, 0);
-    PQclear(result);
+    sts_pq.clear(result);
     return STS_STORE_OK;
 }
 
@@ -43,12 +43,12 @@ sts_store_result_t sts__pg_login_failure_get(sts_store_t *self, const char *key,
     sts__pg_give_back(store, conn);
     if (result == NULL)
         return STS_STORE_ERROR;
-    sts_store_result_t found = PQntuples(result) == 1 ? STS_STORE_OK : STS_STORE_NOT_FOUND;
+    sts_store_result_t found = sts_pq.ntuples(result) == 1 ? STS_STORE_OK : STS_STORE_NOT_FOUND;
     if (found == STS_STORE_OK) {
         *failures = (int)sts__pg_int(result, 0, 0);
         *last_ms = sts__pg_int(result, 0, 1);
     }
-    PQclear(result);
+    sts_pq.clear(result);
     return found;
 }
 

@@ -31,7 +31,7 @@ static void destroy(sts_store_t *self)
     sts__pg_unwatch(self);
     sts__pg_store_t *store = (sts__pg_store_t *)self;
     for (int i = 0; i < store->idle_count; i++)
-        PQfinish(store->idle[i]);
+        sts_pq.finish(store->idle[i]);
     pthread_mutex_destroy(&store->lock);
     free(store->url);
     if (store->password != NULL) {
@@ -43,6 +43,8 @@ static void destroy(sts_store_t *self)
 
 sts_store_t *sts_pg_store_open(const sts_pg_settings_t *settings, char *error, size_t error_size)
 {
+    if (sts_dynload_require(&sts_pq_library, error, error_size) != 0)
+        return NULL;
     sts__pg_store_t *store = calloc(1, sizeof(*store));
     if (store == NULL || (store->url = strdup(settings->url)) == NULL ||
         (settings->password != NULL && (store->password = strdup(settings->password)) == NULL))
@@ -93,7 +95,7 @@ sts_store_t *sts_pg_store_open(const sts_pg_settings_t *settings, char *error, s
     PGconn *conn = sts__pg_borrow(store, error, error_size);
     if (conn == NULL || sts__pg_migrate(conn, error, error_size) != 0) {
         if (conn != NULL)
-            PQfinish(conn);
+            sts_pq.finish(conn);
         destroy(&store->base);
         return NULL;
     }

@@ -14,9 +14,9 @@
 static void read_refresh(const PGresult *r, int row, sts_arena_t *arena, sts_refresh_record_t *out)
 {
     memset(out, 0, sizeof(*out));
-    snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(r, row, 0));
-    snprintf(out->family_id, sizeof(out->family_id), "%s", PQgetvalue(r, row, 1));
-    snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(r, row, 2));
+    snprintf(out->id, sizeof(out->id), "%s", sts_pq.getvalue(r, row, 0));
+    snprintf(out->family_id, sizeof(out->family_id), "%s", sts_pq.getvalue(r, row, 1));
+    snprintf(out->user_id, sizeof(out->user_id), "%s", sts_pq.getvalue(r, row, 2));
     out->client_id = sts__pg_string(r, row, 3, arena);
     out->session_id = sts__pg_string(r, row, 4, arena);
     sts__pg_fixed_bytes(r, row, 5, out->hmac, sizeof(out->hmac));
@@ -51,11 +51,11 @@ static sts_store_result_t find(PGconn *conn, const char *id, const uint8_t hmac[
     if (result == NULL)
         return STS_STORE_ERROR;
     sts_store_result_t found = STS_STORE_NOT_FOUND;
-    if (PQntuples(result) == 1) {
+    if (sts_pq.ntuples(result) == 1) {
         read_refresh(result, 0, arena, out);
         found = sts_bytes_equal(out->hmac, hmac, sizeof(out->hmac)) ? STS_STORE_OK : STS_STORE_NOT_FOUND;
     }
-    PQclear(result);
+    sts_pq.clear(result);
     if (found != STS_STORE_OK)
         memset(out, 0, sizeof(*out));
     return found;

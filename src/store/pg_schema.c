@@ -62,8 +62,8 @@ static int current_version(PGconn *conn, char *error, size_t error_size)
                                     error, error_size, NULL);
     if (result == NULL)
         return -1;
-    int version = PQntuples(result) == 1 ? (int)sts__pg_int(result, 0, 0) : -1;
-    PQclear(result);
+    int version = sts_pq.ntuples(result) == 1 ? (int)sts__pg_int(result, 0, 0) : -1;
+    sts_pq.clear(result);
     if (version < 0)
         snprintf(error, error_size, "database: the schema_version table does not hold one row");
     return version;

@@ -14,12 +14,12 @@ static void read_token(const PGresult *r, int row, sts_arena_t *arena, void *rec
 {
     sts_token_record_t *out = record;
     memset(out, 0, sizeof(*out));
-    snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(r, row, 0));
+    snprintf(out->id, sizeof(out->id), "%s", sts_pq.getvalue(r, row, 0));
     out->user.domain = (int)sts__pg_int(r, row, 1);
     out->user.auth_id = sts__pg_string(r, row, 2, arena);
-    out->user.has_uid = !PQgetisnull(r, row, 3);
+    out->user.has_uid = !sts_pq.getisnull(r, row, 3);
     out->user.uid = sts__pg_int(r, row, 3);
-    out->user.has_gid = !PQgetisnull(r, row, 4);
+    out->user.has_gid = !sts_pq.getisnull(r, row, 4);
     out->user.gid = sts__pg_int(r, row, 4);
     out->user.sid = sts__pg_string(r, row, 5, arena);
     out->user.name = sts__pg_string(r, row, 6, arena);
@@ -32,8 +32,8 @@ static void read_token(const PGresult *r, int row, sts_arena_t *arena, void *rec
     out->creator.domain = (int)sts__pg_int(r, row, 13);
     out->creator.auth_id = sts__pg_string(r, row, 14, arena);
     out->creator.sid = "";
-    out->role_ceiling = PQgetisnull(r, row, 15) ? NULL : sts__pg_string(r, row, 15, arena);
-    snprintf(out->hmac_key_id, sizeof(out->hmac_key_id), "%s", PQgetvalue(r, row, 16));
+    out->role_ceiling = sts_pq.getisnull(r, row, 15) ? NULL : sts__pg_string(r, row, 15, arena);
+    snprintf(out->hmac_key_id, sizeof(out->hmac_key_id), "%s", sts_pq.getvalue(r, row, 16));
 }
 
 /* The identity as one text, the key of the advisory lock that serialises the per-user cap. */
@@ -70,7 +70,7 @@ static sts_store_result_t create_with(PGconn *conn, void *arg, int *commit, char
     if (count == NULL)
         return STS_STORE_ERROR;
     int64_t held = sts__pg_int(count, 0, 0);
-    PQclear(count);
+    sts_pq.clear(count);
     if (held >= creation->max_per_user)
         return STS_STORE_LIMIT;
     sts__pg_params_t p = {0};
@@ -162,11 +162,11 @@ sts_store_result_t sts__pg_token_list(sts_store_t *self, const sts_store_filter_
     sts__pg_give_back(store, conn);
     if (result == NULL)
         return STS_STORE_ERROR;
-    int rows = PQntuples(result);
+    int rows = sts_pq.ntuples(result);
     *more = rows > limit;
     for (int row = 0; row < rows && row < limit; row++)
         read_token(result, row, arena, &(*out)[(*count)++]);
-    PQclear(result);
+    sts_pq.clear(result);
     return STS_STORE_OK;
 }
 
@@ -221,6 +221,6 @@ long long sts__pg_token_count(sts_store_t *self)
     PGresult *result = sts__pg_exec(conn, "SELECT count(*) FROM access_tokens", NULL, "counting tokens", NULL, 0, NULL);
     sts__pg_give_back(store, conn);
     long long n = result != NULL ? (long long)sts__pg_int(result, 0, 0) : -1;
-    PQclear(result);
+    sts_pq.clear(result);
     return n;
 }

@@ -15,7 +15,7 @@ static void read_user(const PGresult *r, int row, sts_arena_t *arena, void *reco
 {
     sts_user_record_t *out = record;
     memset(out, 0, sizeof(*out));
-    snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(r, row, 0));
+    snprintf(out->id, sizeof(out->id), "%s", sts_pq.getvalue(r, row, 0));
     out->username = sts__pg_string(r, row, 1, arena);
     out->password_hash = sts__pg_string(r, row, 2, arena);
     out->roles = sts__pg_string(r, row, 3, arena);
@@ -51,7 +51,7 @@ sts_store_result_t sts__pg_user_create(sts_store_t *self, const sts_user_record_
     if (result == NULL)
         return STS_STORE_ERROR;
     long inserted = sts__pg_changed(result);
-    PQclear(result);
+    sts_pq.clear(result);
     if (inserted == 1)
         return STS_STORE_OK;
     if (error != NULL)
@@ -165,7 +165,7 @@ sts_store_result_t sts__pg_user_remove(sts_store_t *self, const char *id, int64_
     sts_store_result_t changed = result == NULL                 ? STS_STORE_ERROR
                                  : sts__pg_changed(result) == 1 ? STS_STORE_OK
                                                                 : STS_STORE_NOT_FOUND;
-    PQclear(result);
+    sts_pq.clear(result);
     if (changed == STS_STORE_OK)
         sts__pg_announce(conn, "users", id);
     sts__pg_give_back(store, conn);
@@ -176,7 +176,7 @@ static void read_removal(const PGresult *r, int row, sts_arena_t *arena, void *r
 {
     (void)arena;
     sts_user_removal_t *out = record;
-    snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(r, row, 0));
+    snprintf(out->id, sizeof(out->id), "%s", sts_pq.getvalue(r, row, 0));
     out->removed_time = sts__pg_int(r, row, 1);
 }
 

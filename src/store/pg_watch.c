@@ -34,7 +34,7 @@ static PGconn *listen_again(sts__pg_store_t *store)
     PGconn *conn = sts__pg_connect(store, error, sizeof(error));
     if (conn != NULL &&
         sts__pg_command(conn, "LISTEN " STS__PG_CHANNEL, NULL, "listening for changes", error, sizeof(error)) != 0) {
-        PQfinish(conn);
+        sts_pq.finish(conn);
         conn = NULL;
     }
     if (conn == NULL)
@@ -47,7 +47,7 @@ static void deliver(sts__pg_store_t *store, PGconn *conn)
 {
     unsigned seen = 0;
     PGnotify *note;
-    while ((note = PQnotifies(conn)) != NULL) {
+    while ((note = sts_pq.notifies(conn)) != NULL) {
         if (strncmp(note->extra, "token:", 6) == 0)
             store->watch_fn(store->watch_arg, STS_STORE_CHANGED_ACCESS_TOKEN, note->extra + 6);
         size_t kind_len = strcspn(note->extra, ":");
@@ -55,7 +55,7 @@ static void deliver(sts__pg_store_t *store, PGconn *conn)
             if (strlen(kinds[i].kind) == kind_len && strncmp(note->extra, kinds[i].kind, kind_len) == 0)
                 seen |= 1u << i;
         }
-        PQfreemem(note);
+        sts_pq.freemem(note);
     }
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         if (seen & (1u << i))
@@ -80,18 +80,18 @@ static void *watch_loop(void *arg)
             }
             continue;
         }
-        struct pollfd ready = {.fd = PQsocket(conn), .events = POLLIN};
+        struct pollfd ready = {.fd = sts_pq.socket(conn), .events = POLLIN};
         if (poll(&ready, 1, POLL_MS) <= 0)
             continue;
-        if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK) {
-            sts_log_warn("database: the connection that listens for changes broke: %s", PQerrorMessage(conn));
-            PQfinish(conn);
+        if (!sts_pq.consumeInput(conn) || sts_pq.status(conn) != CONNECTION_OK) {
+            sts_log_warn("database: the connection that listens for changes broke: %s", sts_pq.errorMessage(conn));
+            sts_pq.finish(conn);
             conn = NULL;
             continue;
         }
         deliver(store, conn);
     }
-    PQfinish(conn);
+    sts_pq.finish(conn);
     return NULL;
 }
 

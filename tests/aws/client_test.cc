@@ -18,10 +18,6 @@ class AwsClient : public ::testing::Test
   protected:
     std::string dir, access_path, secret_path;
     char error[768] = "";
-    static void SetUpTestSuite()
-    {
-        sts_aws_http_global_init();
-    }
     static void TearDownTestSuite()
     {
         sts_aws_http_global_cleanup();

@@ -2,6 +2,7 @@
 a volume, a non-root user, no shell, and the real stsd answering /healthz, gRPC health and PUT /token on loopback."""
 import io
 import json
+import re
 import os
 import shutil
 import socket
@@ -98,6 +99,42 @@ class Image(unittest.TestCase):
         with open(os.path.join(SOURCE_DIR, "deploy/container/stsd.yaml")) as f:
             self.assertEqual(self.read_member(exported.stdout, "etc/sts/stsd.yaml"), f.read())
         self.assertIn("BEGIN CERTIFICATE", self.read_member(exported.stdout, "etc/ssl/certs/ca-certificates.crt"))
+
+    def test_libraries_loaded_when_configured_are_in_the_image(self):
+        """ldd cannot see what stsd opens with dlopen (libcurl, libpq, libldap): build.sh adds them, and so their
+        dependencies, from `stsd --version`."""
+        version = podman("run", "--rm", "--network=none", self.image, "--version").stdout
+        sonames = re.search(r"^loaded when configured: (.+)$", version, re.M).group(1).split()
+        self.assertEqual(len(sonames), 3, version)
+        container = podman("create", self.image).stdout.strip()
+        try:
+            exported = subprocess.run(["podman", "export", container], capture_output=True, timeout=60, check=True)
+        finally:
+            podman("rm", container)
+        with tarfile.open(fileobj=io.BytesIO(exported.stdout)) as tar:
+            in_image = {os.path.basename(m.name) for m in tar if m.name.lstrip("./").startswith("usr/lib/")}
+        for soname in sonames:
+            self.assertTrue(soname in in_image, "%s is not in the image" % soname)
+            host_path = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+            path = re.search(r"^\s*%s \(.*x86-64.*\) => (\S+)$" % re.escape(soname), host_path, re.M).group(1)
+            needed = re.findall(r"^\s*(\S+) => /", subprocess.run(["ldd", path], capture_output=True, text=True,
+                                                                  check=True).stdout, re.M)
+            self.assertTrue(needed, path)
+            self.assertFalse([n for n in needed if n not in in_image], "missing beside %s" % soname)
+
+    def test_a_postgresql_store_loads_libpq_in_the_image(self):
+        kek = os.path.join(self.tmp, "keys.kek")
+        with open(kek, "w") as f:
+            f.write(os.urandom(32).hex() + "\n")
+        os.chown(kek, UID, UID)
+        os.chmod(kek, 0o600)
+        # Nothing listens on port 9: "cannot connect" is libpq's own answer, so libpq was found and loaded.
+        result = podman("run", "--rm", "--network=none", "--read-only", "-v", kek + ":/etc/sts/keys.kek:ro", "-e",
+                        "STS_ALLOW_PLAINTEXT=true", "-e",
+                        "STS_DATABASE_URL=postgres://sts@127.0.0.1:9/sts?sslmode=disable", "-e",
+                        "STS_KEY_ENCRYPTION_KEY_FILE=/etc/sts/keys.kek", self.image, check=False, timeout=60)
+        self.assertNotIn("could not be loaded", result.stderr)
+        self.assertIn("cannot connect to postgres://sts@127.0.0.1:9/sts", result.stderr)
 
     @staticmethod
     def read_member(tar_bytes, name):

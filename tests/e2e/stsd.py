@@ -98,6 +98,13 @@ class Stsd:
         if code != 0 or any(marker in log for marker in SANITIZER_MARKERS):
             raise AssertionError("stsd exited with %s; log:\n%s" % (code, log))
 
+    def optional_libraries(self):
+        """Which of the client libraries stsd loads only when configured (libcurl, libpq, libldap) it has mapped."""
+        with open("/proc/%d/maps" % self.proc.pid) as f:
+            names = {os.path.basename(line.split()[-1]) for line in f if "/" in line}
+        # libldap-2.5.so.0, libpq.so.5, libcurl.so.4: the name, then "-" or ".".
+        return {re.match(r"lib[a-z]+", n).group(0) for n in names if re.match(r"lib(curl|pq|ldap)[-.]", n)}
+
     def assert_clean(self, test):
         text = self.log()
         for marker in SANITIZER_MARKERS:

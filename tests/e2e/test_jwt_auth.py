@@ -290,6 +290,8 @@ class JwksUrlRotation(unittest.TestCase):
             status, _, body = curl("-X", "PUT", stsd.rest + "/token", "-H",
                                    "Authorization: Bearer " + mint(Keys.rsa, "RS256", "k1"))
             self.assertEqual(status, 201, body)
+            # A JWKS URL needs libcurl (which itself links libldap), not libpq.
+            self.assertEqual(stsd.optional_libraries() - {"libldap"}, {"libcurl"})
             # The identity provider rotates to a new key.
             JwksServer.document = jwks((Keys.p256, "k2", "ES256"))
             rotated = mint(Keys.p256, "ES256", "k2")

@@ -113,6 +113,9 @@ class SearchThenBind(LdapTestCase):
         self.assertEqual(reply.status_code, 200, reply.text)
         return {u["username"]: u for u in reply.json()["entries"]}.get(name)
 
+    def test_libldap_is_the_only_optional_library_loaded(self):
+        self.assertEqual(self.stsd.optional_libraries(), {"libldap"})
+
     def test_groups_give_roles_and_the_admin_role_issues_credentials(self):
         log = SlapdLog()
         alice = self.login_ok(self.stsd, "alice", self.e["LDAP_ALICE_PASSWORD"])

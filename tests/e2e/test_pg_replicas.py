@@ -52,6 +52,10 @@ class Replicas(unittest.TestCase):
         finally:
             cls.cluster.drop()
 
+    def test_libpq_is_loaded_and_libcurl_is_not(self):
+        # libpq itself links libldap (for LDAP service lookups).
+        self.assertEqual([r.optional_libraries() - {"libldap"} for r in self.replicas], [{"libpq"}] * 3)
+
     def test_only_the_first_replica_made_an_admin_token(self):
         self.assertEqual([os.path.exists(os.path.join(r.data_dir, "admin.token")) for r in self.replicas],
                          [True, False, False])

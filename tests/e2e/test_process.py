@@ -82,6 +82,18 @@ class Flags(unittest.TestCase):
         stsd.assert_clean(self)
 
 
+class OptionalLibraries(unittest.TestCase):
+    def test_defaults_load_no_optional_library(self):
+        """On its defaults (SQLite, no LDAP, no upstream, no JWKS URL) stsd maps none of libcurl, libpq, libldap."""
+        stsd = Stsd().start()
+        try:
+            status, _, body = curl("-X", "PUT", stsd.rest + "/token")
+            self.assertEqual(status, 201, body)
+            self.assertEqual(stsd.optional_libraries(), set())
+        finally:
+            stsd.stop_clean()
+
+
 class PortConflict(unittest.TestCase):
     def test_second_stsd_on_the_same_ports_fails(self):
         first = Stsd().start()
