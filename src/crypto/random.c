@@ -38,6 +38,19 @@ void sts_random_bytes(uint8_t *out, size_t len)
 
 void sts_random_chars(char *out, size_t count, const char *alphabet, size_t alphabet_len)
 {
+    if ((alphabet_len & (alphabet_len - 1)) == 0) {
+        /* A power of two divides 256: each byte is one character, unbiased, with a mask rather than a division. */
+        uint8_t bytes[64];
+        for (size_t done = 0; done < count;) {
+            size_t take = count - done < sizeof(bytes) ? count - done : sizeof(bytes);
+            sts_random_bytes(bytes, take);
+            for (size_t i = 0; i < take; i++)
+                out[done + i] = alphabet[bytes[i] & (alphabet_len - 1)];
+            done += take;
+        }
+        OPENSSL_cleanse(bytes, sizeof(bytes));
+        return;
+    }
     /* Bytes at or above the largest multiple of alphabet_len are discarded, so every character is equally likely. */
     unsigned limit = 256 - 256 % (unsigned)alphabet_len;
     uint8_t pool[64];

@@ -67,6 +67,28 @@ static void init_plain(void)
         plain[c] = c != '"' && c != '\\';
 }
 
+/*
+ * How many of the first len bytes of text are plain, counted eight at a time while a whole word is: the long
+ * strings of a response (session tokens, secrets) are base64 or ASCII. A word holds a byte that is not plain when
+ * one is below 0x20, has its high bit set, or equals the quote or the backslash; the tests below are exact for
+ * "any byte", which is all the fast path needs (the byte loop after it finds which).
+ */
+static size_t plain_words(const unsigned char *text, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t word;
+        memcpy(&word, text + i, sizeof(word));
+        uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
+        uint64_t special =
+            ((word - ones * 0x20) & ~word) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | word;
+        if ((special & highs) != 0)
+            break;
+    }
+    return i;
+}
+
 /* A JSON string: runs that need no escape are copied whole; UTF-8 is checked and kept as it is. */
 static int put_string(encoder_t *e, const char *text, size_t len)
 {
@@ -76,6 +98,7 @@ static int put_string(encoder_t *e, const char *text, size_t len)
         return -1;
     size_t run = 0;
     for (size_t i = 0; i < len;) {
+        i += plain_words(bytes + i, len - i);
         while (i < len && plain[bytes[i]])
             i++;
         if (i == len)

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -103,6 +104,26 @@ TEST(Random, CharsComeFromTheAlphabetAndCoverIt)
     EXPECT_EQ(seen.size(), alphabet.size());
     for (char c : seen)
         EXPECT_NE(alphabet.find(c), std::string::npos);
+}
+
+TEST(Random, CharsAreUniformOverPowerOfTwoAndOtherAlphabets)
+{
+    // 1000 draws per character expected; a standard deviation is about 31, so 800..1200 never fails by chance, while
+    // a bias (a mask on an alphabet that is not a power of two, a modulo without rejection) moves whole characters.
+    const std::string base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (const std::string &alphabet : {base64, base64.substr(0, 62), base64.substr(0, 48), std::string("xyz")}) {
+        std::string out(alphabet.size() * 1000, '\0');
+        sts_random_chars(out.data(), out.size(), alphabet.data(), alphabet.size());
+        std::map<char, int> counts;
+        for (char c : out)
+            counts[c]++;
+        EXPECT_EQ(counts.size(), alphabet.size()) << alphabet;
+        for (const auto &[c, n] : counts) {
+            EXPECT_NE(alphabet.find(c), std::string::npos) << alphabet;
+            EXPECT_GT(n, 800) << "'" << c << "' in an alphabet of " << alphabet.size();
+            EXPECT_LT(n, 1200) << "'" << c << "' in an alphabet of " << alphabet.size();
+        }
+    }
 }
 
 TEST(Random, BytesDiffer)

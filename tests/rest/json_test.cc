@@ -322,6 +322,55 @@ TEST_F(JsonTest, EscapesStringsAndKeepsUtf8AsItIs)
     }
 }
 
+/* What the encoder must write for one ASCII byte inside a string. */
+static std::string escaped(unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    switch (c) {
+    case '"':
+        return "\\\"";
+    case '\\':
+        return "\\\\";
+    case '\b':
+        return "\\b";
+    case '\f':
+        return "\\f";
+    case '\n':
+        return "\\n";
+    case '\r':
+        return "\\r";
+    case '\t':
+        return "\\t";
+    }
+    if (c < 0x20)
+        return std::string("\\u00") + hex[c >> 4] + hex[c & 15];
+    return std::string(1, (char)c);
+}
+
+TEST_F(JsonTest, EveryByteIsFoundWhereverItStandsInALongString)
+{
+    // Long strings are scanned eight bytes at a time: each byte that needs an escape, or is not ASCII, must be seen
+    // at every offset within and after a word.
+    for (size_t at = 0; at < 20; at++) {
+        for (int c = 1; c < 0x80; c++) {
+            std::string text(24, 'A');
+            text[at] = (char)c;
+            msg->text = const_cast<char *>(text.c_str());
+            std::string expected =
+                "\"text\":\"" + text.substr(0, at) + escaped((unsigned char)c) + text.substr(at + 1) + "\"";
+            ASSERT_NE(encode(&msg->base).find(expected), std::string::npos) << "byte " << c << " at " << at;
+        }
+        std::string utf8 = std::string(at, 'A') + "\xc3\xa9" + std::string(20, 'B');
+        msg->text = const_cast<char *>(utf8.c_str());
+        ASSERT_NE(encode(&msg->base).find("\"" + utf8 + "\""), std::string::npos) << "é at " << at;
+        for (const char *bad : {"\xff", "\x80", "\xc0\x80"}) {
+            std::string text = std::string(at, 'A') + bad + std::string(20, 'B');
+            msg->text = const_cast<char *>(text.c_str());
+            ASSERT_EQ(encode(&msg->base), "ERROR") << "invalid UTF-8 at " << at;
+        }
+    }
+}
+
 TEST_F(JsonTest, SetsFieldsFromUrlText)
 {
     auto set = [&](const std::string &name, const std::string &value) {
