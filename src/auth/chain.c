@@ -2,16 +2,15 @@
 #include <string.h>
 #include <strings.h>
 #include "crypto/access_token.h"
+#include "util/base64.h"
 
-/* A JWT's shape: three non-empty base64url parts joined by two dots (the JWT verifier checks the rest). token ends
- * at len with a space or the NUL, neither of which is base64url, so strspn (table-driven) stops there at the latest. */
+/* A JWT's shape: three non-empty base64url parts joined by two dots (the JWT verifier checks the rest). */
 static int jwt_shaped(const char *token, size_t len)
 {
-    static const char base64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t at = 0;
     for (int part = 0; part < 3; part++) {
-        size_t run = strspn(token + at, base64url);
-        if (run == 0 || at + run > len)
+        size_t run = sts_base64_url_span(token + at, len - at);
+        if (run == 0)
             return 0;
         at += run;
         if (part < 2 && (at >= len || token[at] != '.'))

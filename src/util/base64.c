@@ -45,6 +45,27 @@ size_t sts_base64_decoded_max(size_t len)
     return (len + 3) / 4 * 3;
 }
 
+/* 1 for each byte of the base64url alphabet: a table built by the compiler, one load per byte when scanning. */
+#define URL_CHAR(c)                                                                                                    \
+    (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z') || ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '_')
+#define URL_CHARS4(c)  URL_CHAR(c), URL_CHAR((c) + 1), URL_CHAR((c) + 2), URL_CHAR((c) + 3)
+#define URL_CHARS16(c) URL_CHARS4(c), URL_CHARS4((c) + 4), URL_CHARS4((c) + 8), URL_CHARS4((c) + 12)
+#define URL_CHARS64(c) URL_CHARS16(c), URL_CHARS16((c) + 16), URL_CHARS16((c) + 32), URL_CHARS16((c) + 48)
+static const unsigned char url_chars[256] = {URL_CHARS64(0), URL_CHARS64(64), URL_CHARS64(128), URL_CHARS64(192)};
+
+size_t sts_base64_url_span(const char *text, size_t len)
+{
+    const unsigned char *bytes = (const unsigned char *)text;
+    size_t i = 0;
+    /* Four at a time: tokens are hundreds of characters, and the branch per byte was most of the scan. */
+    while (len - i >= 4 &&
+           (url_chars[bytes[i]] & url_chars[bytes[i + 1]] & url_chars[bytes[i + 2]] & url_chars[bytes[i + 3]]))
+        i += 4;
+    while (i < len && url_chars[bytes[i]])
+        i++;
+    return i;
+}
+
 static int value_of(char c, sts_base64_variant_t variant)
 {
     if (c >= 'A' && c <= 'Z')

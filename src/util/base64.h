@@ -19,6 +19,9 @@ size_t sts_base64_encoded_len(size_t len, sts_base64_variant_t variant);
  */
 long sts_base64_encode(const uint8_t *in, size_t len, char *out, size_t out_size, sts_base64_variant_t variant);
 
+/** The length of the run of base64url characters (A-Z a-z 0-9 - _) that text starts with, at most len. */
+size_t sts_base64_url_span(const char *text, size_t len);
+
 /** Upper bound on the decoded length of len characters. */
 size_t sts_base64_decoded_max(size_t len);
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern "C" {
@@ -93,6 +94,37 @@ TEST(Sha256, KnownVector)
                                          0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
                                          0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
     EXPECT_EQ(memcmp(digest, expected, 32), 0);
+}
+
+static std::string sha256_hex(const std::string &data)
+{
+    uint8_t digest[32];
+    sts_sha256(data.data(), data.size(), digest);
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (uint8_t b : digest)
+        out += {hex[b >> 4], hex[b & 15]};
+    return out;
+}
+
+TEST(Sha256, EachCallStartsAfreshOnEveryThread)
+{
+    // The context is kept per thread and reused: no call may see what an earlier one hashed.
+    const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    const std::string empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    auto check = [&] {
+        for (int i = 0; i < 3; i++) {
+            EXPECT_EQ(sha256_hex("abc"), abc);
+            EXPECT_EQ(sha256_hex(std::string(1000, 'x')).size(), 64u);
+            EXPECT_EQ(sha256_hex(""), empty);
+        }
+    };
+    check();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; t++)
+        threads.emplace_back(check);
+    for (auto &thread : threads)
+        thread.join();
 }
 
 TEST(Random, CharsComeFromTheAlphabetAndCoverIt)

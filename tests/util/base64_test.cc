@@ -92,3 +92,22 @@ TEST(Base64, OutputTooSmallIsAnError)
 }
 
 } // namespace
+
+TEST(Base64, UrlSpanStopsAtTheFirstByteOutsideTheAlphabetAndAtLen)
+{
+    const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (int c = 0; c < 256; c++) {
+        std::string text = std::string("ab") + (char)c + "cd";
+        bool in = c != 0 && alphabet.find((char)c) != std::string::npos;
+        EXPECT_EQ(sts_base64_url_span(text.data(), text.size()), in ? 5u : 2u) << "byte " << c;
+    }
+    for (size_t at = 0; at < 12; at++) {
+        std::string text(12, 'x');
+        text[at] = '.';
+        EXPECT_EQ(sts_base64_url_span(text.data(), text.size()), at);
+        EXPECT_EQ(sts_base64_url_span(text.data(), at), at) << "len bounds the span";
+    }
+    EXPECT_EQ(sts_base64_url_span("abcdef", 3), 3u);
+    EXPECT_EQ(sts_base64_url_span("abc", 0), 0u);
+    EXPECT_EQ(sts_base64_url_span(".abc", 4), 0u);
+}
