@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <string>
+#include <thread>
 
 extern "C" {
 #include "issuer/rgw_token.h"
@@ -81,6 +83,36 @@ TEST(RgwToken, SealThenOpenGivesTheFieldsBack)
     }
     sts_buf_dispose(&plain);
     sts_arena_dispose(&arena);
+}
+
+TEST(RgwToken, SealingFollowsTheKeyOnEveryThread)
+{
+    // CBC with RGW's fixed IV is deterministic: the same fields under the same key seal to the same token, whatever
+    // was sealed before on this thread (each thread keeps its keyed context) and on whichever thread.
+    uint8_t other_key[STS_RGW_KEY_BYTES];
+    memcpy(other_key, test_key, sizeof(other_key));
+    other_key[15] ^= 1;
+    sts_rgw_token_fields_t f = sample();
+    auto seal = [&f](const uint8_t *key) {
+        sts_arena_t arena;
+        sts_arena_init(&arena);
+        char *token = sts_rgw_token_seal(key, &f, &arena);
+        std::string out = token != nullptr ? token : "<null>";
+        sts_arena_dispose(&arena);
+        return out;
+    };
+    std::string first, other;
+    std::thread([&] { first = seal(test_key); }).join();
+    std::thread([&] { other = seal(other_key); }).join();
+    ASSERT_NE(first, other);
+    EXPECT_EQ(seal(test_key), first);
+    EXPECT_EQ(seal(other_key), other);
+    EXPECT_EQ(seal(test_key), first);
+    EXPECT_EQ(seal(test_key), first) << "the IV starts afresh for each token";
+    sts_buf_t plain;
+    sts_buf_init(&plain, 1 << 16);
+    EXPECT_EQ(sts_rgw_token_open(other_key, other.c_str(), &plain), 0);
+    sts_buf_dispose(&plain);
 }
 
 TEST(RgwToken, MatchesATokenRgwIssuedByteForByte)

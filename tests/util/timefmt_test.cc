@@ -55,6 +55,11 @@ TEST(TimeFormat, AgreesWithGmtimeOverTheWholeRange)
         if (tm.tm_year + 1900 < 1000) /* strftime does not pad %Y */
             text = std::string(4 - std::to_string(tm.tm_year + 1900).size(), '0') + text;
         ASSERT_EQ(iso(secs * 1000000 + 42), text) << secs;
+        std::string date_time = text.substr(0, 19);
+        ASSERT_EQ(rfc3339(secs * 1000000 + 123042, 0), date_time + "Z") << secs;
+        ASSERT_EQ(rfc3339(secs * 1000000 + 123042, 3), date_time + ".123Z") << secs;
+        ASSERT_EQ(rfc3339(secs * 1000000 + 123042, 6), date_time + ".123042Z") << secs;
+        ASSERT_EQ(rfc3339(secs * 1000000 + 123042, 9), date_time + ".123042000Z") << secs;
         checked++;
     }
     EXPECT_GT(checked, 400000);
@@ -72,6 +77,9 @@ TEST(TimeFormat, Rfc3339Digits)
     EXPECT_EQ(rfc3339(1571066143480741LL, 6), "2019-10-14T15:15:43.480741Z");
     EXPECT_EQ(rfc3339(1571066143480741LL, 9), "2019-10-14T15:15:43.480741000Z");
     EXPECT_EQ(rfc3339(0, 5), "<error>");
+    EXPECT_EQ(rfc3339(0, 1), "<error>");
+    EXPECT_EQ(rfc3339(0, -3), "<error>");
+    EXPECT_EQ(rfc3339(253402300800LL * 1000000, 0), "<error>") << "past year 9999";
 }
 
 TEST(TimeFormat, ParsesUtcOffsetsAndFractions)
