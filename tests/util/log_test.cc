@@ -85,7 +85,7 @@ TEST(Log, LongMessagesAreCutWithoutSplittingAnEscape)
 /* Request lines are gathered per thread and written in batches: every one arrives, whole, once. */
 TEST(Log, GatheredRequestLinesAllArriveWhole)
 {
-    const int threads = 4, lines = 2000; /* about 300 KB a thread: each fills its 64 KiB buffer several times */
+    const int threads = 4, lines = 2000; /* about 300 KB a thread: more than each buffer holds */
     std::string out = captured_stderr([] {
         std::vector<std::thread> pool;
         for (int t = 0; t < threads; t++)
