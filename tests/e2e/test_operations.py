@@ -399,7 +399,9 @@ class Version(unittest.TestCase):
         self.assertRegex(lines[0], r"^stsd \d+\.\d+\.\d+$")
         fields = dict(line.split(": ", 1) for line in lines[1:])
         self.assertEqual(set(fields), {"compiler", "build type", "sanitizers", "h2o", "grpc core", "openssl", "sqlite",
-                                       "libyaml"})
+                                       "libyaml", "loaded when configured"})
+        # What stsd opens with dlopen when configured: packagers read this line (deploy/container/build.sh).
+        self.assertRegex(fields["loaded when configured"], r"^libcurl\.so\.\d+ libpq\.so\.\d+ libldap-[\d.]+\.so\.\d+$")
         self.assertRegex(fields["compiler"], r"^(gcc|clang) \d+")
         sqlite_version = subprocess.run(["/usr/bin/python3", "-c", "import sqlite3; print(sqlite3.sqlite_version)"],
                                         capture_output=True, text=True).stdout.strip()
