@@ -28,7 +28,7 @@ typedef struct {
     int64_t last_failure_ms;
     uint32_t failures;
     uint32_t kind;
-    uint32_t next; /* the next counter in the same bucket, or in the free list */
+    uint32_t next; /* a link (below) to the next counter in the same bucket, or in the free list */
     uint32_t older, newer;
 } counter_t;
 
@@ -36,12 +36,14 @@ struct sts_login_throttle_s {
     sts_login_throttle_settings_t settings;
     pthread_mutex_t lock;
     uint8_t hash_keys[2][2][16]; /* [kind][half] */
+    /* Links: a counter's index + 1, and 0 for none, so that the buckets start as calloc's untouched zero pages
+     * (a quarter of a MiB resident from the start, for the default max_entries, when 0xff marked them empty). */
     uint32_t *buckets;
     size_t bucket_mask;
     counter_t *counters;
-    size_t used; /* counters[0..used) have been handed out at least once */
-    size_t size; /* counters held now */
-    uint32_t free_list;
+    size_t used;        /* counters[0..used) have been handed out at least once */
+    size_t size;        /* counters held now */
+    uint32_t free_list; /* a link */
     uint32_t oldest, newest;
     int shared_set;
     sts_login_throttle_shared_t shared;
@@ -121,7 +123,7 @@ sts_login_throttle_t *sts_login_throttle_create(const sts_login_throttle_setting
     while (buckets < settings->max_entries)
         buckets *= 2;
     throttle->bucket_mask = buckets - 1;
-    throttle->buckets = malloc(buckets * sizeof(*throttle->buckets));
+    throttle->buckets = calloc(buckets, sizeof(*throttle->buckets));
     throttle->counters = calloc(settings->max_entries, sizeof(*throttle->counters));
     if (throttle->buckets == NULL || throttle->counters == NULL) {
         free(throttle->buckets);
@@ -129,9 +131,8 @@ sts_login_throttle_t *sts_login_throttle_create(const sts_login_throttle_setting
         free(throttle);
         return NULL;
     }
-    memset(throttle->buckets, 0xff, buckets * sizeof(*throttle->buckets));
     sts_random_bytes(&throttle->hash_keys[0][0][0], sizeof(throttle->hash_keys));
-    throttle->free_list = throttle->oldest = throttle->newest = NONE;
+    throttle->oldest = throttle->newest = NONE;
     pthread_mutex_init(&throttle->lock, NULL);
     return throttle;
 }
@@ -160,10 +161,10 @@ static uint32_t *bucket_of(sts_login_throttle_t *throttle, const uint64_t id[2])
 
 static uint32_t find(sts_login_throttle_t *throttle, int kind, const uint64_t id[2])
 {
-    for (uint32_t i = *bucket_of(throttle, id); i != NONE; i = throttle->counters[i].next) {
-        const counter_t *c = &throttle->counters[i];
+    for (uint32_t link = *bucket_of(throttle, id); link != 0; link = throttle->counters[link - 1].next) {
+        const counter_t *c = &throttle->counters[link - 1];
         if (c->kind == (uint32_t)kind && c->id[0] == id[0] && c->id[1] == id[1])
-            return i;
+            return link - 1;
     }
     return NONE;
 }
@@ -197,25 +198,25 @@ static void forget(sts_login_throttle_t *throttle, uint32_t i)
 {
     counter_t *c = &throttle->counters[i];
     uint32_t *link = bucket_of(throttle, c->id);
-    while (*link != i)
-        link = &throttle->counters[*link].next;
+    while (*link != i + 1)
+        link = &throttle->counters[*link - 1].next;
     *link = c->next;
     list_unlink(throttle, i);
     memset(c, 0, sizeof(*c));
     c->next = throttle->free_list;
-    throttle->free_list = i;
+    throttle->free_list = i + 1;
     throttle->size--;
 }
 
 /* A free slot: a forgotten one, one never used, or else the least recently failed counter's. */
 static uint32_t take_slot(sts_login_throttle_t *throttle)
 {
-    if (throttle->free_list == NONE) {
+    if (throttle->free_list == 0) {
         if (throttle->used < throttle->settings.max_entries)
             return (uint32_t)throttle->used++;
         forget(throttle, throttle->oldest);
     }
-    uint32_t i = throttle->free_list;
+    uint32_t i = throttle->free_list - 1;
     throttle->free_list = throttle->counters[i].next;
     return i;
 }
@@ -290,7 +291,7 @@ static int record(sts_login_throttle_t *throttle, int kind, const char *key, int
         c->failures = 0;
         uint32_t *bucket = bucket_of(throttle, id);
         c->next = *bucket;
-        *bucket = i;
+        *bucket = i + 1;
         throttle->size++;
     } else {
         list_unlink(throttle, i);
