@@ -55,7 +55,8 @@ optional=$("$build_dir/stsd" --version | sed -n 's/^loaded when configured: //p'
 [ -n "$optional" ] || fail "stsd --version names no libraries loaded when configured"
 optional_paths=()
 for soname in $optional; do
-  path=$(ldconfig -p | awk -v name="$soname" '$1 == name && /x86-64/ {print $NF; exit}')
+  # awk reads to the end: leaving early would kill ldconfig with SIGPIPE, which pipefail makes this script's failure.
+  path=$(ldconfig -p | awk -v name="$soname" '$1 == name && /x86-64/ && path == "" {path = $NF} END {print path}')
   [ -n "$path" ] || fail "$soname, which stsd loads when configured, is not installed"
   optional_paths+=("$path")
 done
