@@ -9,6 +9,7 @@
 #include "crypto/random.h"
 #include "util/base64.h"
 #include "util/log.h"
+#include "util/thread_block.h"
 
 static const size_t prefix_len = sizeof(STS_ACCESS_TOKEN_PREFIX) - 1;
 
@@ -97,12 +98,7 @@ static void prepare_macs(void)
 static EVP_MAC_CTX *keyed_mac(const uint8_t key[32])
 {
     pthread_once(&macs_once, prepare_macs);
-    thread_macs_t *macs = pthread_getspecific(macs_key);
-    if (macs == NULL) {
-        macs = calloc(1, sizeof(*macs));
-        if (macs == NULL || pthread_setspecific(macs_key, macs) != 0)
-            sts_log_fatal("out of memory");
-    }
+    thread_macs_t *macs = sts_thread_block(macs_key, sizeof(thread_macs_t));
     for (int i = 0; i < CACHED_KEYS; i++) {
         if (macs->ctx[i] != NULL && CRYPTO_memcmp(macs->key[i], key, 32) == 0) {
             if (EVP_MAC_init(macs->ctx[i], NULL, 0, NULL) != 1) /* the same key again: only the state is reset */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/thread_block.h"
 
 struct sts_aead_s {
     uint64_t serial; /* unique for the process's life: names the key in threads' caches, as an address could not */
@@ -88,13 +89,7 @@ static void make_contexts_key(void)
 static thread_contexts_t *thread_contexts(void)
 {
     pthread_once(&contexts_key_once, make_contexts_key);
-    thread_contexts_t *contexts = pthread_getspecific(contexts_key);
-    if (contexts == NULL) {
-        contexts = calloc(1, sizeof(*contexts));
-        if (contexts == NULL || pthread_setspecific(contexts_key, contexts) != 0)
-            sts_log_fatal("out of memory");
-    }
-    return contexts;
+    return sts_thread_block(contexts_key, sizeof(thread_contexts_t));
 }
 
 /* A context of this thread's under aead's key in the given direction, ready for a nonce; NULL if OpenSSL fails. */

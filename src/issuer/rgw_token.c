@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/base64.h"
+#include "util/thread_block.h"
 
 static const unsigned char fixed_iv[16] = "cephsageyudagreg"; /* RGW's, verbatim; it never changes */
 
@@ -155,15 +156,7 @@ static EVP_CIPHER_CTX *keyed_context(const uint8_t key[STS_RGW_KEY_BYTES], int e
     pthread_once(&aes_128_cbc_once, fetch_aes_128_cbc);
     if (aes_128_cbc == NULL)
         return NULL;
-    thread_cipher_t *mine = pthread_getspecific(thread_cipher_key);
-    if (mine == NULL) {
-        if ((mine = calloc(1, sizeof(*mine))) == NULL)
-            return NULL;
-        if (pthread_setspecific(thread_cipher_key, mine) != 0) {
-            free(mine);
-            return NULL;
-        }
-    }
+    thread_cipher_t *mine = sts_thread_block(thread_cipher_key, sizeof(thread_cipher_t));
     if (mine->ctx[encrypt] == NULL && (mine->ctx[encrypt] = EVP_CIPHER_CTX_new()) == NULL)
         return NULL;
     int same_key = mine->keyed[encrypt] && CRYPTO_memcmp(mine->key[encrypt], key, STS_RGW_KEY_BYTES) == 0;
