@@ -291,15 +291,16 @@ static int encode_field(encoder_t *e, const ProtobufCMessage *msg, unsigned inde
 static int encode_message(encoder_t *e, const ProtobufCMessage *msg)
 {
     const ProtobufCMessageDescriptor *descriptor = msg->descriptor;
-    /* Looked up once per message, not once per field. */
+    /* Looked up once per message, not once per field: each lookup scans the table's messages. */
     const sts_field_annotation_t *annotations = sts_method_field_annotations(e->table, descriptor);
+    const char *const *names = sts_method_json_names(e->table, descriptor);
     if (put(e, "{", 1) != 0)
         return -1;
     int first = 1;
     for (unsigned i = 0; i < descriptor->n_fields; i++) {
         if (!is_present(msg, &descriptor->fields[i]))
             continue;
-        e->field_name = sts__json_field_name(e->table, descriptor, i, e->arena);
+        e->field_name = names != NULL ? names[i] : sts__json_field_name(e->table, descriptor, i, e->arena);
         if ((!first && put(e, ",", 1) != 0) || put_text(e, e->field_name) != 0 || put(e, ":", 1) != 0 ||
             encode_field(e, msg, i, annotations) != 0)
             return -1;
